@@ -1,0 +1,33 @@
+"""What produced a result: package versions and the git commit of the code."""
+
+from __future__ import annotations
+
+import platform
+import subprocess
+from importlib import metadata
+from pathlib import Path
+
+PACKAGES = ("modecollapse", "torch", "numpy", "pandas", "scipy")
+
+
+def git_commit(path: Path = Path(__file__).parent) -> str:
+    """HEAD of the repository holding `path`, with "-dirty" when tracked files differ; "unknown" outside git."""
+    try:
+        commit = subprocess.run(
+            ["git", "-C", str(path), "rev-parse", "HEAD"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(path), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True, text=True, check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return commit + ("-dirty" if dirty else "")
+
+
+def provenance() -> dict:
+    return {
+        "versions": {name: metadata.version(name) for name in PACKAGES},
+        "python": platform.python_version(),
+        "git_commit": git_commit(),
+    }

@@ -1,0 +1,34 @@
+rule metrics_table:
+    """Every run's metrics in one long table: dataset, variant, seed, step, metric, value."""
+    input:
+        every_run("metrics.parquet"),
+    output:
+        "results/metrics.parquet",
+    log:
+        "logs/aggregate/metrics.log",
+    script:
+        "../scripts/concat_tables.py"
+
+
+rule runs_table:
+    """One row per run from its run.json: status, divergence step, device, wall time."""
+    input:
+        every_run("run.json"),
+    output:
+        "results/runs.parquet",
+    log:
+        "logs/aggregate/runs.log",
+    script:
+        "../scripts/runs_table.py"
+
+
+rule summary:
+    """The final step of every run aggregated across seeds: n, mean, sem and a 95% CI."""
+    input:
+        "results/metrics.parquet",
+    output:
+        "results/summary.parquet",
+    log:
+        "logs/aggregate/summary.log",
+    script:
+        "../scripts/summary.py"

@@ -1,0 +1,10 @@
+"""Rule coverage_figure: modes covered over training."""
+
+import sys
+
+import pandas as pd
+
+from modecollapse.plots import coverage_figure
+
+sys.stderr = open(snakemake.log[0], "w")
+coverage_figure(metrics=pd.read_parquet(snakemake.input[0]), path=snakemake.output[0])

@@ -1,0 +1,11 @@
+"""Rule summary: aggregate each run's final step across seeds."""
+
+import sys
+
+import pandas as pd
+
+from modecollapse.io import write_parquet
+from modecollapse.stats import summarise_final
+
+sys.stderr = open(snakemake.log[0], "w")
+write_parquet(summarise_final(pd.read_parquet(snakemake.input[0])), snakemake.output[0])
