@@ -84,19 +84,20 @@ def validate_config(config: Mapping[str, Any], *, schema: Mapping[str, Any]) -> 
     """
     validator = jsonschema.Draft202012Validator(schema)
     problems = [_describe(e) for e in sorted(validator.iter_errors(config), key=lambda e: list(map(str, e.absolute_path)))]
-    if not problems:
-        unknown_datasets = [d for d in config["datasets"] if d not in DATASETS]
-        if unknown_datasets:
-            problems.append(
-                f"config['datasets']: unknown dataset(s) {', '.join(map(repr, unknown_datasets))}; "
-                f"available: {', '.join(sorted(DATASETS))}"
-            )
-        unknown_variants = [v for v in config["variants"] if v not in VARIANTS]
-        if unknown_variants:
-            problems.append(
-                f"config['variants']: unknown variant(s) {', '.join(map(repr, unknown_variants))}; "
-                f"available: {', '.join(sorted(VARIANTS))}"
-            )
+    datasets = config.get("datasets") if isinstance(config.get("datasets"), list) else []
+    unknown_datasets = [d for d in datasets if isinstance(d, str) and d not in DATASETS]
+    if unknown_datasets:
+        problems.append(
+            f"config['datasets']: unknown dataset(s) {', '.join(map(repr, unknown_datasets))}; "
+            f"available: {', '.join(sorted(DATASETS))}"
+        )
+    variants = config.get("variants") if isinstance(config.get("variants"), dict) else {}
+    unknown_variants = [v for v in variants if v not in VARIANTS]
+    if unknown_variants:
+        problems.append(
+            f"config['variants']: unknown variant(s) {', '.join(map(repr, unknown_variants))}; "
+            f"available: {', '.join(sorted(VARIANTS))}"
+        )
     if problems:
         raise ConfigError("invalid configuration:\n  - " + "\n  - ".join(problems))
     resolved = {key: value for key, value in DEFAULTS.items()}
@@ -105,6 +106,7 @@ def validate_config(config: Mapping[str, Any], *, schema: Mapping[str, Any]) -> 
             resolved[key] = {**DEFAULTS[key], **value}
         else:
             resolved[key] = value
+    resolved["train"] = dict(config.get("train") or {})
     resolved["variants"] = {name: dict(overrides or {}) for name, overrides in config["variants"].items()}
     return resolved
 
