@@ -18,6 +18,12 @@ ONE = torch.ones(4)
         # At logit 1: D = softplus(-1) + softplus(1); ns G = softplus(-1); minimax G = -softplus(1).
         ("gan-ns", ONE, ONE, math.log1p(math.exp(-1)) + math.log1p(math.e), math.log1p(math.exp(-1))),
         ("gan-minimax", ONE, ONE, math.log1p(math.exp(-1)) + math.log1p(math.e), -math.log1p(math.e)),
+        # LSGAN: D = ½(x-1)² + ½y²; G = ½(y-1)². At 0: ½ + 0 and ½; at 1: 0 + ½ and 0.
+        ("lsgan", ZERO, ZERO, 0.5, 0.5),
+        ("lsgan", ONE, ONE, 0.5, 0.0),
+        # Hinge: D = relu(1-x) + relu(1+y); G = -y. At 0: 1 + 1 and 0; at 1: 0 + 2 and -1.
+        ("hinge", ZERO, ZERO, 2.0, 0.0),
+        ("hinge", ONE, ONE, 2.0, -1.0),
         # Wasserstein: D = E D(fake) - E D(real); G = -E D(fake).
         ("wasserstein", ONE, ZERO, -1.0, 0.0),
         ("wasserstein", ZERO, ONE, 1.0, -1.0),
@@ -35,3 +41,12 @@ def test_bce_losses_stay_finite_at_extreme_logits():
         loss = LOSSES[name]
         assert torch.isfinite(loss.d(real_logits=extreme, fake_logits=extreme))
         assert torch.isfinite(loss.g(fake_logits=extreme))
+
+
+def test_losses_are_per_member_on_ensembles():
+    logits = torch.stack([torch.zeros(6), torch.ones(6)])  # 2 members × 6 samples
+    for name, loss in LOSSES.items():
+        d, g = loss.d(real_logits=logits, fake_logits=logits), loss.g(fake_logits=logits)
+        assert d.shape == g.shape == (2,)
+        assert d[0].item() == pytest.approx(loss.d(real_logits=ZERO, fake_logits=ZERO).item())
+        assert g[1].item() == pytest.approx(loss.g(fake_logits=ONE).item())

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .config import ConfigError, load_config
 from .data import DATASETS
-from .variants import BASELINE, VARIANTS
+from .variants import BASELINE, TRICKS, VARIANTS
 
 DEFAULT_SCHEMA = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml"
 
@@ -21,10 +21,13 @@ def _datasets(_: argparse.Namespace) -> int:
 
 
 def _variants(_: argparse.Namespace) -> int:
-    width = max(map(len, VARIANTS))
+    width = max(map(len, [*VARIANTS, *TRICKS]))
+    print("Losses (each with its authors' settings):")
     for name, variant in VARIANTS.items():
-        marker = " (baseline)" if name == BASELINE else ""
-        print(f"{name:<{width}}  {variant.description}{marker}\n{'':<{width}}  source: {variant.source}")
+        print(f"  {name:<{width}}  {variant.description}\n  {'':<{width}}  source: {variant.source}")
+    print(f"\nTricks (alone = on the baseline {BASELINE}; combine with a loss as LOSS+TRICK, e.g. hinge+sngan):")
+    for name, trick in TRICKS.items():
+        print(f"  {name:<{width}}  {trick.description}\n  {'':<{width}}  source: {trick.source}")
     return 0
 
 

@@ -10,7 +10,7 @@ import jsonschema
 import yaml
 
 from .data import DATASETS
-from .variants import VARIANTS
+from .variants import VariantError, variant_defaults
 
 
 class ConfigError(ValueError):
@@ -43,6 +43,17 @@ class TrainSettings:
     snapshot_every: int = 500  # steps between sample snapshots (the last step is always one)
     snapshot_samples: int = 2500  # samples per snapshot, from one fixed z set (PacGAN evaluation)
     log_every: int = 10  # steps between recorded losses
+    optimizer: str = "adam"  # adam | rmsprop (WGAN with clipping)
+    weight_clip: float = 0.0  # clip every D parameter to [-c, c] after each D step; 0 = off
+    r1_gamma: float = 0.0  # R1 weight γ: (γ/2)E‖∇D(x_real)‖²; 0 = off
+    spectral_norm: bool = False  # spectral normalisation of D's weights
+    unrolled_steps: int = 0  # G's loss through k unrolled D updates; 0 = off
+    pack: int = 1  # PacGAN: samples per D input; 1 = off
+    minibatch_kernels: int = 0  # minibatch discrimination kernels B; 0 = off
+    minibatch_kernel_dim: int = 5  # dims C of each minibatch kernel
+    feature_matching: bool = False  # G matches D's mean last-hidden features instead of its loss
+    instance_noise: float = 0.0  # initial std of noise on D's inputs, annealed linearly to 0
+    train_size: int = 0  # use the first n training points; 0 = all
 
 
 TRAIN_KEYS = tuple(f.name for f in dataclasses.fields(TrainSettings) if f.name != "loss")
@@ -50,6 +61,9 @@ TRAIN_KEYS = tuple(f.name for f in dataclasses.fields(TrainSettings) if f.name !
 DEFAULTS: dict[str, Any] = {
     "scale": "default",
     "device": "auto",
+    "ensemble_size": 0,  # seeds per training job; 0 = all seeds of a (dataset, variant) in one job
+    "checkpoint_every": 500,
+    "sweeps": {},
     "data": {"seed": 0, "size": 100_000},
     "evaluation": {"threshold": 3.0},
     "train": {},
@@ -92,12 +106,14 @@ def validate_config(config: Mapping[str, Any], *, schema: Mapping[str, Any]) -> 
             f"available: {', '.join(sorted(DATASETS))}"
         )
     variants = config.get("variants") if isinstance(config.get("variants"), dict) else {}
-    unknown_variants = [v for v in variants if v not in VARIANTS]
-    if unknown_variants:
-        problems.append(
-            f"config['variants']: unknown variant(s) {', '.join(map(repr, unknown_variants))}; "
-            f"available: {', '.join(sorted(VARIANTS))}"
-        )
+    sweeps = config.get("sweeps") if isinstance(config.get("sweeps"), dict) else {}
+    for name in [*variants, *(v for v in sweeps if v not in variants)]:
+        try:
+            variant_defaults(name)
+        except VariantError as error:
+            where = "variants" if name in variants else "sweeps"
+            problems.append(f"config[{where!r}]: {error}")
+    problems.extend(_sweep_problems(sweeps, schema))
     if problems:
         raise ConfigError("invalid configuration:\n  - " + "\n  - ".join(problems))
     resolved = {key: value for key, value in DEFAULTS.items()}
@@ -111,6 +127,19 @@ def validate_config(config: Mapping[str, Any], *, schema: Mapping[str, Any]) -> 
     return resolved
 
 
+def _sweep_problems(sweeps: Mapping[str, Any], schema: Mapping[str, Any]) -> list[str]:
+    """Each swept value must be a valid value of its train setting."""
+    train_schema = {**schema["$defs"]["train"], "$defs": schema.get("$defs", {})}
+    validator = jsonschema.Draft202012Validator(train_schema)
+    problems = []
+    for variant, keys in sweeps.items():
+        for key, values in (keys or {}).items() if isinstance(keys, dict) else []:
+            for value in values if isinstance(values, list) else []:
+                for error in validator.iter_errors({key: value}):
+                    problems.append(f"config['sweeps'][{variant!r}][{key!r}]: {error.message}")
+    return problems
+
+
 def load_config(path: str | os.PathLike, *, schema_path: str | os.PathLike) -> dict[str, Any]:
     with open(path) as handle:
         config = yaml.safe_load(handle) or {}
@@ -118,7 +147,58 @@ def load_config(path: str | os.PathLike, *, schema_path: str | os.PathLike) -> d
 
 
 def resolve_settings(config: Mapping[str, Any], variant: str) -> TrainSettings:
-    """Library defaults < the study's `train` < the variant's own defaults < the config's variant entry."""
-    spec = VARIANTS[variant]
-    merged = {**config.get("train", {}), **spec.defaults, **(config["variants"].get(variant) or {})}
-    return TrainSettings(loss=spec.loss, **merged)
+    """Library defaults < the study's `train` < the variant's own defaults (its loss's and
+    tricks') < the config's entry for the variant."""
+    loss, defaults = variant_defaults(variant)
+    merged = {**config.get("train", {}), **defaults, **(config["variants"].get(variant) or {})}
+    return TrainSettings(loss=loss, **merged)
+
+
+def _format_value(value: Any) -> str:
+    """A setting's value as it appears in a run name: 0.001, 1e06 (no '+', which joins tricks), true."""
+    if isinstance(value, float):
+        return f"{value:g}".replace("e+", "e")
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def _sweep_runs(config: Mapping[str, Any]):
+    """(variant, setting, value, run name, settings) of every sweep point."""
+    for variant, keys in config.get("sweeps", {}).items():
+        base = resolve_settings({**config, "variants": {variant: config["variants"].get(variant)}}, variant)
+        for key, values in keys.items():
+            for value in values:
+                name = f"{variant}@{key}={_format_value(value)}"
+                yield variant, key, value, name, dataclasses.replace(base, **{key: value})
+
+
+def study_runs(config: Mapping[str, Any]) -> dict[str, TrainSettings]:
+    """Every run configuration of the study, by name: each variant, then each sweep point.
+
+    A sweep point of setting `key` at `value` for `variant` is named "variant@key=value"; it is
+    the variant's resolved settings with that one setting changed (one-at-a-time sweeps).
+    """
+    runs = {name: resolve_settings(config, name) for name in config["variants"]}
+    runs.update({name: settings for _, _, _, name, settings in _sweep_runs(config)})
+    return runs
+
+
+def sweep_points(config: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Every sweep point in order of value, with the unswept variant (when the study trains it)
+    as the point at its own value of the setting."""
+    by_sweep: dict[tuple[str, str], list[tuple[Any, str]]] = {}
+    for variant, key, value, name, _ in _sweep_runs(config):
+        by_sweep.setdefault((variant, key), []).append((value, name))
+    points = []
+    for (variant, key), candidates in by_sweep.items():
+        if variant in config["variants"]:
+            candidates.append((getattr(resolve_settings(config, variant), key), variant))
+        for order, (value, run) in enumerate(sorted(candidates, key=lambda c: c[0])):
+            points.append({"variant": variant, "key": key, "value": value, "run": run, "order": order})
+    return points
+
+
+def seed_groups(config: Mapping[str, Any]) -> list[tuple[int, ...]]:
+    """The seeds split into training jobs of `ensemble_size` members (0 = one job for all)."""
+    seeds = list(config["seeds"])
+    size = config.get("ensemble_size") or len(seeds)
+    return [tuple(seeds[i : i + size]) for i in range(0, len(seeds), size)]

@@ -24,45 +24,63 @@ def _save(fig: plt.Figure, path: str | os.PathLike) -> None:
 
 def samples_figure(
     *,
-    samples: dict[tuple[str, str], pd.DataFrame],
-    centers: dict[str, np.ndarray],
+    samples: dict[str, pd.DataFrame],
+    centers: np.ndarray,
+    dataset: str,
     seed: int,
     path: str | os.PathLike,
+    columns: int = 6,
 ) -> None:
-    """A panel per (dataset, variant): the run's last snapshot as dots, the real modes as crosses."""
-    datasets = list(dict.fromkeys(d for d, _ in samples))
-    variants = list(dict.fromkeys(v for _, v in samples))
+    """A panel per variant: the run's last snapshot as dots over the real modes (crosses)."""
     sns.set_theme(style="white", context="paper")
-    fig, axes = plt.subplots(
-        len(datasets), len(variants), figsize=(2.1 * len(variants), 2.1 * len(datasets)), squeeze=False
-    )
-    for row, dataset in enumerate(datasets):
-        modes = centers[dataset]
-        span = np.abs(modes).max() * 1.5
-        for col, variant in enumerate(variants):
-            ax = axes[row, col]
-            frame = samples[(dataset, variant)]
-            last = frame[frame["step"] == frame["step"].max()]
-            last = last[np.isfinite(last[["x", "y"]]).all(axis=1)]
-            sns.scatterplot(data=last, x="x", y="y", s=3, alpha=0.35, linewidth=0, color="C0", ax=ax)
-            ax.scatter(modes[:, 0], modes[:, 1], marker="x", s=18, color="C3", linewidths=1)
-            ax.set(xlim=(-span, span), ylim=(-span, span), xticks=[], yticks=[], xlabel="", ylabel="", aspect="equal")
-            if row == 0:
-                ax.set_title(variant)
-            if col == 0:
-                ax.set_ylabel(dataset)
-    fig.suptitle(f"Final samples (seed {seed}); crosses: real modes", y=1.0)
+    rows = -(-len(samples) // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(1.6 * columns, 1.75 * rows), squeeze=False)
+    span = np.abs(centers).max() * 1.5
+    for ax in axes.flat[len(samples):]:
+        ax.axis("off")
+    for ax, (variant, frame) in zip(axes.flat, samples.items()):
+        last = frame[frame["step"] == frame["step"].max()]
+        last = last[np.isfinite(last[["x", "y"]]).all(axis=1)]
+        sns.scatterplot(data=last, x="x", y="y", s=2, alpha=0.35, linewidth=0, color="C0", ax=ax)
+        ax.scatter(centers[:, 0], centers[:, 1], marker="x", s=10, color="C3", linewidths=0.8)
+        ax.set(xlim=(-span, span), ylim=(-span, span), xticks=[], yticks=[], xlabel="", ylabel="", aspect="equal")
+        ax.set_title(variant, fontsize=7)
+    fig.suptitle(f"{dataset}: final samples (seed {seed}); crosses: real modes", y=1.0, fontsize=9)
     fig.tight_layout()
     _save(fig, path)
 
 
-def coverage_figure(*, metrics: pd.DataFrame, path: str | os.PathLike) -> None:
-    """Modes covered against training step: mean across seeds with a 95% interval, per dataset."""
+def coverage_figure(*, metrics: pd.DataFrame, n_modes: dict[str, int], variants: list[str], path: str | os.PathLike) -> None:
+    """Share of modes covered against training step, a panel per variant, a line per dataset:
+    mean across seeds with a 95% bootstrap interval (seeded)."""
     sns.set_theme(style="whitegrid", context="paper")
-    data = metrics[metrics["metric"] == MODES_COVERED]
+    data = metrics[(metrics["metric"] == MODES_COVERED) & metrics["variant"].isin(variants)].copy()
+    data["share of modes covered"] = data["value"] / data["dataset"].map(n_modes)
     grid = sns.relplot(
-        data=data, x="step", y="value", hue="variant", col="dataset", kind="line",
-        errorbar=("ci", 95), seed=0, facet_kws={"sharey": False}, height=2.6, aspect=1.3,
+        data=data, x="step", y="share of modes covered", hue="dataset", col="variant", col_order=variants,
+        col_wrap=6, kind="line", errorbar=("ci", 95), seed=0, height=1.5, aspect=1.2,
     )
-    grid.set_axis_labels("generator step", "modes covered")
+    grid.set_titles("{col_name}", size=7)
+    grid.set(ylim=(0, 1.05))
+    _save(grid.figure, path)
+
+
+def sweeps_figure(
+    *, final: pd.DataFrame, points: list[dict], n_modes: dict[str, int], path: str | os.PathLike
+) -> None:
+    """Share of modes covered at the final step against each swept setting (mean and 95% CI
+    across seeds), a panel per (variant, setting); the unswept variant is its own point."""
+    sns.set_theme(style="whitegrid", context="paper")
+    rows = []
+    for point in points:
+        mine = final[(final["variant"] == point["run"]) & (final["metric"] == MODES_COVERED)]
+        rows.append(mine.assign(sweep=f"{point['variant']}: {point['key']}", setting=str(point["value"]), order=point["order"]))
+    data = pd.concat(rows, ignore_index=True).sort_values("order")
+    data["share of modes covered"] = data["value"] / data["dataset"].map(n_modes)
+    grid = sns.catplot(
+        data=data, x="setting", y="share of modes covered", hue="dataset", col="sweep", kind="point",
+        errorbar=("ci", 95), seed=0, height=2.0, aspect=1.1, sharex=False, dodge=0.2, col_wrap=min(4, data["sweep"].nunique()),
+    )
+    grid.set_titles("{col_name}")
+    grid.set(ylim=(0, 1.05))
     _save(grid.figure, path)

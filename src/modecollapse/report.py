@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import shutil
@@ -12,29 +13,49 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
-from .config import resolve_settings
+from .config import TrainSettings, study_runs
 from .data import get_dataset
 from .io import atomic_path
 from .metrics import HIGH_QUALITY_FRACTION, MODES_COVERED, REVERSE_KL
-from .variants import BASELINE, VARIANTS
+from .variants import BASELINE, describe
 
-# Published numbers (mean ± standard error over trials) at the papers' own scale; PROTOCOL.md §5.
-# PacGAN Table 1 (Lin et al. 2018; 10 trials; results/Table1.png in fjxmlzn/PacGAN).
-PUBLISHED = {
-    "source": "PacGAN (Lin et al. 2018), Table 1; 10 trials, paper-scale networks and about 400k steps",
-    "rows": {
-        # (dataset, model): {metric: (mean, sem)}; high-quality fraction as a fraction, not %.
-        ("ring8", "GAN"): {MODES_COVERED: (6.3, 0.5), HIGH_QUALITY_FRACTION: (0.982, 0.002), REVERSE_KL: (0.45, 0.09)},
-        ("grid25", "GAN"): {MODES_COVERED: (17.3, 0.8), HIGH_QUALITY_FRACTION: (0.948, 0.007), REVERSE_KL: (0.70, 0.07)},
-    },
+# Published numbers at the papers' own scale (PROTOCOL.md §5), each matched to the variant of
+# ours that implements the same model. High-quality fractions as fractions, not %.
+# PacGAN Table 1: mean ± standard error over 10 trials (results/Table1.png in fjxmlzn/PacGAN).
+# VEEGAN Table 1: mean of 5 runs, no error bars (tab.png in akashgit/VEEGAN); its unrolled GAN
+# unrolls 5 steps.
+PACGAN = "PacGAN (Lin et al. 2018), Table 1"
+VEEGAN = "VEEGAN (Srivastava et al. 2017), Table 1"
+PUBLISHED = [
+    # (source, their model, our variant, dataset, {metric: (mean, sem or None)})
+    (PACGAN, "GAN", "gan-ns", "ring8", {MODES_COVERED: (6.3, 0.5), HIGH_QUALITY_FRACTION: (0.982, 0.002), REVERSE_KL: (0.45, 0.09)}),
+    (PACGAN, "PacGAN2", "pacgan-2", "ring8", {MODES_COVERED: (7.9, 0.1), HIGH_QUALITY_FRACTION: (0.956, 0.020), REVERSE_KL: (0.07, 0.03)}),
+    (PACGAN, "PacGAN3", "pacgan-3", "ring8", {MODES_COVERED: (7.8, 0.1), HIGH_QUALITY_FRACTION: (0.977, 0.003), REVERSE_KL: (0.10, 0.02)}),
+    (PACGAN, "PacGAN4", "pacgan-4", "ring8", {MODES_COVERED: (7.8, 0.1), HIGH_QUALITY_FRACTION: (0.959, 0.014), REVERSE_KL: (0.07, 0.02)}),
+    (PACGAN, "GAN", "gan-ns", "grid25", {MODES_COVERED: (17.3, 0.8), HIGH_QUALITY_FRACTION: (0.948, 0.007), REVERSE_KL: (0.70, 0.07)}),
+    (PACGAN, "PacGAN2", "pacgan-2", "grid25", {MODES_COVERED: (23.8, 0.7), HIGH_QUALITY_FRACTION: (0.913, 0.008), REVERSE_KL: (0.13, 0.04)}),
+    (PACGAN, "PacGAN3", "pacgan-3", "grid25", {MODES_COVERED: (24.6, 0.4), HIGH_QUALITY_FRACTION: (0.942, 0.004), REVERSE_KL: (0.06, 0.02)}),
+    (PACGAN, "PacGAN4", "pacgan-4", "grid25", {MODES_COVERED: (24.8, 0.2), HIGH_QUALITY_FRACTION: (0.936, 0.006), REVERSE_KL: (0.04, 0.01)}),
+    (VEEGAN, "GAN", "gan-ns", "ring8", {MODES_COVERED: (1.0, None), HIGH_QUALITY_FRACTION: (0.993, None)}),
+    (VEEGAN, "Unrolled GAN", "unrolled-5", "ring8", {MODES_COVERED: (7.6, None), HIGH_QUALITY_FRACTION: (0.356, None)}),
+    (VEEGAN, "GAN", "gan-ns", "grid25", {MODES_COVERED: (3.3, None), HIGH_QUALITY_FRACTION: (0.005, None)}),
+    (VEEGAN, "Unrolled GAN", "unrolled-5", "grid25", {MODES_COVERED: (23.6, None), HIGH_QUALITY_FRACTION: (0.16, None)}),
+]
+
+
+_UNICODE_MATH = {
+    "σ": r"\sigma", "λ": r"\lambda", "β": r"\beta", "γ": r"\gamma", "α": r"\alpha", "‖": r"\|",
+    "∇": r"\nabla", "½": r"\tfrac12", "²": r"^2", "₂": r"_2", "≥": r"\geq", "≤": r"\leq", "×": r"\times",
 }
-# PacGAN's "GAN" row is the standard GAN; we compare it with our baseline.
-PUBLISHED_BASELINE = "GAN"
 
 
 def latex_escape(text: str) -> str:
+    """Text safe for LaTeX: special characters escaped, the Greek and math symbols of our
+    descriptions typeset as math."""
     for char, replacement in (("\\", r"\textbackslash{}"), ("_", r"\_"), ("%", r"\%"), ("&", r"\&"), ("#", r"\#")):
         text = text.replace(char, replacement)
+    for char, command in _UNICODE_MATH.items():
+        text = text.replace(char, rf"\ensuremath{{{command}}}")
     return text
 
 
@@ -56,9 +77,9 @@ def _cell(row: Mapping[str, Any] | None, *, scale: float = 1.0, digits: int = 2)
 METRIC_COLUMNS = ((MODES_COVERED, 1.0, 1), (HIGH_QUALITY_FRACTION, 100.0, 1), (REVERSE_KL, 1.0, 2))
 
 
-def results_table(*, summary: pd.DataFrame, runs: pd.DataFrame) -> str:
-    """Final-step results per dataset and variant (mean ± s.e.m. across seeds, 95% CI), with the
-    published baseline row beneath each dataset's block."""
+def results_table(*, summary: pd.DataFrame, runs: pd.DataFrame, variants: list[str]) -> str:
+    """Final-step results per dataset and variant: mean ± s.e.m. across seeds with the 95% CI,
+    and how many seeds diverged."""
     index = {(r.dataset, r.variant, r.metric): r._asdict() for r in summary.itertuples(index=False)}
     lines = [
         r"\begin{tabular}{llllll}",
@@ -69,74 +90,125 @@ def results_table(*, summary: pd.DataFrame, runs: pd.DataFrame) -> str:
     for d_index, dataset in enumerate(dict.fromkeys(summary["dataset"])):
         if d_index:
             lines.append(r"\midrule")
-        mixture = get_dataset(dataset)
-        label = rf"{latex_escape(dataset)} ({mixture.n_modes} modes)"
-        for v_index, variant in enumerate(dict.fromkeys(summary.loc[summary["dataset"] == dataset, "variant"])):
+        label = rf"{latex_escape(dataset)} ({get_dataset(dataset).n_modes} modes)"
+        for v_index, variant in enumerate(variants):
             mine = runs[(runs["dataset"] == dataset) & (runs["variant"] == variant)]
             cells = [_cell(index.get((dataset, variant, m)), scale=s, digits=k) for m, s, k in METRIC_COLUMNS]
             diverged = f"{int((mine['status'] == 'diverged').sum())}/{len(mine)}"
             lines.append(" & ".join([label if v_index == 0 else "", latex_escape(variant), *cells, diverged]) + r" \\")
-        published = PUBLISHED["rows"].get((dataset, PUBLISHED_BASELINE))
-        if published:
-            cells = [
-                f"{mean * s:.{k}f} $\\pm$ {sem * s:.{k}f}"
-                for (mean, sem), (_, s, k) in zip((published[m] for m, _, _ in METRIC_COLUMNS), METRIC_COLUMNS)
-            ]
-            lines.append(" & ".join(["", r"\emph{PacGAN: GAN}$^\dagger$", *cells, "--"]) + r" \\")
     lines += [r"\bottomrule", r"\end{tabular}", ""]
     return "\n".join(lines)
+
+
+def _published_cell(value: tuple[float, float | None] | None, scale: float, digits: int) -> str:
+    if value is None:
+        return "--"
+    mean, sem = value
+    return f"{mean * scale:.{digits}f}" + (rf" $\pm$ {sem * scale:.{digits}f}" if sem is not None else "")
+
+
+def comparison_table(*, summary: pd.DataFrame) -> str:
+    """Each published row beside our matching variant, with whether the published mean of modes
+    covered lies inside our 95% interval. Rows whose variant or dataset the study lacks are left out."""
+    index = {(r.dataset, r.variant, r.metric): r._asdict() for r in summary.itertuples(index=False)}
+    lines = [
+        r"\begin{tabular}{lllllllll}",
+        r"\toprule",
+        r" & & & \multicolumn{2}{c}{Modes covered} & \multicolumn{2}{c}{High quality (\%)} & & \\",
+        r"\cmidrule(lr){4-5}\cmidrule(lr){6-7}",
+        r"Dataset & Published model & Our variant & published & ours & published & ours & Source & In CI? \\",
+        r"\midrule",
+    ]
+    shown = 0
+    for source, model, variant, dataset, numbers in PUBLISHED:
+        modes = index.get((dataset, variant, MODES_COVERED))
+        if modes is None:
+            continue
+        shown += 1
+        hq = index.get((dataset, variant, HIGH_QUALITY_FRACTION))
+        mean = numbers[MODES_COVERED][0]
+        if np.isfinite(modes["ci_low"]):
+            verdict = "yes" if modes["ci_low"] <= mean <= modes["ci_high"] else r"\textbf{no}"
+        else:
+            verdict = "too few seeds"
+        cite = r"\cite{pacgan}" if source == PACGAN else r"\cite{veegan}"
+        lines.append(" & ".join([
+            latex_escape(dataset), model, latex_escape(variant),
+            _published_cell(numbers[MODES_COVERED], 1, 1), _cell(modes, digits=1),
+            _published_cell(numbers.get(HIGH_QUALITY_FRACTION), 100, 1), _cell(hq, scale=100, digits=1),
+            cite, verdict,
+        ]) + r" \\")
+    if not shown:
+        lines.append(r"\multicolumn{9}{l}{This study trains none of the published models' variants.} \\")
+    lines += [r"\bottomrule", r"\end{tabular}", ""]
+    return "\n".join(lines)
+
+
+def sweeps_section(*, summary: pd.DataFrame, runs: pd.DataFrame, sweep_runs: list[str]) -> str:
+    """The sweeps' figure and table, or a sentence saying the study sweeps nothing."""
+    if not sweep_runs:
+        return "This study sweeps no training setting.\n"
+    return "\n".join([
+        r"Figure~\ref{fig:sweeps} and Table~\ref{tab:sweeps} change one training setting of a variant at a time",
+        r"(run names \texttt{variant@setting=value}); everything else stays as in Table~\ref{tab:settings}.",
+        r"\begin{figure}[ht]\centering",
+        r"\includegraphics[width=\linewidth]{figures/sweeps.pdf}",
+        r"\caption{Share of modes covered at the final step against each swept setting (mean and 95\% bootstrap CI across seeds).}",
+        r"\label{fig:sweeps}\end{figure}",
+        r"\begin{table}[ht]\centering\footnotesize",
+        results_table(summary=summary, runs=runs, variants=sweep_runs),
+        r"\caption{Final-step results of the sweep points (as Table~\ref{tab:results}).}\label{tab:sweeps}",
+        r"\end{table}",
+        "",
+    ])
+
+
+def samples_figures(*, datasets: list[str], seed: int) -> str:
+    """One figure environment per dataset's sample panels."""
+    blocks = []
+    for dataset in datasets:
+        name = latex_escape(dataset)
+        blocks += [
+            r"\begin{figure}[ht]\centering",
+            rf"\includegraphics[width=\linewidth]{{figures/samples_{dataset}.pdf}}",
+            rf"\caption{{{name}: final samples of each variant (seed {seed}); red crosses mark the real modes.}}",
+            rf"\label{{fig:samples-{dataset}}}\end{{figure}}",
+        ]
+    return "\n".join(blocks) + "\n"
 
 
 def _macro(name: str, value: Any) -> str:
     return rf"\newcommand{{\{name}}}{{{value}}}"
 
 
-def settings_table(study: Mapping[str, Any]) -> str:
-    """The resolved training settings of each variant: what differs between them, and the shared rest."""
-    resolved = {v: resolve_settings(study, v).__dict__ for v in study["variants"]}
-    keys = [k for k in next(iter(resolved.values())) if k != "loss"]
-    varying = [k for k in keys if len({repr(r[k]) for r in resolved.values()}) > 1]
-    shared = [k for k in keys if k not in varying]
-    first = next(iter(resolved.values()))
-    lines = [r"\begin{tabular}{l" + "l" * (1 + len(varying)) + "}", r"\toprule"]
-    lines.append(" & ".join(["Variant", "Loss", *(latex_escape(k) for k in varying)]) + r" \\")
-    lines.append(r"\midrule")
-    for variant, settings in resolved.items():
-        lines.append(" & ".join([latex_escape(variant), latex_escape(settings["loss"]), *(f"{settings[k]:g}" if isinstance(settings[k], float) else str(settings[k]) for k in varying)]) + r" \\")
+def _setting(key: str, value: Any) -> str:
+    text = f"{value:g}" if isinstance(value, float) else str(value).lower() if isinstance(value, bool) else str(value)
+    return rf"\texttt{{{latex_escape(key)}}}={latex_escape(text)}"
+
+
+def settings_table(study: Mapping[str, Any]) -> tuple[str, str]:
+    """Each run's settings that differ from the shared ones (a table), and the shared ones (text)."""
+    shared = TrainSettings(**study.get("train", {}))
+    lines = [r"\begin{tabular}{lll}", r"\toprule", r"Run & Loss & Settings that differ from the shared ones \\", r"\midrule"]
+    for name, settings in study_runs(study).items():
+        differs = [_setting(k, v) for k, v in dataclasses.asdict(settings).items() if k != "loss" and getattr(shared, k) != v]
+        lines.append(rf"{latex_escape(name)} & {latex_escape(settings.loss)} & {', '.join(differs) or '--'} \\")
     lines += [r"\bottomrule", r"\end{tabular}", ""]
-    shared_text = ", ".join(rf"\texttt{{{latex_escape(k)}}} = {first[k]:g}" if isinstance(first[k], float) else rf"\texttt{{{latex_escape(k)}}} = {first[k]}" for k in shared)
+    shared_text = ", ".join(_setting(k, v) for k, v in dataclasses.asdict(shared).items() if k != "loss")
     return "\n".join(lines), shared_text
 
 
-def baseline_comparison(summary: pd.DataFrame) -> str:
-    """One sentence per dataset: our baseline's mode coverage beside the published GAN's."""
-    sentences = []
-    for dataset in dict.fromkeys(summary["dataset"]):
-        published = PUBLISHED["rows"].get((dataset, PUBLISHED_BASELINE))
-        mine = summary[(summary["dataset"] == dataset) & (summary["variant"] == BASELINE) & (summary["metric"] == MODES_COVERED)]
-        if published is None or mine.empty or mine.iloc[0]["n"] == 0:
-            continue
-        row = mine.iloc[0]
-        mean, sem = published[MODES_COVERED]
-        n_modes = get_dataset(dataset).n_modes
-        low, high = row["ci_low"], row["ci_high"]
-        if np.isfinite(low):
-            verdict = (
-                "the published mean lies inside our 95\\% interval"
-                if low <= mean <= high
-                else "the published mean lies outside our 95\\% interval: our run disagrees with the paper"
-            )
-        else:
-            verdict = "too few seeds for an interval"
-        sentences.append(
-            f"On {latex_escape(dataset)}, our baseline ({latex_escape(BASELINE)}) covers "
-            f"{row['mean']:.1f} of {n_modes} modes (s.e.m. {_number(row['sem'], 1)}, {int(row['n'])} seeds) "
-            f"against {mean} $\\pm$ {sem} for PacGAN's GAN; {verdict}."
-        )
-    return " ".join(sentences) or "No published baseline matches this study's datasets."
+def variants_table(variants: list[str]) -> str:
+    """Each variant of the study with its description and source."""
+    lines = [r"\begin{tabular}{lp{0.42\linewidth}p{0.36\linewidth}}", r"\toprule", r"Variant & What & Source \\", r"\midrule"]
+    for name in variants:
+        description, source = describe(name)
+        lines.append(rf"{latex_escape(name)} & {latex_escape(description)} & {latex_escape(source)} \\")
+    lines += [r"\bottomrule", r"\end{tabular}"]
+    return "\n".join(lines)
 
 
-def study_macros(*, study: Mapping[str, Any], summary: pd.DataFrame, runs: pd.DataFrame) -> str:
+def study_macros(*, study: Mapping[str, Any], runs: pd.DataFrame) -> str:
     table, shared = settings_table(study)
     diverged = int((runs["status"] == "diverged").sum())
     lines = [
@@ -156,9 +228,9 @@ def study_macros(*, study: Mapping[str, Any], summary: pd.DataFrame, runs: pd.Da
         _macro("StudyCommit", latex_escape(_commit(runs))),
         _macro("SettingsTable", table),
         _macro("SharedSettings", shared),
-        _macro("PublishedSource", PUBLISHED["source"]),
-        _macro("BaselineComparison", baseline_comparison(summary)),
         _macro("Baseline", latex_escape(BASELINE)),
+        _macro("StudyEnsembleSize", study.get("ensemble_size") or len(study["seeds"])),
+        _macro("VariantsTable", variants_table(list(study["variants"]))),
         "",
     ]
     return "\n".join(lines)

@@ -1,31 +1,60 @@
-"""The training loop: one function, readable top to bottom (critic steps, generator step, logging)."""
+"""The training loop: one function, readable top to bottom (critic steps, generator step, logging).
+
+It trains an ensemble: every seed of a (dataset, variant) as one vectorised model whose
+parameters have a leading member dimension. Each member draws its initialisation, noise and
+data from its own generators seeded by its seed, so a seed trained alone and the same seed
+trained inside an ensemble give the same samples (up to float rounding of batched kernels).
+"""
 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import json
 import math
+import os
 import time
-from typing import TextIO
+from pathlib import Path
+from typing import Any, Callable, TextIO
 
 import numpy as np
 import pandas as pd
 import torch
+from torch.func import functional_call
 from tqdm import tqdm
 
 from .config import TrainSettings
+from .io import atomic_path
 from .losses import LOSSES
-from .models import init_weights, mlp_discriminator, mlp_generator
-from .regularisers import gradient_penalty
+from .models import Discriminator, Generator, init_members
+from .regularisers import gradient_penalty, r1_penalty
+
+CHECKPOINT_FORMAT = 1
+
+
+class CheckpointMismatch(RuntimeError):
+    """A checkpoint written under other settings: refused, never silently reused."""
+
+
+class Interrupted(RuntimeError):
+    """Raised by `train(stop_after=...)`: stands in for a killed job in tests."""
 
 
 @dataclasses.dataclass
-class RunResult:
+class MemberResult:
+    seed: int
     samples: pd.DataFrame  # step, x, y: generated samples at every snapshot
     curves: pd.DataFrame  # step, d_loss, g_loss
     status: str  # "ok" or "diverged"
     diverged_step: int | None
+
+
+@dataclasses.dataclass
+class EnsembleResult:
+    members: list[MemberResult]
     wall_time_s: float
     device: str
+    resumed_from_step: int | None
 
 
 def resolve_device(device: str) -> str:
@@ -37,82 +66,294 @@ def resolve_device(device: str) -> str:
     return device
 
 
-def train(
-    *, data: np.ndarray, settings: TrainSettings, seed: int, device: str = "cpu", progress: TextIO | None = None
-) -> RunResult:
-    """Train one GAN on `data` (n × dim) and return its snapshots and loss curves.
+class MemberStreams:
+    """Per-member random streams, one generator per member and purpose, drawn in chunks.
 
-    All randomness (initialisation, noise, minibatches, fixed evaluation z) comes from generators
-    seeded by `seed`: same settings and seed give the same numbers on the CPU.
+    A member's draws depend only on its seed and the purpose, never on the other members;
+    drawing `chunk` calls' worth at once keeps the per-member cost off the hot path.
+    """
+
+    PURPOSES = ("data", "noise", "alpha", "instance")
+
+    def __init__(self, seeds: list[int], device: str, chunk: int = 64) -> None:
+        self.device, self.chunk = device, chunk
+        self.generators = {
+            purpose: [
+                torch.Generator(device=device).manual_seed(int(np.random.SeedSequence([seed, index]).generate_state(1)[0]))
+                for seed in seeds
+            ]
+            for index, purpose in enumerate(self.PURPOSES, start=1)
+        }
+        self.buffers: dict[str, torch.Tensor] = {}
+        self.positions: dict[str, int] = {}
+
+    def draw(self, purpose: str, shape: tuple[int, ...], *, high: int | None = None) -> torch.Tensor:
+        """The next (members, *shape) draw: integers in [0, high) if `high`, else N(0, 1), or U[0, 1) for alpha."""
+        position = self.positions.get(purpose, self.chunk)
+        if position == self.chunk:
+            size = (self.chunk, *shape)
+            if high is not None:
+                draws = [torch.randint(high, size, generator=g, device=self.device) for g in self.generators[purpose]]
+            elif purpose == "alpha":
+                draws = [torch.rand(size, generator=g, device=self.device) for g in self.generators[purpose]]
+            else:
+                draws = [torch.randn(size, generator=g, device=self.device) for g in self.generators[purpose]]
+            self.buffers[purpose], position = torch.stack(draws), 0
+        self.positions[purpose] = position + 1
+        return self.buffers[purpose][:, position]
+
+    def state_dict(self) -> dict[str, Any]:
+        return {
+            "generators": {p: [g.get_state() for g in gens] for p, gens in self.generators.items()},
+            "buffers": dict(self.buffers),
+            "positions": dict(self.positions),
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        for purpose, states in state["generators"].items():
+            for generator, saved in zip(self.generators[purpose], states):
+                generator.set_state(saved)
+        self.buffers = {p: b.to(self.device) for p, b in state["buffers"].items()}
+        self.positions = dict(state["positions"])
+
+
+def _optimizer(params, s: TrainSettings) -> torch.optim.Optimizer:
+    if s.optimizer == "rmsprop":
+        return torch.optim.RMSprop(params, lr=s.lr)
+    return torch.optim.Adam(params, lr=s.lr, betas=(s.beta1, s.beta2))
+
+
+def _adam_lookahead(params: dict, grads, optimizer: torch.optim.Adam) -> dict:
+    """One differentiable Adam step from the optimizer's current moments (Metz et al. 2017 unroll
+    the optimizer itself). Moments for each lookahead step are carried in `params['__state__']`."""
+    group = optimizer.param_groups[0]
+    beta1, beta2 = group["betas"]
+    moments = params.pop("__state__")
+    updated, new_moments = {}, {}
+    for (name, value), grad in zip(params.items(), grads):
+        m, v, t = moments[name]
+        m = beta1 * m + (1 - beta1) * grad
+        v = beta2 * v + (1 - beta2) * grad * grad
+        t = t + 1
+        # 1e-16 under the root: sqrt's derivative is infinite at v = 0 (a parameter whose
+        # gradient has always been 0); it shifts the denominator by at most 1e-8, Adam's own eps.
+        step = group["lr"] * (m / (1 - beta1**t)) / ((v / (1 - beta2**t) + 1e-16).sqrt() + group["eps"])
+        updated[name], new_moments[name] = value - step, (m, v, t)
+    updated["__state__"] = new_moments
+    return updated
+
+
+def run_identity(*, settings: TrainSettings, seeds: list[int], data: np.ndarray, device: str) -> str:
+    """What a checkpoint must match to be resumed: settings, seeds, training data and device."""
+    return json.dumps(
+        {
+            "format": CHECKPOINT_FORMAT,
+            "settings": dataclasses.asdict(settings),
+            "seeds": list(seeds),
+            "data_sha256": hashlib.sha256(np.ascontiguousarray(data).tobytes()).hexdigest(),
+            "device": torch.device(device).type,
+        },
+        sort_keys=True,
+    )
+
+
+def checkpoint_name(identity: str) -> str:
+    """A file name unique to the run's identity, so other settings never meet this checkpoint."""
+    seeds = json.loads(identity)["seeds"]
+    return f"seeds{'-'.join(map(str, seeds))}-{hashlib.sha256(identity.encode()).hexdigest()[:12]}.pt"
+
+
+def load_checkpoint(path: str | os.PathLike, *, identity: str) -> dict[str, Any] | None:
+    """The checkpoint at `path` if it exists; refuse one written under another identity."""
+    path = Path(path)
+    if not path.exists():
+        return None
+    state = torch.load(path, map_location="cpu", weights_only=True)
+    if state.get("identity") != identity:
+        saved, wanted = json.loads(state.get("identity", "{}")), json.loads(identity)
+        differs = sorted(
+            k for k in set(saved.get("settings", {})) | set(wanted["settings"])
+            if saved.get("settings", {}).get(k) != wanted["settings"].get(k)
+        ) + [k for k in ("format", "seeds", "data_sha256", "device") if saved.get(k) != wanted[k]]
+        raise CheckpointMismatch(
+            f"checkpoint {path} was written under different settings (differs in: {', '.join(differs)}); "
+            f"refusing to resume from it. Delete it to start this run afresh."
+        )
+    return state
+
+
+def train(
+    *,
+    data: np.ndarray,
+    settings: TrainSettings,
+    seeds: list[int],
+    device: str = "cpu",
+    progress: TextIO | None = None,
+    checkpoint_dir: str | os.PathLike | None = None,
+    checkpoint_every: int = 500,
+    stop_after: int | None = None,
+) -> EnsembleResult:
+    """Train one GAN per seed on `data` (n × dim), all seeds as one ensemble.
+
+    With `checkpoint_dir`, the state is saved there every `checkpoint_every` steps, in a file
+    named by the run's identity (settings, seeds, data, device), and a rerun resumes from it;
+    the file is removed once training finishes.
     """
     started = time.perf_counter()
-    s = settings
-    init_rng = torch.Generator().manual_seed(seed)
-    rng = torch.Generator(device=device).manual_seed(int(torch.randint(2**62, (1,), generator=init_rng)))
-    dim = data.shape[1]
-    G = mlp_generator(z_dim=s.z_dim, out_dim=dim, width=s.g_width, depth=s.g_depth, batchnorm=s.g_batchnorm)
-    D = mlp_discriminator(in_dim=dim, width=s.d_width, depth=s.d_depth, maxout=s.d_maxout)
-    init_weights(G, std=s.init_std, generator=init_rng)
-    init_weights(D, std=s.init_std, generator=init_rng)
-    fixed_z = torch.randn(s.snapshot_samples, s.z_dim, generator=init_rng).to(device)
-    G, D = G.to(device), D.to(device)
-    opt_g = torch.optim.Adam(G.parameters(), lr=s.lr, betas=(s.beta1, s.beta2))
-    opt_d = torch.optim.Adam(D.parameters(), lr=s.lr, betas=(s.beta1, s.beta2))
+    s, members = settings, len(seeds)
     loss = LOSSES[s.loss]
-    real_data = torch.as_tensor(data, device=device)
+    dim, batch = data.shape[1], s.batch_size
+    identity = run_identity(settings=s, seeds=seeds, data=data, device=device)
+    checkpoint = Path(checkpoint_dir) / checkpoint_name(identity) if checkpoint_dir is not None else None
 
-    def minibatch() -> torch.Tensor:
-        return real_data[torch.randint(len(real_data), (s.batch_size,), generator=rng, device=device)]
+    init_rngs = [torch.Generator().manual_seed(seed) for seed in seeds]
+    G = Generator(members=members, z_dim=s.z_dim, out_dim=dim, width=s.g_width, depth=s.g_depth, batchnorm=s.g_batchnorm)
+    D = Discriminator(
+        members=members, in_dim=dim * s.pack, width=s.d_width, depth=s.d_depth, maxout=s.d_maxout,
+        spectral_norm=s.spectral_norm, minibatch_kernels=s.minibatch_kernels, minibatch_kernel_dim=s.minibatch_kernel_dim,
+    )
+    init_members(G, std=s.init_std, generators=init_rngs)
+    init_members(D, std=s.init_std, generators=init_rngs)
+    fixed_z = torch.stack([torch.randn(s.snapshot_samples, s.z_dim, generator=g) for g in init_rngs]).to(device)
+    G, D = G.to(device), D.to(device)
+    opt_g, opt_d = _optimizer(G.parameters(), s), _optimizer(D.parameters(), s)
+    streams = MemberStreams(seeds, device)
+    real_data = torch.as_tensor(data[: s.train_size or None], device=device)
 
-    def noise() -> torch.Tensor:
-        return torch.randn(s.batch_size, s.z_dim, generator=rng, device=device)
+    def real_batch() -> torch.Tensor:  # members × packs × (dim · pack)
+        index = streams.draw("data", (batch * s.pack,), high=len(real_data))
+        return real_data[index].reshape(members, batch, dim * s.pack)
 
-    snapshots: list[tuple[int, torch.Tensor]] = []
+    def fake_batch() -> torch.Tensor:
+        return G(streams.draw("noise", (batch * s.pack, s.z_dim))).reshape(members, batch, dim * s.pack)
 
-    def snapshot(step: int) -> None:
+    def noisy(x: torch.Tensor, step: int) -> torch.Tensor:  # instance noise, std annealed linearly to 0
+        if s.instance_noise == 0:
+            return x
+        std = s.instance_noise * max(0.0, 1.0 - (step - 1) / s.steps)
+        return x + std * streams.draw("instance", tuple(x.shape[1:]))
+
+    def critic_loss(critic: Callable, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:  # one per member
+        logits = lambda x: critic(x)[0]  # noqa: E731
+        total = loss.d(real_logits=logits(real), fake_logits=logits(fake))
+        if s.gp_weight > 0:
+            alpha = streams.draw("alpha", (batch, 1))
+            total = total + s.gp_weight * gradient_penalty(critic=logits, real=real, fake=fake, alpha=alpha)
+        if s.r1_gamma > 0:
+            total = total + s.r1_gamma / 2 * r1_penalty(critic=logits, real=real)
+        return total
+
+    def unrolled_critic(step: int) -> Callable:
+        """D after `unrolled_steps` differentiable Adam updates; G's gradient flows through them."""
+        params = dict(D.named_parameters())
+        state = {
+            name: (opt_d.state[p]["exp_avg"], opt_d.state[p]["exp_avg_sq"], float(opt_d.state[p]["step"]))
+            for name, p in params.items()
+        }
+        params["__state__"] = state
+        for _ in range(s.unrolled_steps):
+            weights = {k: v for k, v in params.items() if k != "__state__"}
+            critic = lambda x, w=weights: functional_call(D, w, (x,))  # noqa: E731
+            d_loss = critic_loss(critic, noisy(real_batch(), step), noisy(fake_batch(), step))
+            grads = torch.autograd.grad(d_loss.sum(), list(weights.values()), create_graph=True)
+            params = _adam_lookahead(params, grads, opt_d)
+        final = {k: v for k, v in params.items() if k != "__state__"}
+        return lambda x: functional_call(D, final, (x,))
+
+    snapshots: list[list[tuple[int, torch.Tensor]]] = [[] for _ in seeds]
+    curves: list[list[tuple[int, float, float]]] = [[] for _ in seeds]
+    diverged: list[int | None] = [None] * members
+    start = 0
+    saved = load_checkpoint(checkpoint, identity=identity) if checkpoint else None
+    if saved is not None:
+        G.load_state_dict(saved["G"])
+        D.load_state_dict(saved["D"])
+        opt_g.load_state_dict(saved["opt_g"])
+        opt_d.load_state_dict(saved["opt_d"])
+        streams.load_state_dict(saved["streams"])
+        snapshots, curves, diverged, start = saved["snapshots"], saved["curves"], saved["diverged"], saved["step"]
+
+    def snapshot(step: int, which: list[int]) -> None:
         G.eval()
         with torch.no_grad():
-            snapshots.append((step, G(fixed_z).cpu()))
+            samples = G(fixed_z).cpu()
         G.train()
+        for m in which:
+            snapshots[m].append((step, samples[m]))
 
-    curves: list[tuple[int, float, float]] = []
-    status, diverged_step = "ok", None
-    for step in tqdm(range(1, s.steps + 1), file=progress, disable=progress is None, mininterval=5, desc="train"):
+    def save_checkpoint(step: int) -> None:
+        state = {
+            "identity": identity, "step": step, "G": G.state_dict(), "D": D.state_dict(),
+            "opt_g": opt_g.state_dict(), "opt_d": opt_d.state_dict(), "streams": streams.state_dict(),
+            "snapshots": snapshots, "curves": curves, "diverged": diverged,
+        }
+        with atomic_path(checkpoint) as tmp:
+            torch.save(state, tmp)
+
+    d_params = list(D.parameters())
+    g_params = list(G.parameters())
+    for step in tqdm(range(start + 1, s.steps + 1), file=progress, disable=progress is None, mininterval=5,
+                     initial=start, total=s.steps, desc=f"train seeds {seeds}"):
         for _ in range(s.d_steps):
-            real, fake = minibatch(), G(noise()).detach()
-            d_loss = loss.d(real_logits=D(real), fake_logits=D(fake))
-            if s.gp_weight > 0:
-                d_loss = d_loss + s.gp_weight * gradient_penalty(critic=D, real=real, fake=fake, generator=rng)
+            real, fake = noisy(real_batch(), step), noisy(fake_batch().detach(), step)
+            d_loss = critic_loss(D, real, fake)
             opt_d.zero_grad(set_to_none=True)
-            d_loss.backward()
+            d_loss.sum().backward(inputs=d_params)  # members are independent: the sum's gradient is each member's own
             opt_d.step()
+            if s.weight_clip > 0:
+                with torch.no_grad():
+                    for p in d_params:
+                        p.clamp_(-s.weight_clip, s.weight_clip)
 
-        g_loss = loss.g(fake_logits=D(G(noise())))
+        critic = unrolled_critic(step) if s.unrolled_steps else D
+        fake = noisy(fake_batch(), step)
+        if s.feature_matching:
+            fake_features = critic(fake)[1]
+            real_features = critic(noisy(real_batch(), step))[1].detach()
+            g_loss = ((fake_features.mean(1) - real_features.mean(1)) ** 2).sum(-1)
+        else:
+            g_loss = loss.g(fake_logits=critic(fake)[0])
         opt_g.zero_grad(set_to_none=True)
-        g_loss.backward()
+        g_loss.sum().backward(inputs=g_params)
         opt_g.step()
 
         if step % s.log_every == 0 or step == s.steps:
-            d_value, g_value = d_loss.item(), g_loss.item()
-            curves.append((step, d_value, g_value))
-            if not (math.isfinite(d_value) and math.isfinite(g_value)):
-                status, diverged_step = "diverged", step
-                snapshot(step)  # the generator's state at divergence: counted, not hidden
+            d_values, g_values = d_loss.detach().cpu().tolist(), g_loss.detach().cpu().tolist()
+            newly_diverged = []
+            for m in range(members):
+                if diverged[m] is None:
+                    curves[m].append((step, d_values[m], g_values[m]))
+                    if not (math.isfinite(d_values[m]) and math.isfinite(g_values[m])):
+                        diverged[m] = step
+                        newly_diverged.append(m)
+            if newly_diverged:
+                snapshot(step, newly_diverged)  # the generator at divergence: counted, not hidden
+            if all(d is not None for d in diverged):
                 break
         if step % s.snapshot_every == 0 or step == s.steps:
-            snapshot(step)
+            snapshot(step, [m for m in range(members) if diverged[m] is None])
+        if checkpoint and step % checkpoint_every == 0 and step < s.steps:
+            save_checkpoint(step)
+        if stop_after is not None and step >= stop_after:
+            raise Interrupted(f"stopped after step {step}")
 
-    samples = pd.DataFrame(
-        {
-            "step": np.concatenate([np.full(len(x), step, dtype=np.int64) for step, x in snapshots]),
-            **{name: torch.cat([x[:, i] for _, x in snapshots]).numpy() for i, name in enumerate("xy"[:dim])},
-        }
-    )
-    return RunResult(
-        samples=samples,
-        curves=pd.DataFrame(curves, columns=["step", "d_loss", "g_loss"]),
-        status=status,
-        diverged_step=diverged_step,
-        wall_time_s=time.perf_counter() - started,
-        device=device,
+    results = []
+    for m, seed in enumerate(seeds):
+        steps = np.concatenate([np.full(len(x), step, dtype=np.int64) for step, x in snapshots[m]])
+        points = torch.cat([x for _, x in snapshots[m]]).numpy()
+        samples = pd.DataFrame({"step": steps, **{name: points[:, i] for i, name in enumerate("xy"[:dim])}})
+        results.append(
+            MemberResult(
+                seed=seed,
+                samples=samples,
+                curves=pd.DataFrame(curves[m], columns=["step", "d_loss", "g_loss"]),
+                status="ok" if diverged[m] is None else "diverged",
+                diverged_step=diverged[m],
+            )
+        )
+    if checkpoint:
+        Path(checkpoint).unlink(missing_ok=True)
+    return EnsembleResult(
+        members=results, wall_time_s=time.perf_counter() - started, device=device,
+        resumed_from_step=start if saved is not None else None,
     )

@@ -1,7 +1,7 @@
 rule metrics_table:
     """Every run's metrics in one long table: dataset, variant, seed, step, metric, value."""
     input:
-        every_run("metrics.parquet"),
+        expand("results/runs/{dataset}/{variant}/metrics.parquet", dataset=DATASETS, variant=VARIANTS),
     output:
         "results/metrics.parquet",
     log:

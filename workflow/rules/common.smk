@@ -2,7 +2,7 @@
 import dataclasses
 import re
 
-from modecollapse.config import ConfigError, load_schema, resolve_settings, validate_config
+from modecollapse.config import ConfigError, load_schema, seed_groups, study_runs, validate_config
 
 try:
     STUDY = validate_config(config, schema=load_schema(workflow.source_path("../schemas/config.schema.yaml")))
@@ -10,8 +10,11 @@ except ConfigError as error:
     raise SystemExit(f"modecollapse: {error}") from None
 
 DATASETS = list(STUDY["datasets"])
-VARIANTS = list(STUDY["variants"])
+RUNS = study_runs(STUDY)  # run name -> resolved TrainSettings: every variant, then every sweep point
+VARIANTS = list(RUNS)
+BASE_VARIANTS = list(STUDY["variants"])  # without sweep points (figures show these)
 SEEDS = list(STUDY["seeds"])
+SEED_GROUPS = seed_groups(STUDY)  # seeds trained together in one job
 RUN = "results/runs/{dataset}/{variant}/seed{seed}"
 
 
@@ -22,9 +25,9 @@ wildcard_constraints:
 
 
 def every_run(pattern):
-    """`pattern` (relative to a run directory) for every (dataset, variant, seed) of the study."""
+    """`pattern` (relative to a run directory) for every (dataset, run name, seed) of the study."""
     return expand(f"{RUN}/{pattern}", dataset=DATASETS, variant=VARIANTS, seed=SEEDS)
 
 
 def train_settings(wildcards):
-    return dataclasses.asdict(resolve_settings(STUDY, wildcards.variant))
+    return dataclasses.asdict(RUNS[wildcards.variant])

@@ -1,14 +1,14 @@
 rule evaluate:
-    """Mode statistics of one run at every snapshot, in long form."""
+    """Mode statistics of every seed of one (dataset, run name) at every snapshot, in long form."""
     input:
-        samples=f"{RUN}/samples.parquet",
-        run=f"{RUN}/run.json",
+        samples=expand(f"{RUN}/samples.parquet", seed=SEEDS, allow_missing=True),
+        runs=expand(f"{RUN}/run.json", seed=SEEDS, allow_missing=True),
         data="data/{dataset}.npz",
     output:
-        f"{RUN}/metrics.parquet",
+        "results/runs/{dataset}/{variant}/metrics.parquet",
     params:
         threshold=STUDY["evaluation"]["threshold"],
     log:
-        "logs/evaluate/{dataset}/{variant}/seed{seed}.log",
+        "logs/evaluate/{dataset}/{variant}.log",
     script:
         "../scripts/evaluate.py"

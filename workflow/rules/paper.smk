@@ -1,23 +1,38 @@
 PAPER_SOURCES = sorted(str(p) for p in (REPO / "paper").glob("*.tex"))
+SWEEP_RUNS = [p["run"] for p in SWEEP_POINTS if p["run"] not in BASE_VARIANTS]
+GENERATED = [
+    "paper/generated/results_table.tex",
+    "paper/generated/comparison_table.tex",
+    "paper/generated/sweeps.tex",
+    "paper/generated/samples_figures.tex",
+]
 
 
-rule results_table:
-    """LaTeX table of the final-step summary beside the published numbers."""
+rule tables:
+    """The report's tables and figure blocks: results per variant, published numbers beside
+    ours, the sweeps, the per-dataset sample figures."""
     input:
         summary="results/summary.parquet",
         runs="results/runs.parquet",
     output:
-        "paper/generated/results_table.tex",
+        results="paper/generated/results_table.tex",
+        comparison="paper/generated/comparison_table.tex",
+        sweeps="paper/generated/sweeps.tex",
+        samples="paper/generated/samples_figures.tex",
+    params:
+        variants=BASE_VARIANTS,
+        sweep_runs=SWEEP_RUNS,
+        datasets=DATASETS,
+        seed=SEEDS[0],
     log:
-        "logs/paper/results_table.log",
+        "logs/paper/tables.log",
     script:
-        "../scripts/results_table.py"
+        "../scripts/tables.py"
 
 
 rule study_macros:
     """The study's settings and headline numbers as LaTeX macros for the text."""
     input:
-        summary="results/summary.parquet",
         runs="results/runs.parquet",
     output:
         "paper/generated/study.tex",
@@ -33,8 +48,12 @@ rule paper:
     """Compile paper/main.tex with latexmk in a private build directory, then move the PDF in place."""
     input:
         sources=PAPER_SOURCES,
-        generated=["paper/generated/results_table.tex", "paper/generated/study.tex"],
-        figures=["figures/samples.pdf", "figures/coverage.pdf"],
+        generated=[*GENERATED, "paper/generated/study.tex"],
+        figures=[
+            *expand("figures/samples_{dataset}.pdf", dataset=DATASETS),
+            "figures/coverage.pdf",
+            *(["figures/sweeps.pdf"] if SWEEP_POINTS else []),
+        ],
     output:
         "paper/main.pdf",
     log:

@@ -1,20 +1,30 @@
-rule train:
-    """Train one (dataset, variant, seed); its resolved settings are params, so changing one
-    variant's settings reruns only that variant's runs."""
-    input:
-        data="data/{dataset}.npz",
-    output:
-        samples=f"{RUN}/samples.parquet",
-        curves=f"{RUN}/curves.parquet",
-        run=f"{RUN}/run.json",
-    params:
-        settings=train_settings,
-        device=STUDY["device"],
-    threads: 1
-    resources:
-        mem_mb=2000,
-        runtime=120,
-    log:
-        "logs/train/{dataset}/{variant}/seed{seed}.log",
-    script:
-        "../scripts/train.py"
+# One training job per (dataset, run name, group of seeds): the group trains as one vectorised
+# ensemble (config `ensemble_size`). A rule per seed group, because a rule's outputs are fixed
+# by its wildcards and each group writes the run directories of its own seeds.
+for group in SEED_GROUPS:
+
+    rule:
+        name:
+            f"train_seeds_{'_'.join(map(str, group))}"
+        input:
+            data="data/{dataset}.npz",
+        output:
+            **{
+                f"{kind}_{seed}": f"{RUN}/{kind}.{ext}".replace("{seed}", str(seed))
+                for seed in group
+                for kind, ext in (("samples", "parquet"), ("curves", "parquet"), ("run", "json"))
+            },
+        params:
+            settings=train_settings,  # a changed setting reruns only this variant's jobs
+            seeds=list(group),
+            device=STUDY["device"],
+            checkpoint_dir="results/checkpoints/{dataset}/{variant}",  # kept when a job fails
+            checkpoint_every=STUDY["checkpoint_every"],
+        threads: 1
+        resources:
+            mem_mb=4000,
+            runtime=240,
+        log:
+            f"logs/train/{{dataset}}/{{variant}}/seeds{'-'.join(map(str, group))}.log",
+        script:
+            "../scripts/train.py"

@@ -1,4 +1,4 @@
-"""Rule coverage_figure: modes covered over training."""
+"""Rule coverage_figure: share of modes covered over training."""
 
 import sys
 
@@ -7,4 +7,9 @@ import pandas as pd
 from modecollapse.plots import coverage_figure
 
 sys.stderr = open(snakemake.log[0], "w")
-coverage_figure(metrics=pd.read_parquet(snakemake.input[0]), path=snakemake.output[0])
+coverage_figure(
+    metrics=pd.read_parquet(snakemake.input[0]),
+    n_modes=snakemake.params.n_modes,
+    variants=snakemake.params.variants,
+    path=snakemake.output[0],
+)

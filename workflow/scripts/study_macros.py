@@ -8,9 +8,4 @@ from modecollapse.io import write_text
 from modecollapse.report import study_macros
 
 sys.stderr = open(snakemake.log[0], "w")
-macros = study_macros(
-    study=snakemake.params.study,
-    summary=pd.read_parquet(snakemake.input.summary),
-    runs=pd.read_parquet(snakemake.input.runs),
-)
-write_text(macros, snakemake.output[0])
+write_text(study_macros(study=snakemake.params.study, runs=pd.read_parquet(snakemake.input.runs)), snakemake.output[0])

@@ -1,4 +1,5 @@
-"""Rule train: one (dataset, variant, seed) -> samples.parquet, curves.parquet, run.json."""
+"""Training rule: one (dataset, run name, seed group) -> samples.parquet, curves.parquet and
+run.json in the run directory of each seed."""
 
 import sys
 
@@ -14,23 +15,32 @@ log = open(snakemake.log[0], "w")
 sys.stderr = log
 torch.set_num_threads(snakemake.threads)
 settings = TrainSettings(**snakemake.params.settings)
-seed = int(snakemake.wildcards.seed)
+seeds = list(snakemake.params.seeds)
 device = resolve_device(snakemake.params.device)
-result = train(data=load_dataset(snakemake.input.data)["points"], settings=settings, seed=seed, device=device, progress=log)
-write_parquet(result.samples, snakemake.output.samples)
-write_parquet(result.curves, snakemake.output.curves)
-write_json(  # written last: its presence marks a finished run
-    {
-        "dataset": snakemake.wildcards.dataset,
-        "variant": snakemake.wildcards.variant,
-        "seed": seed,
-        "settings": snakemake.params.settings,
-        "status": result.status,
-        "diverged_step": result.diverged_step,
-        "device": result.device,
-        "threads": snakemake.threads,
-        "wall_time_s": round(result.wall_time_s, 3),
-        **provenance(),
-    },
-    snakemake.output.run,
+result = train(
+    data=load_dataset(snakemake.input.data)["points"], settings=settings, seeds=seeds, device=device, progress=log,
+    checkpoint_dir=snakemake.params.checkpoint_dir, checkpoint_every=snakemake.params.checkpoint_every,
 )
+if result.resumed_from_step is not None:
+    print(f"resumed from the checkpoint at step {result.resumed_from_step}", file=log)
+for member in result.members:
+    write_parquet(member.samples, snakemake.output[f"samples_{member.seed}"])
+    write_parquet(member.curves, snakemake.output[f"curves_{member.seed}"])
+    write_json(  # written last: its presence marks a finished run
+        {
+            "dataset": snakemake.wildcards.dataset,
+            "variant": snakemake.wildcards.variant,
+            "seed": member.seed,
+            "settings": snakemake.params.settings,
+            "status": member.status,
+            "diverged_step": member.diverged_step,
+            "device": result.device,
+            "threads": snakemake.threads,
+            "ensemble_seeds": seeds,
+            "resumed_from_step": result.resumed_from_step,
+            "wall_time_s": round(result.wall_time_s / len(seeds), 3),  # the ensemble's time, shared equally
+            "ensemble_wall_time_s": round(result.wall_time_s, 3),
+            **provenance(),
+        },
+        snakemake.output[f"run_{member.seed}"],
+    )
