@@ -4,11 +4,14 @@ import pytest
 import yaml
 
 from conftest import REPO
-from modecollapse.config import TRAIN_KEYS, ConfigError, TrainSettings, load_config, resolve_settings, validate_config
+from modecollapse.config import (
+    TRAIN_KEYS, ConfigError, TrainSettings, load_config, resolve_settings, seed_groups, study_runs, sweep_points,
+    validate_config,
+)
 
 
 def _minimal(**extra):
-    return {"datasets": ["ring8"], "seeds": [0], "variants": {"gan-ns": {}}, **extra}
+    return {"datasets": ["ring8"], "seeds": [0], "variants": {"gan-ns": {}}} | extra
 
 
 @pytest.mark.parametrize("path", ["config/config.yaml", "config/smoke.yaml"])
@@ -18,15 +21,16 @@ def test_shipped_configs_are_valid(path):
 
 def test_schema_train_keys_match_the_settings_dataclass(schema):
     assert set(schema["$defs"]["train"]["properties"]) == set(TRAIN_KEYS)
+    assert schema["$defs"]["train_key"]["enum"] == list(TRAIN_KEYS)
 
 
 @pytest.mark.parametrize(
     ("config", "expected"),
     [
-        (_minimal(colour="red"), r"unknown key\(s\) 'colour'; allowed: data, datasets"),
+        (_minimal(colour="red"), r"unknown key\(s\) 'colour'; allowed: checkpoint_every, data, datasets"),
         (_minimal(train={"stepz": 3}), r"config\['train'\]: unknown key\(s\) 'stepz'; allowed: batch_size"),
         ({**_minimal(), "datasets": ["ring9"]}, r"unknown dataset\(s\) 'ring9'; available: grid25, ring8"),
-        ({**_minimal(), "variants": {"gan-nss": {}}}, r"unknown variant\(s\) 'gan-nss'; available: gan-minimax, gan-ns, wgan-gp"),
+        ({**_minimal(), "variants": {"gan-nss": {}}}, r"unknown variant 'gan-nss': 'gan-nss' is neither a loss variant \(gan-ns, gan-minimax"),
         (_minimal(device="gpu"), r"'gpu' is not allowed; allowed: 'auto', 'cpu', 'cuda'"),
         ({**_minimal(), "variants": {"gan-ns": {"lr": -1}}}, r"config\['variants'\]\['gan-ns'\]\['lr'\]"),
     ],
@@ -55,3 +59,45 @@ def test_settings_precedence(schema):
 def test_null_variant_entry_means_defaults(schema):
     config = validate_config(yaml.safe_load("datasets: [ring8]\nseeds: [0]\nvariants:\n  gan-ns:\n"), schema=schema)
     assert resolve_settings(config, "gan-ns") == dataclasses.replace(TrainSettings(), loss="gan-ns")
+
+
+def test_sweeps_make_named_runs_with_one_setting_changed(schema):
+    config = validate_config(
+        _minimal(variants={"gan-ns": {}, "wgan-gp": {}}, sweeps={"gan-ns": {"lr": [0.01, 1e6], "d_steps": [3]}}),
+        schema=schema,
+    )
+    runs = study_runs(config)
+    assert list(runs) == ["gan-ns", "wgan-gp", "gan-ns@lr=0.01", "gan-ns@lr=1e06", "gan-ns@d_steps=3"]
+    assert runs["gan-ns@lr=0.01"] == dataclasses.replace(runs["gan-ns"], lr=0.01)
+    assert runs["gan-ns@d_steps=3"] == dataclasses.replace(runs["gan-ns"], d_steps=3)
+    points = [(p["key"], p["value"], p["run"]) for p in sweep_points(config)]
+    default_lr = TrainSettings().lr
+    assert points == [("lr", default_lr, "gan-ns"), ("lr", 0.01, "gan-ns@lr=0.01"), ("lr", 1e6, "gan-ns@lr=1e06"),
+                      ("d_steps", 1, "gan-ns"), ("d_steps", 3, "gan-ns@d_steps=3")]
+
+
+@pytest.mark.parametrize(
+    ("sweeps", "expected"),
+    [
+        ({"gan-ns": {"lrr": [1]}}, r"config\['sweeps'\]\['gan-ns'\]: 'lrr' is not allowed; allowed: 'steps', 'batch_size', 'lr'"),
+        ({"gan-ns": {"d_steps": [0]}}, r"config\['sweeps'\]\['gan-ns'\]\['d_steps'\]: 0 is less than the minimum of 1"),
+        ({"gan-nope": {"lr": [0.1]}}, r"config\['sweeps'\]: unknown variant 'gan-nope'"),
+    ],
+)
+def test_bad_sweeps_are_refused(schema, sweeps, expected):
+    with pytest.raises(ConfigError, match=expected):
+        validate_config(_minimal(sweeps=sweeps), schema=schema)
+
+
+def test_combinations_and_tricks_are_valid_variant_names(schema):
+    config = validate_config(_minimal(variants={"hinge+sngan": {}, "pacgan-2": {"lr": 0.01}}), schema=schema)
+    assert resolve_settings(config, "hinge+sngan").spectral_norm is True
+    assert (resolve_settings(config, "pacgan-2").pack, resolve_settings(config, "pacgan-2").lr) == (2, 0.01)
+    with pytest.raises(ConfigError, match=r"unknown trick\(s\) 'sngn'"):
+        validate_config(_minimal(variants={"hinge+sngn": {}}), schema=schema)
+
+
+@pytest.mark.parametrize(("size", "groups"), [(0, [(0, 1, 2, 3, 4)]), (2, [(0, 1), (2, 3), (4,)]), (5, [(0, 1, 2, 3, 4)])])
+def test_seed_groups(schema, size, groups):
+    config = validate_config(_minimal(seeds=[0, 1, 2, 3, 4], ensemble_size=size), schema=schema)
+    assert seed_groups(config) == groups

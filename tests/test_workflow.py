@@ -47,41 +47,57 @@ def smoke(tmp_path_factory):
     return workdir, config
 
 
+def _runs(study):
+    """Run names of a study: its variants and sweep points."""
+    from modecollapse.config import study_runs, validate_config, load_schema
+
+    return list(study_runs(validate_config(study, schema=load_schema(REPO / "workflow/schemas/config.schema.yaml"))))
+
+
 def test_smoke_study_writes_every_run(smoke):
     workdir, config = smoke
     study = yaml.safe_load(config.read_text())
+    runs = _runs(study)
+    assert "gan-ns@lr=0.003" in runs and "gan-minimax@lr=1e06" in runs
     for dataset in study["datasets"]:
-        for variant in study["variants"]:
+        for variant in runs:
             for seed in study["seeds"]:
                 run_dir = workdir / "results" / "runs" / dataset / variant / f"seed{seed}"
                 samples = pd.read_parquet(run_dir / "samples.parquet")
                 assert list(samples.columns) == ["step", "x", "y"]
-                assert samples["step"].max() == study["train"]["steps"]
                 curves = pd.read_parquet(run_dir / "curves.parquet")
                 assert {"step", "d_loss", "g_loss"} <= set(curves.columns)
                 run = json.loads((run_dir / "run.json").read_text())
-                assert run["status"] == "ok" and run["seed"] == seed and run["device"] == "cpu"
-                assert run["settings"]["steps"] == study["train"]["steps"]
+                assert run["seed"] == seed and run["device"] == "cpu" and run["ensemble_seeds"] == study["seeds"]
                 assert {"torch", "numpy"} <= set(run["versions"]) and run["git_commit"]
                 assert run["wall_time_s"] > 0
-    assert "train" in (workdir / "logs" / "train" / "ring8" / "gan-ns" / "seed0.log").read_text()  # progress bar
+                if variant == "gan-minimax@lr=1e06":  # lr 1e6 overflows: counted as diverged
+                    assert run["status"] == "diverged" and samples["step"].max() == run["diverged_step"]
+                else:
+                    assert run["status"] == "ok" and samples["step"].max() == study["train"]["steps"]
+    log = (workdir / "logs" / "train" / "ring8" / "gan-ns" / "seeds0-1.log").read_text()
+    assert "train seeds [0, 1]" in log  # the progress bar
+    assert not list((workdir / "results" / "checkpoints").rglob("*.pt")), "finished runs remove their checkpoints"
 
 
 def test_smoke_tables(smoke):
     workdir, config = smoke
     study = yaml.safe_load(config.read_text())
+    runs = _runs(study)
     metrics = pd.read_parquet(workdir / "results" / "metrics.parquet")
     assert list(metrics.columns) == list(LONG_COLUMNS)
     assert set(metrics["metric"]) == {"modes_covered", "high_quality_fraction", "reverse_kl"}
-    n_snapshots = study["train"]["steps"] // study["train"]["snapshot_every"]
-    n_runs = len(study["datasets"]) * len(study["variants"]) * len(study["seeds"])
-    assert len(metrics) == n_runs * n_snapshots * 3
+    assert set(metrics["variant"]) == set(runs)
     summary = pd.read_parquet(workdir / "results" / "summary.parquet")
     assert list(summary.columns) == list(SUMMARY_COLUMNS)
-    assert len(summary) == len(study["datasets"]) * len(study["variants"]) * 3
+    assert len(summary) == len(study["datasets"]) * len(runs) * 3
     assert (summary["n"] <= len(study["seeds"])).all()
     covered = summary[summary["metric"] == "modes_covered"]
     assert ((covered["mean"] >= 0) & (covered["mean"] <= 25)).all()
+    diverged = covered[covered["variant"] == "gan-minimax@lr=1e06"]
+    assert (diverged["mean"] == 0).all()  # a diverged generator's NaN samples cover nothing
+    table = pd.read_parquet(workdir / "results" / "runs.parquet")
+    assert set(table.loc[table["variant"] == "gan-minimax@lr=1e06", "status"]) == {"diverged"}
 
 
 def test_smoke_report(smoke):
@@ -90,10 +106,11 @@ def test_smoke_report(smoke):
     assert pdf.read_bytes()[:5] == b"%PDF-"
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert "Mode collapse in GANs" in text and "scale: smoke" in text
-    for name in ("gan-ns", "gan-minimax", "wgan-gp", "ring8 (8 modes)", "grid25 (25 modes)", "PacGAN"):
+    for name in ("gan-ns", "gan-minimax", "wgan-gp", "gan-ns@lr=0.003", "ring8 (8 modes)", "grid25 (25 modes)", "PacGAN"):
         assert name in text
-    assert (workdir / "figures" / "samples.pdf").stat().st_size > 0
-    assert (workdir / "figures" / "coverage.pdf").stat().st_size > 0
+    assert "2/2" in text  # the diverged sweep point's seeds are counted in the table
+    for figure in ("samples_ring8", "samples_grid25", "coverage", "sweeps"):
+        assert (workdir / "figures" / f"{figure}.pdf").stat().st_size > 0
     assert not list(workdir.rglob("*.tmp")), "a temporary file was left behind"
 
 
@@ -114,9 +131,9 @@ def test_changing_one_variant_reruns_only_its_jobs(smoke, tmp_path):
     assert result.returncode == 0, result.stderr
     jobs = planned_jobs(result.stdout)
     per_run = [(rule, w) for rule, w in jobs if "variant" in w]
-    n_runs = len(study["datasets"]) * len(study["seeds"])
-    assert sorted(rule for rule, _ in per_run) == ["evaluate"] * n_runs + ["train"] * n_runs
-    assert {w["variant"] for _, w in per_run} == {"gan-minimax"}
+    n_datasets = len(study["datasets"])
+    assert sorted(rule for rule, _ in per_run) == ["evaluate"] * n_datasets + ["train_seeds_0_1"] * n_datasets
+    assert {w["variant"] for _, w in per_run} == {"gan-minimax"}  # not its sweep point, not the others
     assert {"metrics_table", "summary", "paper"} <= {rule for rule, _ in jobs}
     assert "dataset" not in {rule for rule, _ in jobs}
 

@@ -134,6 +134,8 @@ def _sweep_problems(sweeps: Mapping[str, Any], schema: Mapping[str, Any]) -> lis
     problems = []
     for variant, keys in sweeps.items():
         for key, values in (keys or {}).items() if isinstance(keys, dict) else []:
+            if key not in train_schema["properties"]:
+                continue  # the schema's propertyNames check already names it
             for value in values if isinstance(values, list) else []:
                 for error in validator.iter_errors({key: value}):
                     problems.append(f"config['sweeps'][{variant!r}][{key!r}]: {error.message}")

@@ -59,10 +59,12 @@ class EnsembleBatchNorm(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.training:
-            mean, var = x.mean(dim=1), x.var(dim=1, unbiased=False)
+            mean = x.mean(dim=1)
+            var = ((x - mean.unsqueeze(1)) ** 2).mean(dim=1)  # biased, as BatchNorm normalises
             with torch.no_grad():
+                batch = x.shape[1]
                 self.running_mean.lerp_(mean, self.momentum)
-                self.running_var.lerp_(x.var(dim=1, unbiased=True), self.momentum)
+                self.running_var.lerp_(var * batch / max(batch - 1, 1), self.momentum)  # unbiased, as BatchNorm tracks
         else:
             mean, var = self.running_mean, self.running_var
         return (x - mean.unsqueeze(1)) * torch.rsqrt(var.unsqueeze(1) + self.eps) * self.weight + self.bias
@@ -77,7 +79,7 @@ class EnsembleMaxout(nn.Module):
         self.linear = EnsembleLinear(members, in_features, width * pieces, spectral_norm=spectral_norm)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.linear(x).view(*x.shape[:-1], self.width, self.pieces).amax(dim=-1)
+        return self.linear(x).view(*x.shape[:-1], self.width, self.pieces).max(dim=-1).values
 
 
 class MinibatchDiscrimination(nn.Module):

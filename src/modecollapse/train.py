@@ -119,8 +119,8 @@ class MemberStreams:
 
 def _optimizer(params, s: TrainSettings) -> torch.optim.Optimizer:
     if s.optimizer == "rmsprop":
-        return torch.optim.RMSprop(params, lr=s.lr)
-    return torch.optim.Adam(params, lr=s.lr, betas=(s.beta1, s.beta2))
+        return torch.optim.RMSprop(params, lr=s.lr, foreach=True)
+    return torch.optim.Adam(params, lr=s.lr, betas=(s.beta1, s.beta2), foreach=True)
 
 
 def _adam_lookahead(params: dict, grads, optimizer: torch.optim.Adam) -> dict:
@@ -244,17 +244,19 @@ def train(
         return total
 
     def unrolled_critic(step: int) -> Callable:
-        """D after `unrolled_steps` differentiable Adam updates; G's gradient flows through them."""
+        """D after `unrolled_steps` differentiable Adam updates on one real and one generated batch
+        (as in Metz et al.'s code); G's gradient flows through the updates and that batch."""
         params = dict(D.named_parameters())
         state = {
             name: (opt_d.state[p]["exp_avg"], opt_d.state[p]["exp_avg_sq"], float(opt_d.state[p]["step"]))
             for name, p in params.items()
         }
         params["__state__"] = state
+        real, fake = noisy(real_batch(), step), noisy(fake_batch(), step)
         for _ in range(s.unrolled_steps):
             weights = {k: v for k, v in params.items() if k != "__state__"}
             critic = lambda x, w=weights: functional_call(D, w, (x,))  # noqa: E731
-            d_loss = critic_loss(critic, noisy(real_batch(), step), noisy(fake_batch(), step))
+            d_loss = critic_loss(critic, real, fake)
             grads = torch.autograd.grad(d_loss.sum(), list(weights.values()), create_graph=True)
             params = _adam_lookahead(params, grads, opt_d)
         final = {k: v for k, v in params.items() if k != "__state__"}
