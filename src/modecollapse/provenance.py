@@ -7,7 +7,9 @@ import subprocess
 from importlib import metadata
 from pathlib import Path
 
-PACKAGES = ("modecollapse", "torch", "numpy", "pandas", "scipy")
+from . import __version__
+
+PACKAGES = ("torch", "numpy", "pandas", "scipy")
 
 
 def git_commit(path: Path = Path(__file__).parent) -> str:
@@ -25,9 +27,16 @@ def git_commit(path: Path = Path(__file__).parent) -> str:
     return commit + ("-dirty" if dirty else "")
 
 
+def _version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:  # importable from a source tree without being installed
+        return "unknown"
+
+
 def provenance() -> dict:
     return {
-        "versions": {name: metadata.version(name) for name in PACKAGES},
+        "versions": {"modecollapse": __version__, **{name: _version(name) for name in PACKAGES}},
         "python": platform.python_version(),
         "git_commit": git_commit(),
     }
