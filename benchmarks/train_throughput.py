@@ -58,6 +58,15 @@ def measure(*, variant: str, arch: str, device: str, members: int, steps: int, d
     }
 
 
+def cpu_name() -> str:
+    try:
+        with open("/proc/cpuinfo") as handle:
+            models = [line.split(":", 1)[1].strip() for line in handle if line.startswith("model name")]
+        return f"{models[0]} ({len(models)} cores)"
+    except (OSError, IndexError):
+        return platform.machine()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--devices", nargs="+", default=["cpu", *(["cuda"] if torch.cuda.is_available() else [])])
@@ -81,7 +90,7 @@ def main() -> None:
     table = pd.DataFrame(rows)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     table.to_csv(args.out, index=False)
-    name = torch.cuda.get_device_name() if torch.cuda.is_available() else platform.processor() or platform.machine()
+    name = torch.cuda.get_device_name() if torch.cuda.is_available() else cpu_name()
     print(f"\n{name}; torch {torch.__version__}; {args.threads} CPU thread(s); {args.steps} steps per run\n")
     print(table.to_markdown(index=False, floatfmt=".1f"))
 
