@@ -14,7 +14,7 @@ def _minimal(**extra):
     return {"datasets": ["ring8"], "seeds": [0], "variants": {"gan-ns": {}}} | extra
 
 
-@pytest.mark.parametrize("path", ["config/config.yaml", "config/smoke.yaml"])
+@pytest.mark.parametrize("path", ["config/config.yaml", "config/smoke.yaml", "config/paper.yaml"])
 def test_shipped_configs_are_valid(path):
     load_config(REPO / path, schema_path=REPO / "workflow/schemas/config.schema.yaml")
 
