@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from conftest import REPO
-from modecollapse.stats import LONG_COLUMNS, SUMMARY_COLUMNS
+from modecollapse.stats import LONG_COLUMNS, SUMMARY_COLUMNS, TEST_COLUMNS
 
 pytestmark = pytest.mark.slow
 SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
@@ -86,11 +86,23 @@ def test_smoke_tables(smoke):
     runs = _runs(study)
     metrics = pd.read_parquet(workdir / "results" / "metrics.parquet")
     assert list(metrics.columns) == list(LONG_COLUMNS)
-    assert set(metrics["metric"]) == {"modes_covered", "high_quality_fraction", "reverse_kl"}
+    every_snapshot = {"modes_covered", "high_quality_fraction", "reverse_kl", "jsd", "collapsed",
+                      "modes_ever_covered", "forgetting_events"}
+    final_only = {"wasserstein_1", "mmd2_rbf", "energy_distance", "frechet_distance", "kid_mean", "kid_std",
+                  "precision", "recall", "density", "coverage", "ndb", "ndb_over_k", "ndb_js",
+                  "reverse_kl_floor", "jsd_floor"}
+    assert set(metrics["metric"]) == every_snapshot | final_only | {"sliced_wasserstein_2"}
+    ok = metrics[metrics["variant"] == "gan-ns"]
+    for (_, _, seed), run in ok.groupby(["dataset", "variant", "seed"]):
+        last = run["step"].max()
+        at_last = set(run.loc[run["step"] == last, "metric"])
+        assert every_snapshot | final_only | {"sliced_wasserstein_2"} == at_last
+        earlier = run[run["step"] < last]
+        assert set(earlier["metric"]) == every_snapshot | {"sliced_wasserstein_2"}  # the cheap distance too
     assert set(metrics["variant"]) == set(runs)
     summary = pd.read_parquet(workdir / "results" / "summary.parquet")
     assert list(summary.columns) == list(SUMMARY_COLUMNS)
-    assert len(summary) == len(study["datasets"]) * len(runs) * 3
+    assert len(summary) == len(study["datasets"]) * len(runs) * metrics["metric"].nunique()
     assert (summary["n"] <= len(study["seeds"])).all()
     covered = summary[summary["metric"] == "modes_covered"]
     assert ((covered["mean"] >= 0) & (covered["mean"] <= 25)).all()
@@ -98,6 +110,12 @@ def test_smoke_tables(smoke):
     assert (diverged["mean"] == 0).all()  # a diverged generator's NaN samples cover nothing
     table = pd.read_parquet(workdir / "results" / "runs.parquet")
     assert set(table.loc[table["variant"] == "gan-minimax@lr=1e06", "status"]) == {"diverged"}
+    collapsed = summary[(summary["metric"] == "collapsed") & (summary["variant"] == "gan-minimax@lr=1e06")]
+    assert (collapsed["mean"] == 1).all()  # a diverged run counts as collapsed
+    tests = pd.read_parquet(workdir / "results" / "tests.parquet")
+    assert list(tests.columns) == list(TEST_COLUMNS)
+    assert set(tests["variant"]) == set(runs) - {"gan-ns"} and set(tests["baseline"]) == {"gan-ns"}
+    assert tests["p_holm"].dropna().between(0, 1).all()
 
 
 def test_smoke_report(smoke):

@@ -65,7 +65,7 @@ DEFAULTS: dict[str, Any] = {
     "checkpoint_every": 500,
     "sweeps": {},
     "data": {"seed": 0, "size": 100_000},
-    "evaluation": {"threshold": 3.0},
+    "evaluation": {"threshold": 3.0, "collapse_coverage": 0.5},
     "train": {},
 }
 

@@ -16,6 +16,8 @@ import pandas as pd
 from .config import TrainSettings, study_runs
 from .data import get_dataset
 from .io import atomic_path
+from .evaluate import COLLAPSED
+from . import metrics
 from .metrics import HIGH_QUALITY_FRACTION, MODES_COVERED, REVERSE_KL
 from .variants import BASELINE, describe
 
@@ -74,17 +76,23 @@ def _cell(row: Mapping[str, Any] | None, *, scale: float = 1.0, digits: int = 2)
     return text
 
 
-METRIC_COLUMNS = ((MODES_COVERED, 1.0, 1), (HIGH_QUALITY_FRACTION, 100.0, 1), (REVERSE_KL, 1.0, 2))
+METRIC_COLUMNS = ((MODES_COVERED, 1.0, 1), (HIGH_QUALITY_FRACTION, 100.0, 1), (REVERSE_KL, 1.0, 2), (COLLAPSED, 100.0, 0))
 
 
-def results_table(*, summary: pd.DataFrame, runs: pd.DataFrame, variants: list[str]) -> str:
+def _by_key(table: pd.DataFrame) -> dict[tuple[str, str, str], dict]:
+    """Rows of a summary or tests table by (dataset, variant, metric)."""
+    return {(r.dataset, r.variant, r.metric): r._asdict() for r in table.itertuples(index=False)}
+
+
+def results_table(*, summary: pd.DataFrame, runs: pd.DataFrame, tests: pd.DataFrame, variants: list[str]) -> str:
     """Final-step results per dataset and variant: mean ± s.e.m. across seeds with the 95% CI,
+    $^\\ast$ where a Holm-corrected test finds a difference from the baseline, the collapse rate
     and how many seeds diverged."""
-    index = {(r.dataset, r.variant, r.metric): r._asdict() for r in summary.itertuples(index=False)}
+    index, significant = _by_key(summary), _by_key(tests)
     lines = [
-        r"\begin{tabular}{llllll}",
+        r"\begin{tabular}{lllllll}",
         r"\toprule",
-        r"Dataset & Variant & Modes covered & High quality (\%) & Reverse KL & Diverged \\",
+        r"Dataset & Variant & Modes covered & High quality (\%) & Reverse KL & Collapsed (\%) & Diverged \\",
         r"\midrule",
     ]
     for d_index, dataset in enumerate(dict.fromkeys(summary["dataset"])):
@@ -93,9 +101,57 @@ def results_table(*, summary: pd.DataFrame, runs: pd.DataFrame, variants: list[s
         label = rf"{latex_escape(dataset)} ({get_dataset(dataset).n_modes} modes)"
         for v_index, variant in enumerate(variants):
             mine = runs[(runs["dataset"] == dataset) & (runs["variant"] == variant)]
-            cells = [_cell(index.get((dataset, variant, m)), scale=s, digits=k) for m, s, k in METRIC_COLUMNS]
+            cells = []
+            for metric, scale, digits in METRIC_COLUMNS:
+                cell = _cell(index.get((dataset, variant, metric)), scale=scale, digits=digits)
+                if significant.get((dataset, variant, metric), {}).get("significant"):
+                    cell += r"$^\ast$"
+                cells.append(cell)
             diverged = f"{int((mine['status'] == 'diverged').sum())}/{len(mine)}"
             lines.append(" & ".join([label if v_index == 0 else "", latex_escape(variant), *cells, diverged]) + r" \\")
+        floor = index.get((dataset, variants[0], metrics.REVERSE_KL_FLOOR)) if variants else None
+        if floor is not None:  # what a perfect generator scores at the same sample size
+            kl = rf"{_number(floor['mean'], 4)} (floor)"
+            lines.append(" & ".join(["", r"\emph{perfect generator}", str(get_dataset(dataset).n_modes), "", kl, "", ""]) + r" \\")
+    lines += [r"\bottomrule", r"\end{tabular}", ""]
+    return "\n".join(lines)
+
+
+DISTANCE_COLUMNS = (
+    # (metric, header, digits): final-step distances between generated and real samples
+    (metrics.WASSERSTEIN_1, r"$W_1$", 3), (metrics.SLICED_WASSERSTEIN, r"SW$_2$", 3), (metrics.MMD, r"MMD$^2$", 3),
+    (metrics.ENERGY_DISTANCE, "Energy", 3), (metrics.FRECHET_DISTANCE, r"Fr\'echet", 3), (metrics.KID_MEAN, "KID", 3),
+    (metrics.PRECISION, "Prec.", 2), (metrics.RECALL, "Rec.", 2), (metrics.DENSITY, "Dens.", 2),
+    (metrics.COVERAGE, "Cov.", 2), (metrics.NDB_OVER_K, "NDB/K", 2), (metrics.JSD, "JSD", 3),
+)
+
+
+def distances_table(*, summary: pd.DataFrame, tests: pd.DataFrame, variants: list[str]) -> str:
+    """Final-step distribution metrics per dataset and variant (means across seeds; $^\\ast$ marks a
+    Holm-significant difference from the baseline), with the perfect generator's JSD floor."""
+    index, significant = _by_key(summary), _by_key(tests)
+    lines = [
+        r"\begin{tabular}{ll" + "r" * len(DISTANCE_COLUMNS) + "}",
+        r"\toprule",
+        " & ".join(["Dataset", "Variant", *(header for _, header, _ in DISTANCE_COLUMNS)]) + r" \\",
+        r"\midrule",
+    ]
+    for d_index, dataset in enumerate(dict.fromkeys(summary["dataset"])):
+        if d_index:
+            lines.append(r"\midrule")
+        for v_index, variant in enumerate(variants):
+            cells = []
+            for metric, _, digits in DISTANCE_COLUMNS:
+                row = index.get((dataset, variant, metric))
+                cell = "--" if row is None or row["n"] == 0 else _number(row["mean"], digits)
+                if significant.get((dataset, variant, metric), {}).get("significant"):
+                    cell += r"$^\ast$"
+                cells.append(cell)
+            lines.append(" & ".join([latex_escape(dataset) if v_index == 0 else "", latex_escape(variant), *cells]) + r" \\")
+        floor = index.get((dataset, variants[0], metrics.JSD_FLOOR)) if variants else None
+        if floor is not None:
+            cells = ["" for _ in DISTANCE_COLUMNS[:-1]] + [_number(floor["mean"], 3)]
+            lines.append(" & ".join(["", r"\emph{perfect generator}", *cells]) + r" \\")
     lines += [r"\bottomrule", r"\end{tabular}", ""]
     return "\n".join(lines)
 
@@ -110,7 +166,7 @@ def _published_cell(value: tuple[float, float | None] | None, scale: float, digi
 def comparison_table(*, summary: pd.DataFrame) -> str:
     """Each published row beside our matching variant, with whether the published mean of modes
     covered lies inside our 95% interval. Rows whose variant or dataset the study lacks are left out."""
-    index = {(r.dataset, r.variant, r.metric): r._asdict() for r in summary.itertuples(index=False)}
+    index = _by_key(summary)
     lines = [
         r"\begin{tabular}{lllllllll}",
         r"\toprule",
@@ -144,7 +200,7 @@ def comparison_table(*, summary: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
-def sweeps_section(*, summary: pd.DataFrame, runs: pd.DataFrame, sweep_runs: list[str]) -> str:
+def sweeps_section(*, summary: pd.DataFrame, runs: pd.DataFrame, tests: pd.DataFrame, sweep_runs: list[str]) -> str:
     """The sweeps' figure and table, or a sentence saying the study sweeps nothing."""
     if not sweep_runs:
         return "This study sweeps no training setting.\n"
@@ -156,7 +212,7 @@ def sweeps_section(*, summary: pd.DataFrame, runs: pd.DataFrame, sweep_runs: lis
         r"\caption{Share of modes covered at the final step against each swept setting (mean and 95\% bootstrap CI across seeds).}",
         r"\label{fig:sweeps}\end{figure}",
         r"\begin{table}[ht]\centering\footnotesize",
-        results_table(summary=summary, runs=runs, variants=sweep_runs),
+        results_table(summary=summary, runs=runs, tests=tests, variants=sweep_runs),
         r"\caption{Final-step results of the sweep points (as Table~\ref{tab:results}).}\label{tab:sweeps}",
         r"\end{table}",
         "",
@@ -223,6 +279,7 @@ def study_macros(*, study: Mapping[str, Any], runs: pd.DataFrame) -> str:
         _macro("StudyDataSize", f"{study['data']['size']:,}".replace(",", "{,}")),
         _macro("StudyDataSeed", study["data"]["seed"]),
         _macro("StudyThreshold", f"{study['evaluation']['threshold']:g}"),
+        _macro("StudyCollapseShare", f"{study['evaluation']['collapse_coverage']:.0%}".replace("%", r"\%")),
         _macro("StudyDevices", ", ".join(sorted(set(runs["device"])))),
         _macro("StudyTrainHours", f"{runs['wall_time_s'].sum() / 3600:.2f}"),
         _macro("StudyCommit", latex_escape(_commit(runs))),

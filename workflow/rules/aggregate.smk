@@ -23,7 +23,7 @@ rule runs_table:
 
 
 rule summary:
-    """The final step of every run aggregated across seeds: n, mean, sem and a 95% CI."""
+    """The final step of every run aggregated across seeds: n, mean, sem and a seeded 95% bootstrap CI."""
     input:
         "results/metrics.parquet",
     output:
@@ -32,3 +32,18 @@ rule summary:
         "logs/aggregate/summary.log",
     script:
         "../scripts/summary.py"
+
+
+rule tests:
+    """Each variant against the baseline at the final step: two-sided Mann-Whitney U per
+    dataset and metric, Holm-corrected across variants, with an effect size."""
+    input:
+        "results/metrics.parquet",
+    output:
+        "results/tests.parquet",
+    params:
+        baseline=BASELINE,
+    log:
+        "logs/aggregate/tests.log",
+    script:
+        "../scripts/tests.py"

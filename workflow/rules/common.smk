@@ -3,6 +3,7 @@ import dataclasses
 import re
 
 from modecollapse.config import ConfigError, load_schema, seed_groups, study_runs, validate_config
+from modecollapse.variants import BASELINE
 
 try:
     STUDY = validate_config(config, schema=load_schema(workflow.source_path("../schemas/config.schema.yaml")))

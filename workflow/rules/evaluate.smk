@@ -8,6 +8,7 @@ rule evaluate:
         "results/runs/{dataset}/{variant}/metrics.parquet",
     params:
         threshold=STUDY["evaluation"]["threshold"],
+        collapse_coverage=STUDY["evaluation"]["collapse_coverage"],
     log:
         "logs/evaluate/{dataset}/{variant}.log",
     script:

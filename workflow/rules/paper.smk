@@ -2,6 +2,7 @@ PAPER_SOURCES = sorted(str(p) for p in (REPO / "paper").glob("*.tex"))
 SWEEP_RUNS = [p["run"] for p in SWEEP_POINTS if p["run"] not in BASE_VARIANTS]
 GENERATED = [
     "paper/generated/results_table.tex",
+    "paper/generated/distances_table.tex",
     "paper/generated/comparison_table.tex",
     "paper/generated/sweeps.tex",
     "paper/generated/samples_figures.tex",
@@ -14,8 +15,10 @@ rule tables:
     input:
         summary="results/summary.parquet",
         runs="results/runs.parquet",
+        tests="results/tests.parquet",
     output:
         results="paper/generated/results_table.tex",
+        distances="paper/generated/distances_table.tex",
         comparison="paper/generated/comparison_table.tex",
         sweeps="paper/generated/sweeps.tex",
         samples="paper/generated/samples_figures.tex",

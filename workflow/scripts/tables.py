@@ -5,12 +5,14 @@ import sys
 import pandas as pd
 
 from modecollapse.io import write_text
-from modecollapse.report import comparison_table, results_table, samples_figures, sweeps_section
+from modecollapse.report import comparison_table, distances_table, results_table, samples_figures, sweeps_section
 
 sys.stderr = open(snakemake.log[0], "w")
 summary, runs = pd.read_parquet(snakemake.input.summary), pd.read_parquet(snakemake.input.runs)
+tests = pd.read_parquet(snakemake.input.tests)
 params = snakemake.params
-write_text(results_table(summary=summary, runs=runs, variants=params.variants), snakemake.output.results)
+write_text(results_table(summary=summary, runs=runs, tests=tests, variants=params.variants), snakemake.output.results)
+write_text(distances_table(summary=summary, tests=tests, variants=params.variants), snakemake.output.distances)
 write_text(comparison_table(summary=summary), snakemake.output.comparison)
-write_text(sweeps_section(summary=summary, runs=runs, sweep_runs=params.sweep_runs), snakemake.output.sweeps)
+write_text(sweeps_section(summary=summary, runs=runs, tests=tests, sweep_runs=params.sweep_runs), snakemake.output.sweeps)
 write_text(samples_figures(datasets=params.datasets, seed=params.seed), snakemake.output.samples)
