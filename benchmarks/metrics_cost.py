@@ -11,7 +11,6 @@ benchmarks/out/. A metric that subsamples above a stated size says so in the not
 from __future__ import annotations
 
 import argparse
-import platform
 import time
 from pathlib import Path
 
@@ -22,6 +21,7 @@ import sklearn
 
 from modecollapse import metrics
 from modecollapse.data import DATASETS, sample_mixture
+from modecollapse.provenance import cpu_name
 
 RING = DATASETS["ring8"]
 CENTERS = np.asarray(RING.centers)
@@ -60,15 +60,6 @@ METRICS = {
     "prdc": (lambda real, fake: metrics.prdc(real=real, fake=fake, k=5), lambda n: "k=5, all real-fake pairs, blocked"),
     "ndb": (lambda real, fake: metrics.ndb(real=real, fake=fake), lambda n: "100 bins, k-means n_init=10"),
 }
-
-
-def cpu_name() -> str:
-    try:
-        with open("/proc/cpuinfo") as handle:
-            models = [line.split(":", 1)[1].strip() for line in handle if line.startswith("model name")]
-        return f"{models[0]} ({len(models)} cores)"
-    except (OSError, IndexError):
-        return platform.machine()
 
 
 def sets(*, n: int) -> tuple[np.ndarray, np.ndarray]:

@@ -10,7 +10,6 @@ Prints a Markdown table (for BENCHMARKS.md) and writes it as CSV to benchmarks/o
 from __future__ import annotations
 
 import argparse
-import platform
 import time
 from pathlib import Path
 
@@ -19,6 +18,7 @@ import torch
 
 from modecollapse.config import TrainSettings
 from modecollapse.data import DATASETS, sample_mixture
+from modecollapse.provenance import cpu_name
 from modecollapse.train import train
 from modecollapse.variants import variant_defaults
 
@@ -56,15 +56,6 @@ def measure(*, variant: str, arch: str, device: str, members: int, steps: int, d
         "loop_model_steps_per_s": members * steps / loop,
         "speedup": loop / ensemble,
     }
-
-
-def cpu_name() -> str:
-    try:
-        with open("/proc/cpuinfo") as handle:
-            models = [line.split(":", 1)[1].strip() for line in handle if line.startswith("model name")]
-        return f"{models[0]} ({len(models)} cores)"
-    except (OSError, IndexError):
-        return platform.machine()
 
 
 def main() -> None:

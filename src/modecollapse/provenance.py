@@ -40,3 +40,13 @@ def provenance() -> dict:
         "python": platform.python_version(),
         "git_commit": git_commit(),
     }
+
+
+def cpu_name() -> str:
+    """The processor's model name and core count, for benchmark records."""
+    try:
+        with open("/proc/cpuinfo") as handle:
+            models = [line.split(":", 1)[1].strip() for line in handle if line.startswith("model name")]
+        return f"{models[0]} ({len(models)} cores)"
+    except (OSError, IndexError):
+        return platform.machine()
