@@ -123,14 +123,15 @@ def _optimizer(params, s: TrainSettings) -> torch.optim.Optimizer:
     return torch.optim.Adam(params, lr=s.lr, betas=(s.beta1, s.beta2), foreach=True)
 
 
-def _adam_lookahead(params: dict, grads, optimizer: torch.optim.Adam) -> dict:
-    """One differentiable Adam step from the optimizer's current moments (Metz et al. 2017 unroll
-    the optimizer itself). Moments for each lookahead step are carried in `params['__state__']`."""
+def _adam_lookahead(
+    *, weights: dict[str, torch.Tensor], grads, moments: dict[str, tuple], optimizer: torch.optim.Adam
+) -> tuple[dict[str, torch.Tensor], dict[str, tuple]]:
+    """One differentiable Adam step of `weights` from the moments (m, v, t) of each parameter
+    (Metz et al. 2017 unroll the optimizer itself); returns the new weights and moments."""
     group = optimizer.param_groups[0]
     beta1, beta2 = group["betas"]
-    moments = params.pop("__state__")
-    updated, new_moments = {}, {}
-    for (name, value), grad in zip(params.items(), grads):
+    new_weights, new_moments = {}, {}
+    for (name, value), grad in zip(weights.items(), grads):
         m, v, t = moments[name]
         m = beta1 * m + (1 - beta1) * grad
         v = beta2 * v + (1 - beta2) * grad * grad
@@ -138,9 +139,8 @@ def _adam_lookahead(params: dict, grads, optimizer: torch.optim.Adam) -> dict:
         # 1e-16 under the root: sqrt's derivative is infinite at v = 0 (a parameter whose
         # gradient has always been 0); it shifts the denominator by at most 1e-8, Adam's own eps.
         step = group["lr"] * (m / (1 - beta1**t)) / ((v / (1 - beta2**t) + 1e-16).sqrt() + group["eps"])
-        updated[name], new_moments[name] = value - step, (m, v, t)
-    updated["__state__"] = new_moments
-    return updated
+        new_weights[name], new_moments[name] = value - step, (m, v, t)
+    return new_weights, new_moments
 
 
 def run_identity(*, settings: TrainSettings, seeds: list[int], data: np.ndarray, device: str) -> str:
@@ -246,21 +246,18 @@ def train(
     def unrolled_critic(step: int) -> Callable:
         """D after `unrolled_steps` differentiable Adam updates on one real and one generated batch
         (as in Metz et al.'s code); G's gradient flows through the updates and that batch."""
-        params = dict(D.named_parameters())
-        state = {
+        weights = dict(D.named_parameters())
+        moments = {
             name: (opt_d.state[p]["exp_avg"], opt_d.state[p]["exp_avg_sq"], float(opt_d.state[p]["step"]))
-            for name, p in params.items()
+            for name, p in weights.items()
         }
-        params["__state__"] = state
         real, fake = noisy(real_batch(), step), noisy(fake_batch(), step)
         for _ in range(s.unrolled_steps):
-            weights = {k: v for k, v in params.items() if k != "__state__"}
             critic = lambda x, w=weights: functional_call(D, w, (x,))  # noqa: E731
             d_loss = critic_loss(critic, real, fake)
             grads = torch.autograd.grad(d_loss.sum(), list(weights.values()), create_graph=True)
-            params = _adam_lookahead(params, grads, opt_d)
-        final = {k: v for k, v in params.items() if k != "__state__"}
-        return lambda x: functional_call(D, final, (x,))
+            weights, moments = _adam_lookahead(weights=weights, grads=grads, moments=moments, optimizer=opt_d)
+        return lambda x: functional_call(D, weights, (x,))
 
     snapshots: list[list[tuple[int, torch.Tensor]]] = [[] for _ in seeds]
     curves: list[list[tuple[int, float, float]]] = [[] for _ in seeds]
