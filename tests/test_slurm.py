@@ -1,0 +1,45 @@
+"""profiles/slurm against a real SLURM cluster (`.ci/slurm-up` starts a one-node one here)."""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import REPO
+
+
+def _cluster_answers() -> bool:
+    if shutil.which("sinfo") is None:
+        return False
+    result = subprocess.run(["sinfo", "-h", "-o", "%T"], capture_output=True, text=True, timeout=20)
+    return result.returncode == 0 and any(state in result.stdout for state in ("idle", "mix", "alloc"))
+
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not _cluster_answers(), reason="no SLURM cluster answers (run .ci/slurm-up as root)"),
+]
+
+
+def test_the_slurm_profile_runs_the_workflow_through_sbatch(tmp_path):
+    study = yaml.safe_load((REPO / "config" / "smoke.yaml").read_text())
+    study.update(datasets=["ring8"], variants={"gan-ns": {}, "wgan-gp": {}}, sweeps={})
+    study["train"]["steps"] = 100
+    config = tmp_path / "study.yaml"
+    config.write_text(yaml.safe_dump(study))
+    workdir = tmp_path / "run"
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "snakemake"), "--profile", "profiles/slurm", "--configfile", str(config),
+         "--directory", str(workdir), "--slurm-status-command", "squeue",
+         "--slurm-init-seconds-before-status-checks", "1", "--slurm-keep-successful-logs"],
+        cwd=REPO, capture_output=True, text=True, timeout=900,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert (workdir / "paper" / "main.pdf").read_bytes()[:5] == b"%PDF-"
+    # Every job went through sbatch: the executor keeps one SLURM log per job.
+    slurm_logs = {p.parent.name for p in (workdir / ".snakemake" / "slurm_logs").rglob("*.log")}
+    assert {"rule_train_seeds_0_1", "rule_evaluate", "rule_paper"} <= slurm_logs
+    assert "Job" in result.stderr and "submitted" in (result.stdout + result.stderr).lower()
