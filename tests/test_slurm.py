@@ -40,6 +40,7 @@ def test_the_slurm_profile_runs_the_workflow_through_sbatch(tmp_path):
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert (workdir / "paper" / "main.pdf").read_bytes()[:5] == b"%PDF-"
     # Every job went through sbatch: the executor keeps one SLURM log per job.
-    slurm_logs = {p.parent.name for p in (workdir / ".snakemake" / "slurm_logs").rglob("*.log")}
+    logs = workdir / ".snakemake" / "slurm_logs"
+    slurm_logs = {part for p in logs.rglob("*.log") for part in p.relative_to(logs).parts}
     assert {"rule_train_seeds_0_1", "rule_evaluate", "rule_paper"} <= slurm_logs
-    assert "Job" in result.stderr and "submitted" in (result.stdout + result.stderr).lower()
+    assert "has been submitted with SLURM jobid" in result.stdout + result.stderr
