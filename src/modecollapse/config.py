@@ -156,7 +156,7 @@ def resolve_settings(config: Mapping[str, Any], variant: str) -> TrainSettings:
     return TrainSettings(loss=loss, **merged)
 
 
-def _format_value(value: Any) -> str:
+def format_value(value: Any) -> str:
     """A setting's value as it appears in a run name: 0.001, 1e06 (no '+', which joins tricks), true."""
     if isinstance(value, float):
         return f"{value:g}".replace("e+", "e")
@@ -169,7 +169,7 @@ def _sweep_runs(config: Mapping[str, Any]):
         base = resolve_settings({**config, "variants": {variant: config["variants"].get(variant)}}, variant)
         for key, values in keys.items():
             for value in values:
-                name = f"{variant}@{key}={_format_value(value)}"
+                name = f"{variant}@{key}={format_value(value)}"
                 yield variant, key, value, name, dataclasses.replace(base, **{key: value})
 
 

@@ -13,7 +13,7 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
-from .config import TrainSettings, study_runs
+from .config import TrainSettings, format_value, study_runs
 from .data import get_dataset
 from .io import atomic_path
 from .evaluate import COLLAPSED
@@ -238,8 +238,7 @@ def _macro(name: str, value: Any) -> str:
 
 
 def _setting(key: str, value: Any) -> str:
-    text = f"{value:g}" if isinstance(value, float) else str(value).lower() if isinstance(value, bool) else str(value)
-    return rf"\texttt{{{latex_escape(key)}}}={latex_escape(text)}"
+    return rf"\texttt{{{latex_escape(key)}}}={latex_escape(format_value(value))}"
 
 
 def settings_table(study: Mapping[str, Any]) -> tuple[str, str]:
