@@ -29,7 +29,7 @@ def test_schema_train_keys_match_the_settings_dataclass(schema):
     [
         (_minimal(colour="red"), r"unknown key\(s\) 'colour'; allowed: checkpoint_every, data, datasets"),
         (_minimal(train={"stepz": 3}), r"config\['train'\]: unknown key\(s\) 'stepz'; allowed: batch_size"),
-        ({**_minimal(), "datasets": ["ring9"]}, r"unknown dataset\(s\) 'ring9'; available: grid25, ring8"),
+        ({**_minimal(), "datasets": ["ring9"]}, r"unknown dataset\(s\) 'ring9'; available: digits, grid25, mnist, ring8, stacked-digits, stacked-mnist"),
         ({**_minimal(), "variants": {"gan-nss": {}}}, r"unknown variant 'gan-nss': 'gan-nss' is neither a loss variant \(gan-ns, gan-minimax"),
         (_minimal(device="gpu"), r"'gpu' is not allowed; allowed: 'auto', 'cpu', 'cuda'"),
         ({**_minimal(), "variants": {"gan-ns": {"lr": -1}}}, r"config\['variants'\]\['gan-ns'\]\['lr'\]"),

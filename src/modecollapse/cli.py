@@ -16,7 +16,7 @@ DEFAULT_SCHEMA = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / 
 def _datasets(_: argparse.Namespace) -> int:
     width = max(map(len, DATASETS))
     for name, mixture in DATASETS.items():
-        print(f"{name:<{width}}  {mixture.n_modes:>3} modes  {mixture.description}\n{'':<{width}}  source: {mixture.source}")
+        print(f"{name:<{width}}  {mixture.n_modes:>4} modes  {mixture.description}\n{'':<{width}}  source: {mixture.source}")
     return 0
 
 

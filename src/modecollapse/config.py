@@ -9,7 +9,8 @@ from typing import Any, Mapping
 import jsonschema
 import yaml
 
-from .data import DATASETS
+from .data import DATASETS, is_image
+from .download import DEFAULT_MIRRORS
 from .variants import VariantError, variant_defaults
 
 
@@ -21,7 +22,10 @@ class ConfigError(ValueError):
 class TrainSettings:
     """Everything that decides a training run besides its dataset and seed.
 
-    Defaults are the default (laptop) scale; config/paper.yaml sets PacGAN's paper scale.
+    Defaults are PacGAN's 2D networks; the study's `train` and, for image datasets, `image_train`
+    override them. Image datasets train DCGAN-style convolutional nets (models.ConvGenerator,
+    ConvDiscriminator) of two strided layers, whose channel counts are g_width and d_width; the
+    depth, maxout and BatchNorm-free MLP settings below apply to 2D data only.
     """
 
     loss: str = "gan-ns"  # set from the variant, never from config
@@ -65,8 +69,10 @@ DEFAULTS: dict[str, Any] = {
     "checkpoint_every": 500,
     "sweeps": {},
     "data": {"seed": 0, "size": 100_000},
-    "evaluation": {"threshold": 3.0, "collapse_coverage": 0.5},
+    "evaluation": {"threshold": 3.0, "confidence": 0.9, "collapse_coverage": 0.5},
+    "download": {"mirrors": list(DEFAULT_MIRRORS)},
     "train": {},
+    "image_train": {},
 }
 
 
@@ -123,6 +129,7 @@ def validate_config(config: Mapping[str, Any], *, schema: Mapping[str, Any]) -> 
         else:
             resolved[key] = value
     resolved["train"] = dict(config.get("train") or {})
+    resolved["image_train"] = dict(config.get("image_train") or {})
     resolved["variants"] = {name: dict(overrides or {}) for name, overrides in config["variants"].items()}
     return resolved
 
@@ -148,11 +155,12 @@ def load_config(path: str | os.PathLike, *, schema_path: str | os.PathLike) -> d
     return validate_config(config, schema=load_schema(schema_path))
 
 
-def resolve_settings(config: Mapping[str, Any], variant: str) -> TrainSettings:
-    """Library defaults < the study's `train` < the variant's own defaults (its loss's and
-    tricks') < the config's entry for the variant."""
+def resolve_settings(config: Mapping[str, Any], variant: str, dataset: str | None = None) -> TrainSettings:
+    """Library defaults < the study's `train` < its `image_train` (image datasets only) < the
+    variant's own defaults (its loss's and tricks') < the config's entry for the variant."""
     loss, defaults = variant_defaults(variant)
-    merged = {**config.get("train", {}), **defaults, **(config["variants"].get(variant) or {})}
+    shared = {**config.get("train", {}), **(config.get("image_train", {}) if dataset and is_image(dataset) else {})}
+    merged = {**shared, **defaults, **(config["variants"].get(variant) or {})}
     return TrainSettings(loss=loss, **merged)
 
 
@@ -163,37 +171,38 @@ def format_value(value: Any) -> str:
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
-def _sweep_runs(config: Mapping[str, Any]):
+def _sweep_runs(config: Mapping[str, Any], dataset: str | None):
     """(variant, setting, value, run name, settings) of every sweep point."""
     for variant, keys in config.get("sweeps", {}).items():
-        base = resolve_settings({**config, "variants": {variant: config["variants"].get(variant)}}, variant)
+        base = resolve_settings({**config, "variants": {variant: config["variants"].get(variant)}}, variant, dataset)
         for key, values in keys.items():
             for value in values:
                 name = f"{variant}@{key}={format_value(value)}"
                 yield variant, key, value, name, dataclasses.replace(base, **{key: value})
 
 
-def study_runs(config: Mapping[str, Any]) -> dict[str, TrainSettings]:
-    """Every run configuration of the study, by name: each variant, then each sweep point.
+def study_runs(config: Mapping[str, Any], dataset: str | None = None) -> dict[str, TrainSettings]:
+    """Every run configuration of the study on `dataset` (None: a 2D dataset), by name: each
+    variant, then each sweep point.
 
     A sweep point of setting `key` at `value` for `variant` is named "variant@key=value"; it is
     the variant's resolved settings with that one setting changed (one-at-a-time sweeps).
     """
-    runs = {name: resolve_settings(config, name) for name in config["variants"]}
-    runs.update({name: settings for _, _, _, name, settings in _sweep_runs(config)})
+    runs = {name: resolve_settings(config, name, dataset) for name in config["variants"]}
+    runs.update({name: settings for _, _, _, name, settings in _sweep_runs(config, dataset)})
     return runs
 
 
-def sweep_points(config: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """Every sweep point in order of value, with the unswept variant (when the study trains it)
-    as the point at its own value of the setting."""
+def sweep_points(config: Mapping[str, Any], dataset: str | None = None) -> list[dict[str, Any]]:
+    """Every sweep point on `dataset` in order of value, with the unswept variant (when the study
+    trains it) as the point at its own value of the setting."""
     by_sweep: dict[tuple[str, str], list[tuple[Any, str]]] = {}
-    for variant, key, value, name, _ in _sweep_runs(config):
+    for variant, key, value, name, _ in _sweep_runs(config, dataset):
         by_sweep.setdefault((variant, key), []).append((value, name))
     points = []
     for (variant, key), candidates in by_sweep.items():
         if variant in config["variants"]:
-            candidates.append((getattr(resolve_settings(config, variant), key), variant))
+            candidates.append((getattr(resolve_settings(config, variant, dataset), key), variant))
         for order, (value, run) in enumerate(sorted(candidates, key=lambda c: c[0])):
             points.append({"variant": variant, "key": key, "value": value, "run": run, "order": order})
     return points

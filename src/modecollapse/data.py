@@ -1,4 +1,11 @@
-"""Datasets of the study: 2D Gaussian mixtures, generated deterministically from a seed."""
+"""Datasets of the study, each written once to data/{name}.npz by the workflow.
+
+- 2D Gaussian mixtures (ring8, grid25), generated from a seed (PROTOCOL.md §1).
+- Handwritten digits as images (PROTOCOL.md §2): scikit-learn's bundled 8×8 digits (offline),
+  MNIST (downloaded, see download.py), and each with three digits stacked as colour channels
+  (1000 modes). Images are stored as uint8 (0-255), n × C × H × W; the networks see them
+  flattened and scaled to [-1, 1] (`training_points`).
+"""
 
 from __future__ import annotations
 
@@ -9,6 +16,8 @@ import os
 import numpy as np
 
 from .io import write_npz
+
+DIGITS_TEST_FRACTION = 0.2  # scikit-learn digits held out for the evaluator classifier's accuracy
 
 
 @dataclasses.dataclass(frozen=True)
@@ -40,7 +49,27 @@ def _grid(values: tuple[float, ...]) -> tuple[tuple[float, float], ...]:
     return tuple((x, y) for x in values for y in values)
 
 
-DATASETS: dict[str, Mixture2D] = {
+@dataclasses.dataclass(frozen=True)
+class Digits:
+    """Handwritten digits of a `family` (digits: scikit-learn 8×8; mnist: 28×28), one per image,
+    or three drawn uniformly with replacement and stacked as colour channels (`stacked`)."""
+
+    family: str  # the base images, and the evaluator classifier trained on them
+    stacked: bool
+    image_size: int
+    description: str
+    source: str
+
+    @property
+    def n_modes(self) -> int:
+        return 1000 if self.stacked else 10
+
+    @property
+    def image_shape(self) -> tuple[int, int, int]:
+        return (3 if self.stacked else 1, self.image_size, self.image_size)
+
+
+DATASETS: dict[str, Mixture2D | Digits] = {
     "ring8": Mixture2D(
         centers=_ring(8, radius=1.0),
         std=0.01,
@@ -52,6 +81,26 @@ DATASETS: dict[str, Mixture2D] = {
         std=0.05,
         description="25 Gaussians on a 5x5 grid with spacing 2, std 0.05",
         source="PacGAN (Lin et al. 2018), fjxmlzn/PacGAN synthetic_data_experiments",
+    ),
+    "digits": Digits(
+        family="digits", stacked=False, image_size=8,
+        description="scikit-learn's 8x8 handwritten digits (offline), 10 classes; 80% train, 20% held out",
+        source="UCI optical recognition of handwritten digits, via sklearn.datasets.load_digits",
+    ),
+    "stacked-digits": Digits(
+        family="digits", stacked=True, image_size=8,
+        description="3 training digits stacked as colour channels, 1000 modes (Stacked MNIST at 8x8)",
+        source="construction of VEEGAN (Srivastava et al. 2017) and PacGAN on sklearn digits",
+    ),
+    "mnist": Digits(
+        family="mnist", stacked=False, image_size=28,
+        description="MNIST 28x28 handwritten digits, 10 classes (downloaded, SHA-256 checked)",
+        source="LeCun et al., THE MNIST DATABASE of handwritten digits",
+    ),
+    "stacked-mnist": Digits(
+        family="mnist", stacked=True, image_size=28,
+        description="3 MNIST digits stacked as colour channels, 1000 modes (downloaded)",
+        source="VEEGAN (Srivastava et al. 2017), PacGAN (Lin et al. 2018) stacked_MNIST_experiments",
     ),
 }
 
@@ -72,9 +121,91 @@ def sample_mixture(mixture: Mixture2D, *, n: int, seed: int) -> tuple[np.ndarray
     return points.astype(np.float32), labels.astype(np.int64)
 
 
-def write_dataset(name: str, *, n: int, seed: int, path: str | os.PathLike) -> None:
-    """Generate dataset `name` and store points, labels and the mixture's parameters as .npz."""
-    mixture = get_dataset(name)
+def is_image(name: str) -> bool:
+    return isinstance(get_dataset(name), Digits)
+
+
+def dataset_sources(name: str) -> dict[str, str]:
+    """What building dataset `name` reads, by role: nothing for generated data, the MNIST
+    download directory for mnist, the base family's dataset file for stacked data."""
+    spec = get_dataset(name)
+    if not isinstance(spec, Digits):
+        return {}
+    if spec.stacked:
+        return {"base": spec.family}
+    return {"mnist": "mnist"} if spec.family == "mnist" else {}
+
+
+def digits_family(*, seed: int, mnist_directory: str | os.PathLike | None = None) -> dict[str, np.ndarray]:
+    """The base images of a family as uint8 n × 1 × H × W with their labels, train and test.
+
+    With `mnist_directory`, MNIST's own split; otherwise scikit-learn's digits (pixel values 0-16,
+    rescaled to 0-255) split by a stratified draw of DIGITS_TEST_FRACTION seeded by `seed`.
+    """
+    if mnist_directory is not None:
+        from .download import load_mnist
+
+        arrays = load_mnist(mnist_directory)
+        return {key: (value[:, None] if value.ndim == 3 else value.astype(np.int64)) for key, value in arrays.items()}
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+
+    digits = load_digits()
+    images = np.rint(digits.images * (255 / 16)).astype(np.uint8)[:, None]
+    train_images, test_images, train_labels, test_labels = train_test_split(
+        images, digits.target.astype(np.int64), test_size=DIGITS_TEST_FRACTION, stratify=digits.target, random_state=seed
+    )
+    return {"train_images": train_images, "train_labels": train_labels, "test_images": test_images, "test_labels": test_labels}
+
+
+def stack_digits(*, images: np.ndarray, labels: np.ndarray, n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """`n` images of three digits drawn uniformly with replacement from `images` (n × 1 × H × W),
+    stacked as channels (n × 3 × H × W), and their labels (n × 3): Stacked MNIST (PROTOCOL.md §2)."""
+    index = np.random.default_rng(seed).integers(len(images), size=(n, 3))
+    return images[index, 0], labels[index]
+
+
+def scale_images(images: np.ndarray) -> np.ndarray:
+    """uint8 pixels (0-255) as float32 in [-1, 1], the range of the generators' tanh output."""
+    return (images.astype(np.float32) / np.float32(127.5) - np.float32(1.0)).astype(np.float32)
+
+
+def training_points(dataset: dict[str, np.ndarray]) -> np.ndarray:
+    """What the networks train on: 2D points as they are, images scaled to [-1, 1] and flattened."""
+    if "images" not in dataset:
+        return dataset["points"]
+    return scale_images(dataset["images"]).reshape(len(dataset["images"]), -1)
+
+
+def write_dataset(
+    name: str, *, n: int, seed: int, path: str | os.PathLike, sources: dict[str, str | os.PathLike] | None = None
+) -> None:
+    """Build dataset `name` and store it as .npz.
+
+    2D mixtures: `n` points, their labels and the mixture's parameters. Digits: the training
+    images and labels, the held-out test split (unstacked data, for the classifier), the image
+    shape and `mode_weights`, the reference distribution of modes for the reverse KL (the class
+    frequencies of the training images; uniform over 1000 for stacked data, PROTOCOL.md §2).
+    Stacked data has `n` images built from the training split of `sources["base"]`; unstacked
+    data has its family's natural size. `sources["mnist"]` is the directory of the MNIST files.
+    """
+    spec, sources = get_dataset(name), sources or {}
+    if isinstance(spec, Digits):
+        if spec.stacked:
+            base = load_dataset(sources["base"])
+            images, labels = stack_digits(images=base["images"], labels=base["labels"], n=n, seed=seed)
+            arrays = {"images": images, "labels": labels, "mode_weights": np.full(1000, 1 / 1000)}
+        else:
+            family = digits_family(seed=seed, mnist_directory=sources.get("mnist"))
+            labels = family["train_labels"]
+            arrays = {
+                "images": family["train_images"], "labels": labels,
+                "test_images": family["test_images"], "test_labels": family["test_labels"],
+                "mode_weights": np.bincount(labels, minlength=10) / len(labels),
+            }
+        write_npz(path, **arrays, image_shape=np.asarray(spec.image_shape), seed=np.int64(seed))
+        return
+    mixture = spec
     points, labels = sample_mixture(mixture, n=n, seed=seed)
     write_npz(
         path,

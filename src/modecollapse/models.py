@@ -1,9 +1,13 @@
-"""Ensemble networks for 2D data: every parameter has a leading member dimension.
+"""Ensemble networks: every parameter has a leading member dimension.
 
-An ensemble of M members is M independent networks evaluated at once with batched matrix
-products (inputs of shape members × batch × features), so a GPU trains many seeds for about
-the price of one. Widths and depths are settings; PacGAN's 2D networks (PROTOCOL.md §1) are
-G = z→400×4→2 with BatchNorm+ReLU and D = 3 maxout layers of 200 units × 5 pieces → 1.
+An ensemble of M members is M independent networks evaluated at once (inputs of shape
+members × batch × features), so a GPU trains many seeds for about the price of one.
+- 2D data: MLPs with batched matrix products. Widths and depths are settings; PacGAN's 2D
+  networks (PROTOCOL.md §1) are G = z→400×4→2 with BatchNorm+ReLU and D = 3 maxout layers of
+  200 units × 5 pieces → 1.
+- Images: DCGAN-style convolutional nets (Radford et al. 2016) whose members run as groups of
+  one grouped convolution. Samples travel between G, D and the training loop flattened (C·H·W),
+  so packing stacks the packed images on D's channels.
 """
 
 from __future__ import annotations
@@ -28,22 +32,58 @@ class EnsembleLinear(nn.Module):
         if spectral_norm:
             self.register_buffer("u", torch.zeros(members, out_features))
 
-    def normalised_weight(self) -> torch.Tensor:
-        weight = self.weight
-        if not self.spectral_norm:
-            return weight
-        with torch.no_grad():
-            u = self.u
-            if self.training:  # one power iteration per forward pass: v ∝ W u, u ∝ Wᵀ v
-                v = F.normalize(torch.bmm(weight, u.unsqueeze(-1)).squeeze(-1), dim=-1, eps=1e-12)
-                self.u.copy_(F.normalize(torch.bmm(v.unsqueeze(1), weight).squeeze(1), dim=-1, eps=1e-12))
-            u = self.u.clone()  # later passes update self.u in place; this pass keeps its own copy
-            v = F.normalize(torch.bmm(weight, u.unsqueeze(-1)).squeeze(-1), dim=-1, eps=1e-12)
-        sigma = torch.einsum("mi,mio,mo->m", v, weight, u)  # σ = vᵀ W u, differentiated through W only
-        return weight / sigma[:, None, None]
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        weight = spectral_normalise(self.weight, self) if self.spectral_norm else self.weight
+        return torch.baddbmm(self.bias, x, weight)
+
+
+def spectral_normalise(weight: torch.Tensor, layer: nn.Module) -> torch.Tensor:
+    """W / σ(W) per member for W (M, in, out) (Miyato et al. 2018); σ is estimated by one power
+    iteration per forward pass in training mode with the layer's persistent vector `u` (M, out)."""
+    with torch.no_grad():
+        if layer.training:  # one power iteration per forward pass: v ∝ W u, u ∝ Wᵀ v
+            v = F.normalize(torch.bmm(weight, layer.u.unsqueeze(-1)).squeeze(-1), dim=-1, eps=1e-12)
+            layer.u.copy_(F.normalize(torch.bmm(v.unsqueeze(1), weight).squeeze(1), dim=-1, eps=1e-12))
+        u = layer.u.clone()  # later passes update layer.u in place; this pass keeps its own copy
+        v = F.normalize(torch.bmm(weight, u.unsqueeze(-1)).squeeze(-1), dim=-1, eps=1e-12)
+    sigma = torch.einsum("mi,mio,mo->m", v, weight, u)  # σ = vᵀ W u, differentiated through W only
+    return weight / sigma[:, None, None]
+
+
+class EnsembleConv2d(nn.Module):
+    """A convolution (or transposed convolution) per member as one grouped convolution.
+
+    Activations are laid out (B, M·C, H, W): member m owns channels [m·C, (m+1)·C). The weight is
+    (M, out, in, k, k) for a convolution, (M, in, out, k, k) for a transposed one. Spectral norm
+    normalises each member's (in·k·k) × out matrix, as torch's spectral_norm does for Conv2d.
+    """
+
+    def __init__(
+        self, members: int, in_channels: int, out_channels: int, *, kernel: int, stride: int, padding: int,
+        transposed: bool = False, spectral_norm: bool = False,
+    ) -> None:
+        super().__init__()
+        if spectral_norm and transposed:
+            raise ValueError("spectral norm is implemented for D's convolutions, not transposed ones")
+        self.members, self.transposed, self.spectral_norm = members, transposed, spectral_norm
+        self.stride, self.padding = stride, padding
+        shape = (in_channels, out_channels) if transposed else (out_channels, in_channels)
+        self.weight = nn.Parameter(torch.zeros(members, *shape, kernel, kernel))
+        self.bias = nn.Parameter(torch.zeros(members, out_channels))
+        if spectral_norm:
+            self.register_buffer("u", torch.zeros(members, out_channels))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.baddbmm(self.bias, x, self.normalised_weight())
+        weight = self.weight
+        if self.spectral_norm:
+            members, out_channels = weight.shape[:2]
+            matrix = weight.reshape(members, out_channels, -1).transpose(1, 2)
+            weight = spectral_normalise(matrix, self).transpose(1, 2).reshape(weight.shape)
+        grouped = weight.reshape(-1, *weight.shape[2:])
+        bias = self.bias.reshape(-1)
+        if self.transposed:
+            return F.conv_transpose2d(x, grouped, bias, stride=self.stride, padding=self.padding, groups=self.members)
+        return F.conv2d(x, grouped, bias, stride=self.stride, padding=self.padding, groups=self.members)
 
 
 class EnsembleBatchNorm(nn.Module):
@@ -149,13 +189,71 @@ class Discriminator(nn.Module):
         return self.head(head_input).squeeze(-1), features
 
 
+class ConvGenerator(nn.Module):
+    """DCGAN generator for C×H×W images with H = W divisible by 4: z → linear to 2w×H/4×W/4 →
+    BatchNorm, ReLU → transposed conv to w×H/2 → BatchNorm, ReLU → transposed conv to C×H×W →
+    tanh. Returns flattened images (M, B, C·H·W) in [-1, 1]."""
+
+    def __init__(self, *, members: int, z_dim: int, image_shape: tuple[int, int, int], width: int, batchnorm: bool) -> None:
+        super().__init__()
+        channels, height, _ = image_shape
+        self.members, self.width, self.base = members, width, height // 4
+        self.project = EnsembleLinear(members, z_dim, 2 * width * self.base**2)
+        norm = (lambda c: nn.BatchNorm2d(members * c)) if batchnorm else (lambda c: nn.Identity())  # per member and channel
+        self.net = nn.Sequential(
+            norm(2 * width), nn.ReLU(),
+            EnsembleConv2d(members, 2 * width, width, kernel=4, stride=2, padding=1, transposed=True),
+            norm(width), nn.ReLU(),
+            EnsembleConv2d(members, width, channels, kernel=4, stride=2, padding=1, transposed=True),
+            nn.Tanh(),
+        )
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        members, batch, _ = z.shape
+        x = self.project(z).view(members, batch, 2 * self.width, self.base, self.base)
+        x = x.transpose(0, 1).reshape(batch, members * 2 * self.width, self.base, self.base)
+        return self.net(x).view(batch, members, -1).transpose(0, 1)
+
+
+class ConvDiscriminator(nn.Module):
+    """DCGAN discriminator: (pack·C)×H×W → conv to w×H/2 → LeakyReLU(0.2) → conv to 2w×H/4 →
+    LeakyReLU(0.2) → features (2w·H/4·W/4) → [minibatch features] → linear → one logit. No
+    BatchNorm, so gradient penalties stay per sample. Takes flattened (M, B, pack·C·H·W) input:
+    a pack of flattened images is the packed images stacked on channels. Returns (logits, features)."""
+
+    def __init__(
+        self, *, members: int, image_shape: tuple[int, int, int], pack: int, width: int, spectral_norm: bool,
+        minibatch_kernels: int, minibatch_kernel_dim: int,
+    ) -> None:
+        super().__init__()
+        channels, height, width_px = image_shape
+        self.members, self.input_shape = members, (pack * channels, height, width_px)
+        conv = lambda i, o: EnsembleConv2d(members, i, o, kernel=4, stride=2, padding=1, spectral_norm=spectral_norm)  # noqa: E731
+        self.hidden = nn.Sequential(
+            conv(pack * channels, width), nn.LeakyReLU(0.2), conv(width, 2 * width), nn.LeakyReLU(0.2)
+        )
+        features = 2 * width * (height // 4) * (width_px // 4)
+        self.minibatch = (
+            MinibatchDiscrimination(members, features, minibatch_kernels, minibatch_kernel_dim) if minibatch_kernels else None
+        )
+        self.head = EnsembleLinear(members, features + minibatch_kernels, 1, spectral_norm=spectral_norm)
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        members, batch, _ = x.shape
+        channels, height, width = self.input_shape
+        x = x.reshape(members, batch, channels, height, width).transpose(0, 1).reshape(batch, members * channels, height, width)
+        features = self.hidden(x).reshape(batch, members, -1).transpose(0, 1)
+        head_input = features if self.minibatch is None else torch.cat([features, self.minibatch(features)], dim=-1)
+        return self.head(head_input).squeeze(-1), features
+
+
 @torch.no_grad()
 def init_members(module: nn.Module, *, std: float, generators: list[torch.Generator]) -> None:
     """Member m's weights ~ N(0, std) from generators[m] alone, biases 0 (PacGAN 2D): a member's
     initialisation does not depend on which ensemble it trains in."""
     for member, generator in enumerate(generators):
         for layer in module.modules():
-            if isinstance(layer, (EnsembleLinear, MinibatchDiscrimination)):
+            if isinstance(layer, (EnsembleLinear, EnsembleConv2d, MinibatchDiscrimination)):
                 layer.weight[member].copy_(torch.randn(layer.weight.shape[1:], generator=generator) * std)
-            if isinstance(layer, EnsembleLinear) and layer.spectral_norm:
+            if isinstance(layer, (EnsembleLinear, EnsembleConv2d)) and layer.spectral_norm:
                 layer.u[member].copy_(F.normalize(torch.randn(layer.u.shape[1:], generator=generator), dim=0))

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .config import TrainSettings, format_value, study_runs
-from .data import get_dataset
+from .data import get_dataset, is_image
 from .io import atomic_path
 from .evaluate import COLLAPSED
 from . import metrics
@@ -28,6 +28,8 @@ from .variants import BASELINE, describe
 # unrolls 5 steps.
 PACGAN = "PacGAN (Lin et al. 2018), Table 1"
 VEEGAN = "VEEGAN (Srivastava et al. 2017), Table 1"
+VEEGAN_2 = "VEEGAN (Srivastava et al. 2017), Table 2"
+PACGAN_2 = "PacGAN (Lin et al. 2018), Table 2"
 PUBLISHED = [
     # (source, their model, our variant, dataset, {metric: (mean, sem or None)})
     (PACGAN, "GAN", "gan-ns", "ring8", {MODES_COVERED: (6.3, 0.5), HIGH_QUALITY_FRACTION: (0.982, 0.002), REVERSE_KL: (0.45, 0.09)}),
@@ -42,6 +44,12 @@ PUBLISHED = [
     (VEEGAN, "Unrolled GAN", "unrolled-5", "ring8", {MODES_COVERED: (7.6, None), HIGH_QUALITY_FRACTION: (0.356, None)}),
     (VEEGAN, "GAN", "gan-ns", "grid25", {MODES_COVERED: (3.3, None), HIGH_QUALITY_FRACTION: (0.005, None)}),
     (VEEGAN, "Unrolled GAN", "unrolled-5", "grid25", {MODES_COVERED: (23.6, None), HIGH_QUALITY_FRACTION: (0.16, None)}),
+    # Stacked MNIST, 1000 modes: VEEGAN Table 2 and PacGAN Table 2 (PROTOCOL.md §5)
+    (VEEGAN_2, "DCGAN", "gan-ns", "stacked-mnist", {MODES_COVERED: (99.0, None), REVERSE_KL: (3.40, None)}),
+    (VEEGAN_2, "Unrolled GAN", "unrolled-5", "stacked-mnist", {MODES_COVERED: (48.7, None), REVERSE_KL: (4.32, None)}),
+    (PACGAN_2, "PacDCGAN2", "pacgan-2", "stacked-mnist", {MODES_COVERED: (1000.0, None), REVERSE_KL: (0.06, None)}),
+    (PACGAN_2, "PacDCGAN3", "pacgan-3", "stacked-mnist", {MODES_COVERED: (1000.0, None), REVERSE_KL: (0.06, None)}),
+    (PACGAN_2, "PacDCGAN4", "pacgan-4", "stacked-mnist", {MODES_COVERED: (1000.0, None), REVERSE_KL: (0.07, None)}),
 ]
 
 
@@ -168,11 +176,11 @@ def comparison_table(*, summary: pd.DataFrame) -> str:
     covered lies inside our 95% interval. Rows whose variant or dataset the study lacks are left out."""
     index = _by_key(summary)
     lines = [
-        r"\begin{tabular}{lllllllll}",
+        r"\begin{tabular}{lllllllllll}",
         r"\toprule",
-        r" & & & \multicolumn{2}{c}{Modes covered} & \multicolumn{2}{c}{High quality (\%)} & & \\",
-        r"\cmidrule(lr){4-5}\cmidrule(lr){6-7}",
-        r"Dataset & Published model & Our variant & published & ours & published & ours & Source & In CI? \\",
+        r" & & & \multicolumn{2}{c}{Modes covered} & \multicolumn{2}{c}{High quality (\%)} & \multicolumn{2}{c}{Reverse KL} & & \\",
+        r"\cmidrule(lr){4-5}\cmidrule(lr){6-7}\cmidrule(lr){8-9}",
+        r"Dataset & Published model & Our variant & published & ours & published & ours & published & ours & Source & In CI? \\",
         r"\midrule",
     ]
     shown = 0
@@ -181,21 +189,22 @@ def comparison_table(*, summary: pd.DataFrame) -> str:
         if modes is None:
             continue
         shown += 1
-        hq = index.get((dataset, variant, HIGH_QUALITY_FRACTION))
+        hq, kl = index.get((dataset, variant, HIGH_QUALITY_FRACTION)), index.get((dataset, variant, REVERSE_KL))
         mean = numbers[MODES_COVERED][0]
         if np.isfinite(modes["ci_low"]):
             verdict = "yes" if modes["ci_low"] <= mean <= modes["ci_high"] else r"\textbf{no}"
         else:
             verdict = "too few seeds"
-        cite = r"\cite{pacgan}" if source == PACGAN else r"\cite{veegan}"
+        cite = r"\cite{pacgan}" if source in (PACGAN, PACGAN_2) else r"\cite{veegan}"
         lines.append(" & ".join([
             latex_escape(dataset), model, latex_escape(variant),
             _published_cell(numbers[MODES_COVERED], 1, 1), _cell(modes, digits=1),
             _published_cell(numbers.get(HIGH_QUALITY_FRACTION), 100, 1), _cell(hq, scale=100, digits=1),
+            _published_cell(numbers.get(REVERSE_KL), 1, 2), _cell(kl, digits=2),
             cite, verdict,
         ]) + r" \\")
     if not shown:
-        lines.append(r"\multicolumn{9}{l}{This study trains none of the published models' variants.} \\")
+        lines.append(r"\multicolumn{11}{l}{This study trains none of the published models' variants.} \\")
     lines += [r"\bottomrule", r"\end{tabular}", ""]
     return "\n".join(lines)
 
@@ -220,17 +229,48 @@ def sweeps_section(*, summary: pd.DataFrame, runs: pd.DataFrame, tests: pd.DataF
 
 
 def samples_figures(*, datasets: list[str], seed: int) -> str:
-    """One figure environment per dataset's sample panels."""
+    """One figure environment per dataset's sample panels, and for image datasets one with the
+    mode histograms."""
     blocks = []
     for dataset in datasets:
         name = latex_escape(dataset)
+        if not is_image(dataset):
+            caption = rf"{name}: final samples of each variant (seed {seed}); red crosses mark the real modes."
+        else:
+            caption = (
+                rf"{name}: the first 64 final samples of each variant (seed {seed}) beside 64 real training images"
+                + (r"; each colour channel is one digit." if get_dataset(dataset).stacked else ".")
+            )
         blocks += [
             r"\begin{figure}[ht]\centering",
             rf"\includegraphics[width=\linewidth]{{figures/samples_{dataset}.pdf}}",
-            rf"\caption{{{name}: final samples of each variant (seed {seed}); red crosses mark the real modes.}}",
+            rf"\caption{{{caption}}}",
             rf"\label{{fig:samples-{dataset}}}\end{{figure}}",
         ]
+        if is_image(dataset):
+            blocks += [
+                r"\begin{figure}[ht]\centering",
+                rf"\includegraphics[width=\linewidth]{{figures/modes_{dataset}.pdf}}",
+                rf"\caption{{{name}: share of each digit among the final samples as the evaluator classifier reads them"
+                + (" (per colour channel)" if get_dataset(dataset).stacked else "")
+                + r", mean and 95\% bootstrap CI across seeds; black marks: the training data.}",
+                rf"\label{{fig:modes-{dataset}}}\end{{figure}}",
+            ]
     return "\n".join(blocks) + "\n"
+
+
+def classifier_table(classifiers: Mapping[str, Mapping[str, Any]]) -> str:
+    """The evaluator classifier of each digits family with its held-out accuracy, or a sentence
+    saying the study has no image dataset."""
+    if not classifiers:
+        return "This study has no image dataset, so no evaluator classifier.\n"
+    lines = [r"\begin{tabular}{lrrr}", r"\toprule", r"Family & Trained on & Held out & Test accuracy (\%) \\", r"\midrule"]
+    for family, row in classifiers.items():
+        lines.append(
+            rf"{latex_escape(family)} & {row['train_size']:,} & {row['test_size']:,} & {100 * row['test_accuracy']:.1f} \\".replace(",", "{,}")
+        )
+    lines += [r"\bottomrule", r"\end{tabular}", ""]
+    return "\n".join(lines)
 
 
 def _macro(name: str, value: Any) -> str:
@@ -241,16 +281,21 @@ def _setting(key: str, value: Any) -> str:
     return rf"\texttt{{{latex_escape(key)}}}={latex_escape(format_value(value))}"
 
 
-def settings_table(study: Mapping[str, Any]) -> tuple[str, str]:
-    """Each run's settings that differ from the shared ones (a table), and the shared ones (text)."""
+def settings_table(study: Mapping[str, Any]) -> tuple[str, str, str]:
+    """Each run's settings that differ from the shared ones (a table), the shared ones (text), and
+    those that image datasets change (text)."""
     shared = TrainSettings(**study.get("train", {}))
+    image_shared = TrainSettings(**{**study.get("train", {}), **study.get("image_train", {})})
+    image_text = ", ".join(
+        _setting(k, v) for k, v in dataclasses.asdict(image_shared).items() if k != "loss" and getattr(shared, k) != v
+    ) or "none"
     lines = [r"\begin{tabular}{lll}", r"\toprule", r"Run & Loss & Settings that differ from the shared ones \\", r"\midrule"]
     for name, settings in study_runs(study).items():
         differs = [_setting(k, v) for k, v in dataclasses.asdict(settings).items() if k != "loss" and getattr(shared, k) != v]
         lines.append(rf"{latex_escape(name)} & {latex_escape(settings.loss)} & {', '.join(differs) or '--'} \\")
     lines += [r"\bottomrule", r"\end{tabular}", ""]
     shared_text = ", ".join(_setting(k, v) for k, v in dataclasses.asdict(shared).items() if k != "loss")
-    return "\n".join(lines), shared_text
+    return "\n".join(lines), shared_text, image_text
 
 
 def variants_table(variants: list[str]) -> str:
@@ -264,7 +309,7 @@ def variants_table(variants: list[str]) -> str:
 
 
 def study_macros(*, study: Mapping[str, Any], runs: pd.DataFrame) -> str:
-    table, shared = settings_table(study)
+    table, shared, image_shared = settings_table(study)
     diverged = int((runs["status"] == "diverged").sum())
     lines = [
         "% Generated by the workflow's study_macros rule: do not edit.",
@@ -284,6 +329,8 @@ def study_macros(*, study: Mapping[str, Any], runs: pd.DataFrame) -> str:
         _macro("StudyCommit", latex_escape(_commit(runs))),
         _macro("SettingsTable", table),
         _macro("SharedSettings", shared),
+        _macro("ImageSettings", image_shared),
+        _macro("StudyConfidence", f"{study['evaluation']['confidence']:g}"),
         _macro("Baseline", latex_escape(BASELINE)),
         _macro("StudyEnsembleSize", study.get("ensemble_size") or len(study["seeds"])),
         _macro("VariantsTable", variants_table(list(study["variants"]))),

@@ -26,7 +26,7 @@ from tqdm import tqdm
 from .config import TrainSettings
 from .io import atomic_path
 from .losses import LOSSES
-from .models import Discriminator, Generator, init_members
+from .models import ConvDiscriminator, ConvGenerator, Discriminator, Generator, init_members
 from .regularisers import gradient_penalty, r1_penalty
 
 CHECKPOINT_FORMAT = 1
@@ -43,7 +43,7 @@ class Interrupted(RuntimeError):
 @dataclasses.dataclass
 class MemberResult:
     seed: int
-    samples: pd.DataFrame  # step, x, y: generated samples at every snapshot
+    samples: pd.DataFrame  # generated samples at every snapshot: step, then x, y (2D) or sample_columns (images)
     curves: pd.DataFrame  # step, d_loss, g_loss
     status: str  # "ok" or "diverged"
     diverged_step: int | None
@@ -55,6 +55,18 @@ class EnsembleResult:
     wall_time_s: float
     device: str
     resumed_from_step: int | None
+
+
+def sample_columns(dim: int, image_shape: tuple[int, ...] | None) -> list[str]:
+    """Column names of a sample's coordinates: x, y for 2D points; p0 … p{C·H·W−1} for a
+    flattened image (channel-major, as torch lays out C × H × W)."""
+    return list("xy"[:dim]) if image_shape is None else [f"p{i}" for i in range(dim)]
+
+
+def samples_to_images(samples: pd.DataFrame, image_shape: tuple[int, int, int]) -> np.ndarray:
+    """The image columns of a samples table as an (n, C, H, W) float array in [-1, 1]."""
+    columns = sample_columns(int(np.prod(image_shape)), image_shape)
+    return samples[columns].to_numpy(dtype=np.float32).reshape(len(samples), *image_shape)
 
 
 def resolve_device(device: str) -> str:
@@ -192,8 +204,13 @@ def train(
     checkpoint_dir: str | os.PathLike | None = None,
     checkpoint_every: int = 500,
     stop_after: int | None = None,
+    image_shape: tuple[int, int, int] | None = None,
 ) -> EnsembleResult:
     """Train one GAN per seed on `data` (n × dim), all seeds as one ensemble.
+
+    With `image_shape` (C, H, W), each row of `data` is a flattened image in [-1, 1] and the nets
+    are convolutional; samples are then stored as float16 (images need no more precision, and a
+    diverged sample stays NaN).
 
     With `checkpoint_dir`, the state is saved there every `checkpoint_every` steps, in a file
     named by the run's identity (settings, seeds, data, device), and a rerun resumes from it;
@@ -207,11 +224,18 @@ def train(
     checkpoint = Path(checkpoint_dir) / checkpoint_name(identity) if checkpoint_dir is not None else None
 
     init_rngs = [torch.Generator().manual_seed(seed) for seed in seeds]
-    G = Generator(members=members, z_dim=s.z_dim, out_dim=dim, width=s.g_width, depth=s.g_depth, batchnorm=s.g_batchnorm)
-    D = Discriminator(
-        members=members, in_dim=dim * s.pack, width=s.d_width, depth=s.d_depth, maxout=s.d_maxout,
-        spectral_norm=s.spectral_norm, minibatch_kernels=s.minibatch_kernels, minibatch_kernel_dim=s.minibatch_kernel_dim,
-    )
+    minibatch = dict(minibatch_kernels=s.minibatch_kernels, minibatch_kernel_dim=s.minibatch_kernel_dim)
+    if image_shape is None:
+        G = Generator(members=members, z_dim=s.z_dim, out_dim=dim, width=s.g_width, depth=s.g_depth, batchnorm=s.g_batchnorm)
+        D = Discriminator(
+            members=members, in_dim=dim * s.pack, width=s.d_width, depth=s.d_depth, maxout=s.d_maxout,
+            spectral_norm=s.spectral_norm, **minibatch,
+        )
+    else:
+        G = ConvGenerator(members=members, z_dim=s.z_dim, image_shape=image_shape, width=s.g_width, batchnorm=s.g_batchnorm)
+        D = ConvDiscriminator(
+            members=members, image_shape=image_shape, pack=s.pack, width=s.d_width, spectral_norm=s.spectral_norm, **minibatch
+        )
     init_members(G, std=s.init_std, generators=init_rngs)
     init_members(D, std=s.init_std, generators=init_rngs)
     fixed_z = torch.stack([torch.randn(s.snapshot_samples, s.z_dim, generator=g) for g in init_rngs]).to(device)
@@ -337,10 +361,11 @@ def train(
             raise Interrupted(f"stopped after step {step}")
 
     results = []
+    columns = sample_columns(dim, image_shape)
     for m, seed in enumerate(seeds):
         steps = np.concatenate([np.full(len(x), step, dtype=np.int64) for step, x in snapshots[m]])
-        points = torch.cat([x for _, x in snapshots[m]]).numpy()
-        samples = pd.DataFrame({"step": steps, **{name: points[:, i] for i, name in enumerate("xy"[:dim])}})
+        points = torch.cat([x for _, x in snapshots[m]]).numpy().astype(np.float16 if image_shape else np.float32)
+        samples = pd.concat([pd.DataFrame({"step": steps}), pd.DataFrame(points, columns=columns)], axis=1)
         results.append(
             MemberResult(
                 seed=seed,

@@ -3,6 +3,7 @@ import dataclasses
 import re
 
 from modecollapse.config import ConfigError, load_schema, seed_groups, study_runs, validate_config
+from modecollapse.data import DATASETS as REGISTRY, get_dataset, is_image
 from modecollapse.variants import BASELINE
 
 try:
@@ -11,8 +12,11 @@ except ConfigError as error:
     raise SystemExit(f"modecollapse: {error}") from None
 
 DATASETS = list(STUDY["datasets"])
-RUNS = study_runs(STUDY)  # run name -> resolved TrainSettings: every variant, then every sweep point
-VARIANTS = list(RUNS)
+IMAGE_DATASETS = [d for d in DATASETS if is_image(d)]
+FAMILIES = sorted({get_dataset(d).family for d in IMAGE_DATASETS})  # each has an evaluator classifier
+# dataset -> run name -> resolved TrainSettings: every variant, then every sweep point
+RUNS = {dataset: study_runs(STUDY, dataset) for dataset in DATASETS}
+VARIANTS = list(RUNS[DATASETS[0]])
 BASE_VARIANTS = list(STUDY["variants"])  # without sweep points (figures show these)
 SEEDS = list(STUDY["seeds"])
 SEED_GROUPS = seed_groups(STUDY)  # seeds trained together in one job
@@ -31,4 +35,13 @@ def every_run(pattern):
 
 
 def train_settings(wildcards):
-    return dataclasses.asdict(RUNS[wildcards.variant])
+    return dataclasses.asdict(RUNS[wildcards.dataset][wildcards.variant])
+
+
+def classifier_of(dataset):
+    """The evaluator classifier's files for an image dataset's family."""
+    family = get_dataset(dataset).family
+    return {
+        "classifier": f"results/classifiers/{family}/classifier.pt",
+        "classifier_metrics": f"results/classifiers/{family}/metrics.json",
+    }

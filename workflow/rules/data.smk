@@ -1,7 +1,39 @@
+from modecollapse.data import dataset_sources
+from modecollapse.download import MNIST_FILES
+
+
+def dataset_inputs(wildcards):
+    """What building a dataset reads: nothing for generated data, the MNIST files for mnist, the
+    base family's dataset for stacked digits."""
+    sources = dataset_sources(wildcards.dataset)
+    inputs = {"base": f"data/{sources['base']}.npz"} if "base" in sources else {}
+    if "mnist" in sources:
+        inputs["mnist"] = expand("data/downloads/mnist/{file}", file=MNIST_FILES)
+    return inputs
+
+
+rule download_mnist:
+    """Fetch the four MNIST files from the configured mirrors, each checked against the SHA-256
+    pinned in modecollapse.download; files already present and intact are not fetched again."""
+    output:
+        expand("data/downloads/mnist/{file}", file=MNIST_FILES),
+    params:
+        mirrors=STUDY["download"]["mirrors"],
+    log:
+        "logs/data/download_mnist.log",
+    script:
+        "../scripts/download_mnist.py"
+
+
 rule dataset:
-    """Generate a 2D Gaussian mixture's training set, deterministically from the data seed."""
+    """Build a dataset: generate a 2D mixture from the data seed, split scikit-learn's digits,
+    read the MNIST files, or stack three digits of a family as colour channels."""
+    input:
+        unpack(dataset_inputs),
     output:
         "data/{dataset}.npz",
+    wildcard_constraints:
+        dataset="|".join(map(re.escape, REGISTRY)),  # a stacked dataset also needs its base family's
     params:
         seed=STUDY["data"]["seed"],
         size=STUDY["data"]["size"],
@@ -9,3 +41,22 @@ rule dataset:
         "logs/data/{dataset}.log",
     script:
         "../scripts/make_dataset.py"
+
+
+rule classifier:
+    """Train the evaluator classifier of a digits family once; its held-out accuracy goes to
+    metrics.json (test_accuracy) and into the report."""
+    input:
+        "data/{family}.npz",
+    output:
+        classifier="results/classifiers/{family}/classifier.pt",
+        metrics="results/classifiers/{family}/metrics.json",
+    wildcard_constraints:
+        family="digits|mnist",
+    params:
+        seed=STUDY["data"]["seed"],
+    threads: 1
+    log:
+        "logs/classifiers/{family}.log",
+    script:
+        "../scripts/train_classifier.py"

@@ -1,14 +1,26 @@
+def evaluate_inputs(wildcards):
+    """Every seed's samples and run record, the dataset, and for images the family's classifier."""
+    inputs = {
+        "samples": expand(f"{RUN}/samples.parquet", seed=SEEDS, dataset=wildcards.dataset, variant=wildcards.variant),
+        "runs": expand(f"{RUN}/run.json", seed=SEEDS, dataset=wildcards.dataset, variant=wildcards.variant),
+        "data": f"data/{wildcards.dataset}.npz",
+    }
+    return inputs | (classifier_of(wildcards.dataset) if is_image(wildcards.dataset) else {})
+
+
 rule evaluate:
-    """Mode statistics of every seed of one (dataset, run name) at every snapshot, in long form."""
+    """Mode statistics of every seed of one (dataset, run name) at every snapshot, in long form,
+    and for images the share of each digit (per channel) among the final samples."""
     input:
-        samples=expand(f"{RUN}/samples.parquet", seed=SEEDS, allow_missing=True),
-        runs=expand(f"{RUN}/run.json", seed=SEEDS, allow_missing=True),
-        data="data/{dataset}.npz",
+        unpack(evaluate_inputs),
     output:
-        "results/runs/{dataset}/{variant}/metrics.parquet",
+        metrics="results/runs/{dataset}/{variant}/metrics.parquet",
+        shares="results/runs/{dataset}/{variant}/digit_shares.parquet",
     params:
         threshold=STUDY["evaluation"]["threshold"],
+        confidence=STUDY["evaluation"]["confidence"],
         collapse_coverage=STUDY["evaluation"]["collapse_coverage"],
+    threads: 1
     log:
         "logs/evaluate/{dataset}/{variant}.log",
     script:

@@ -1,12 +1,12 @@
 from modecollapse.config import sweep_points
-from modecollapse.data import get_dataset
 
 N_MODES = {d: get_dataset(d).n_modes for d in DATASETS}
-SWEEP_POINTS = sweep_points(STUDY)
+SWEEP_POINTS = {d: sweep_points(STUDY, d) for d in DATASETS}  # the unswept value can differ per dataset
 
 
 rule samples_figure:
-    """Final samples of every variant (first seed) over the real modes, a panel per variant."""
+    """Final samples of every variant (first seed): 2D points over the real modes, or a grid of
+    images beside real ones, a panel per variant."""
     input:
         samples=expand(f"{RUN}/samples.parquet", variant=BASE_VARIANTS, seed=SEEDS[0], allow_missing=True),
         data="data/{dataset}.npz",
@@ -19,6 +19,24 @@ rule samples_figure:
         "logs/figures/samples_{dataset}.log",
     script:
         "../scripts/samples_figure.py"
+
+
+rule modes_figure:
+    """Share of each digit (per channel for stacked data) among final samples, per variant,
+    beside the real data's shares: the mode histograms of an image dataset."""
+    input:
+        shares=expand("results/runs/{dataset}/{variant}/digit_shares.parquet", variant=BASE_VARIANTS, allow_missing=True),
+        data="data/{dataset}.npz",
+    output:
+        "figures/modes_{dataset}.pdf",
+    wildcard_constraints:
+        dataset="|".join(map(re.escape, IMAGE_DATASETS)) or "(?!)",
+    params:
+        variants=BASE_VARIANTS,
+    log:
+        "logs/figures/modes_{dataset}.log",
+    script:
+        "../scripts/modes_figure.py"
 
 
 rule coverage_figure:

@@ -1,11 +1,12 @@
 PAPER_SOURCES = sorted(str(p) for p in (REPO / "paper").glob("*.tex"))
-SWEEP_RUNS = [p["run"] for p in SWEEP_POINTS if p["run"] not in BASE_VARIANTS]
+SWEEP_RUNS = [p["run"] for p in SWEEP_POINTS[DATASETS[0]] if p["run"] not in BASE_VARIANTS]
 GENERATED = [
     "paper/generated/results_table.tex",
     "paper/generated/distances_table.tex",
     "paper/generated/comparison_table.tex",
     "paper/generated/sweeps.tex",
     "paper/generated/samples_figures.tex",
+    "paper/generated/classifiers.tex",
 ]
 
 
@@ -16,17 +17,20 @@ rule tables:
         summary="results/summary.parquet",
         runs="results/runs.parquet",
         tests="results/tests.parquet",
+        classifiers=expand("results/classifiers/{family}/metrics.json", family=FAMILIES),
     output:
         results="paper/generated/results_table.tex",
         distances="paper/generated/distances_table.tex",
         comparison="paper/generated/comparison_table.tex",
         sweeps="paper/generated/sweeps.tex",
         samples="paper/generated/samples_figures.tex",
+        classifiers="paper/generated/classifiers.tex",
     params:
         variants=BASE_VARIANTS,
         sweep_runs=SWEEP_RUNS,
         datasets=DATASETS,
         seed=SEEDS[0],
+        families=FAMILIES,
     log:
         "logs/paper/tables.log",
     script:
@@ -55,7 +59,8 @@ rule paper:
         figures=[
             *expand("figures/samples_{dataset}.pdf", dataset=DATASETS),
             "figures/coverage.pdf",
-            *(["figures/sweeps.pdf"] if SWEEP_POINTS else []),
+            *expand("figures/modes_{dataset}.pdf", dataset=IMAGE_DATASETS),
+            *(["figures/sweeps.pdf"] if SWEEP_RUNS else []),
         ],
     output:
         "paper/main.pdf",

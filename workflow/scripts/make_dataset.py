@@ -1,8 +1,17 @@
-"""Rule dataset: generate data/{dataset}.npz."""
+"""Rule dataset: build data/{dataset}.npz (from its sources, when it has any)."""
 
+import os
 import sys
 
 from modecollapse.data import write_dataset
 
 sys.stderr = open(snakemake.log[0], "w")
-write_dataset(snakemake.wildcards.dataset, n=snakemake.params.size, seed=snakemake.params.seed, path=snakemake.output[0])
+sources = {}
+if hasattr(snakemake.input, "base"):
+    sources["base"] = snakemake.input.base
+if hasattr(snakemake.input, "mnist"):
+    sources["mnist"] = os.path.dirname(snakemake.input.mnist[0])
+write_dataset(
+    snakemake.wildcards.dataset, n=snakemake.params.size, seed=snakemake.params.seed, path=snakemake.output[0],
+    sources=sources,
+)

@@ -1,18 +1,27 @@
-"""Rule samples_figure: final samples per variant over the real modes, for one dataset."""
+"""Rule samples_figure: final samples per variant (2D points over the real modes, or images
+beside real ones), for one dataset."""
 
 import sys
 
 import pandas as pd
 
-from modecollapse.data import load_dataset
-from modecollapse.plots import samples_figure
+from modecollapse.data import load_dataset, scale_images
+from modecollapse.plots import image_grid_figure, samples_figure
+from modecollapse.train import samples_to_images
 
 sys.stderr = open(snakemake.log[0], "w")
-samples = {variant: pd.read_parquet(path) for variant, path in zip(snakemake.params.variants, snakemake.input.samples)}
-samples_figure(
-    samples=samples,
-    centers=load_dataset(snakemake.input.data)["centers"],
-    dataset=snakemake.wildcards.dataset,
-    seed=snakemake.params.seed,
-    path=snakemake.output[0],
-)
+params = snakemake.params
+dataset = load_dataset(snakemake.input.data)
+samples = {variant: pd.read_parquet(path) for variant, path in zip(params.variants, snakemake.input.samples)}
+if "image_shape" in dataset:
+    shape = tuple(dataset["image_shape"])
+    final = {variant: frame[frame["step"] == frame["step"].max()] for variant, frame in samples.items()}
+    image_grid_figure(
+        samples={"real": scale_images(dataset["images"][:64])} | {v: samples_to_images(f, shape) for v, f in final.items()},
+        dataset=snakemake.wildcards.dataset, seed=params.seed, path=snakemake.output[0],
+    )
+else:
+    samples_figure(
+        samples=samples, centers=dataset["centers"], dataset=snakemake.wildcards.dataset, seed=params.seed,
+        path=snakemake.output[0],
+    )

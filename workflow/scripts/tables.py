@@ -4,8 +4,10 @@ import sys
 
 import pandas as pd
 
-from modecollapse.io import write_text
-from modecollapse.report import comparison_table, distances_table, results_table, samples_figures, sweeps_section
+from modecollapse.io import read_json, write_text
+from modecollapse.report import (
+    classifier_table, comparison_table, distances_table, results_table, samples_figures, sweeps_section,
+)
 
 sys.stderr = open(snakemake.log[0], "w")
 summary, runs = pd.read_parquet(snakemake.input.summary), pd.read_parquet(snakemake.input.runs)
@@ -16,3 +18,5 @@ write_text(distances_table(summary=summary, tests=tests, variants=params.variant
 write_text(comparison_table(summary=summary), snakemake.output.comparison)
 write_text(sweeps_section(summary=summary, runs=runs, tests=tests, sweep_runs=params.sweep_runs), snakemake.output.sweeps)
 write_text(samples_figures(datasets=params.datasets, seed=params.seed), snakemake.output.samples)
+classifiers = {family: read_json(path) for family, path in zip(params.families, snakemake.input.classifiers)}
+write_text(classifier_table(classifiers), snakemake.output.classifiers)

@@ -1,0 +1,131 @@
+"""Figures of the image datasets: the sample mosaics and the per-digit share histograms."""
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+
+from modecollapse import plots
+
+
+def _images(*, n, channels, size, seed=0):
+    return np.random.default_rng(seed).uniform(-1, 1, size=(n, channels, size, size))
+
+
+def _shares(*, variants, channels, seeds=3, seed=0):
+    rng = np.random.default_rng(seed)
+    rows = [
+        {"variant": variant, "seed": s, "channel": c, "digit": digit, "share": share}
+        for variant in variants
+        for s in range(seeds)
+        for c in channels
+        for digit, share in enumerate(rng.dirichlet(np.ones(10)))
+    ]
+    return pd.DataFrame(rows)
+
+
+def _reference(*, channels):
+    return pd.DataFrame([{"channel": c, "digit": d, "share": 0.1} for c in channels for d in range(10)])
+
+
+@pytest.fixture
+def captured(monkeypatch):
+    """Keep the figure a function would save, to inspect what it draws."""
+    figures = []
+    monkeypatch.setattr(plots, "_save", lambda fig, path: figures.append(fig))
+    yield figures
+    for fig in figures:
+        plt.close(fig)
+
+
+def _assert_only_pdf(path):
+    assert path.read_bytes().startswith(b"%PDF")
+    assert list(path.parent.iterdir()) == [path]  # the atomic write left no temporary file
+
+
+def test_mosaic_tiles_row_by_row_with_separators():
+    images = _images(n=5, channels=1, size=3)
+    mosaic = plots._mosaic(images, per_panel=4)  # 2 × 2 tiles of 3 × 3 pixels, 1-pixel separators
+    assert mosaic.shape == (7, 7, 1)
+    assert mosaic[:3, 4:, 0] == pytest.approx((images[1, 0] + 1) / 2)  # second tile: first row, right
+    assert mosaic[4:, :3, 0] == pytest.approx((images[2, 0] + 1) / 2)  # third tile: second row, left
+    assert (mosaic[3, :, 0] == plots.MOSAIC_SEPARATOR).all()
+    assert (mosaic[:, 3, 0] == plots.MOSAIC_SEPARATOR).all()
+
+
+def test_mosaic_default_panel_is_eight_by_eight_rgb():
+    assert plots._mosaic(_images(n=100, channels=3, size=8), per_panel=64).shape == (71, 71, 3)
+
+
+def test_mosaic_blanks_non_finite_samples_and_clips_for_display_only():
+    images = _images(n=4, channels=3, size=2)
+    images[1, 2, 0, 1] = np.nan
+    images[2, 0, 0, 0] = np.inf
+    images[3] = 5.0
+    mosaic = plots._mosaic(images, per_panel=4)
+    assert (mosaic[:2, 3:] == plots.MOSAIC_BLANK).all()  # NaN in one pixel of one channel
+    assert (mosaic[3:, :2] == plots.MOSAIC_BLANK).all()
+    assert (mosaic[3:, 3:] == 1.0).all()  # out of range: shown saturated
+    assert (images[3] == 5.0).all()  # ... and the samples themselves are untouched
+
+
+def test_mosaic_leaves_cells_without_samples_empty():
+    mosaic = plots._mosaic(_images(n=1, channels=1, size=2), per_panel=4)
+    assert (mosaic[3:, :] == plots.MOSAIC_SEPARATOR).all()
+
+
+def test_panel_title_marks_diverged_runs_only():
+    images = _images(n=3, channels=1, size=2)
+    assert plots._image_panel_title("hinge", np.full_like(images, np.nan)) == "hinge (diverged)"
+    images[:2] = np.nan
+    assert plots._image_panel_title("hinge", images) == "hinge"  # one finite sample is not a divergence
+    assert plots._image_panel_title("hinge", images[:0]) == "hinge (no samples)"
+
+
+@pytest.mark.parametrize("channels", [1, 3])
+def test_image_grid_figure_writes_one_pdf(tmp_path, channels):
+    path = tmp_path / "samples.pdf"
+    samples = {
+        "real": _images(n=20, channels=channels, size=8),
+        "gan-ns": _images(n=20, channels=channels, size=8, seed=1),
+        "hinge": np.full((20, channels, 8, 8), np.nan),
+    }
+    plots.image_grid_figure(samples=samples, dataset="digits", seed=3, path=path, per_panel=16)
+    _assert_only_pdf(path)
+
+
+def test_image_grid_figure_titles_panels_in_order(captured):
+    samples = {"real": _images(n=4, channels=1, size=8), "hinge": np.full((4, 1, 8, 8), np.nan)}
+    plots.image_grid_figure(samples=samples, dataset="digits", seed=3, path="unused.pdf", per_panel=4)
+    (fig,) = captured
+    assert [ax.get_title() for ax in fig.axes] == ["real", "hinge (diverged)"]
+    assert fig.get_suptitle() == "digits: final samples (seed 3)"
+
+
+@pytest.mark.parametrize("channels", [[0], [0, 1, 2]])
+def test_mode_histogram_figure_writes_one_pdf(tmp_path, channels):
+    path = tmp_path / "modes.pdf"
+    plots.mode_histogram_figure(
+        shares=_shares(variants=["gan-ns", "wgan-gp"], channels=channels),
+        reference=_reference(channels=channels),
+        dataset="stacked-digits", variants=["gan-ns", "wgan-gp", "missing"], path=path,
+    )
+    _assert_only_pdf(path)
+
+
+def test_mode_histogram_marks_each_bar_and_flags_missing_variants(captured):
+    plots.mode_histogram_figure(
+        shares=_shares(variants=["gan-ns"], channels=[0, 1, 2], seeds=2),
+        reference=_reference(channels=[0, 1, 2]),
+        dataset="stacked-digits", variants=["gan-ns", "missing"], path="unused.pdf",
+    )
+    (fig,) = captured
+    drawn, missing = fig.axes
+    assert [drawn.get_title(), missing.get_title()] == ["gan-ns", "missing"]
+    bar_centres = sorted(patch.get_x() + patch.get_width() / 2 for patch in drawn.patches)
+    (marks,) = drawn.collections[-1:]
+    mark_centres = sorted(segment[:, 0].mean() for segment in marks.get_segments())
+    assert len(bar_centres) == 30  # 10 digits × 3 channels
+    assert mark_centres == pytest.approx(bar_centres)  # float sums of the same offsets
+    assert "no samples" in [text.get_text() for text in missing.texts]
+    assert not any(text.get_text() == "no samples" for text in drawn.texts)
