@@ -1,7 +1,9 @@
 import numpy as np
 import pytest
 
-from modecollapse.data import DATASETS, get_dataset, load_dataset, sample_mixture, write_dataset
+from modecollapse.data import (
+    DATASETS, digits_family, get_dataset, load_dataset, sample_mixture, scale_images, training_points, write_dataset,
+)
 
 
 def test_pacgan_constants():
@@ -42,3 +44,35 @@ def test_write_and_load_roundtrip(tmp_path):
 def test_unknown_dataset_names_the_choices():
     with pytest.raises(KeyError, match="ring8"):
         get_dataset("ring9")
+
+
+def test_digits_split_is_stratified_and_scaled():
+    family = digits_family(seed=0)
+    assert family["train_images"].shape == (1437, 1, 8, 8) and family["test_images"].shape == (360, 1, 8, 8)
+    assert family["train_images"].dtype == np.uint8 and family["train_labels"].dtype == np.int64
+    train = scale_images(family["train_images"])
+    assert train.dtype == np.float32 and train.min() == -1.0 and train.max() == 1.0  # load_digits spans 0..16
+    # 1,797 digits, about 180 per class: a stratified 20% holds 35-37 of each.
+    assert np.bincount(family["test_labels"], minlength=10).min() >= 35
+    other = digits_family(seed=1)
+    assert not np.array_equal(family["test_labels"], other["test_labels"])
+
+
+def test_stacked_digits_stack_three_training_digits_with_uniform_modes(tmp_path):
+    write_dataset("digits", n=0, seed=0, path=tmp_path / "digits.npz")
+    write_dataset("stacked-digits", n=3000, seed=0, path=tmp_path / "stacked.npz", sources={"base": tmp_path / "digits.npz"})
+    base, stacked = load_dataset(tmp_path / "digits.npz"), load_dataset(tmp_path / "stacked.npz")
+    assert stacked["images"].shape == (3000, 3, 8, 8) and stacked["labels"].shape == (3000, 3)
+    assert tuple(stacked["image_shape"]) == (3, 8, 8)
+    np.testing.assert_allclose(stacked["mode_weights"], np.full(1000, 1 / 1000))
+    # every channel of every stacked image is one of the base training digits, with its label
+    lookup = {base["images"][i, 0].tobytes(): base["labels"][i] for i in range(len(base["labels"]))}
+    channels = stacked["images"][:200].reshape(-1, 8, 8)
+    assert [lookup[c.tobytes()] for c in channels] == list(stacked["labels"][:200].ravel())
+    # three channels drawn independently and uniformly: each digit has about a tenth of each channel
+    assert np.bincount(stacked["labels"][:, 0], minlength=10) / 3000 == pytest.approx(np.full(10, 0.1), abs=0.03)
+    # the training points are the images in [-1, 1], flattened channel-major
+    points = training_points(stacked)
+    assert points.shape == (3000, 192)
+    np.testing.assert_array_equal(points[0].reshape(3, 8, 8), scale_images(stacked["images"][0]))
+    np.testing.assert_allclose(base["mode_weights"], np.bincount(base["labels"], minlength=10) / len(base["labels"]))

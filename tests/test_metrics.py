@@ -333,3 +333,126 @@ def test_metric_names_are_distinct():
 
     names = [value for key, value in vars(metrics).items() if key.isupper() and isinstance(value, str)]
     assert len(names) == len(set(names))  # one name per quantity in the long table
+
+
+# ---- Classifier-based mode statistics (digits and stacked digits) ----
+
+from modecollapse.metrics import class_mode_stats, class_mode_stats_floor  # noqa: E402
+
+UNIFORM_1000 = np.full(1000, 1 / 1000)
+
+
+def _all_triples():
+    """Every triple of digits once, in mode order: row m holds the digits of m (000, 001, ..., 999)."""
+    modes = np.arange(1000)
+    return np.stack([modes // 100, modes // 10 % 10, modes % 10], axis=1)
+
+
+def test_class_mode_stats_of_uniform_counts_is_zero_kl_and_every_mode():
+    classes = np.repeat(_all_triples(), 3, axis=0)  # each of the 1000 modes exactly 3 times
+    stats = class_mode_stats(classes=classes, confidence=np.ones(classes.shape), reference=UNIFORM_1000, threshold=0.9)
+    assert stats[MODES_COVERED] == 1000
+    assert stats[REVERSE_KL] == pytest.approx(0.0, abs=1e-12)  # p = q exactly: rounding only
+    assert stats[JSD] == pytest.approx(0.0, abs=1e-12)
+    assert stats[HIGH_QUALITY_FRACTION] == 1.0
+    np.testing.assert_array_equal(stats[COUNTS], np.full(1000, 3))
+
+
+def test_class_mode_stats_of_a_collapsed_generator():
+    classes = np.tile([7, 0, 4], (500, 1))
+    stats = class_mode_stats(classes=classes, confidence=np.ones((500, 3)), reference=UNIFORM_1000, threshold=0.5)
+    assert stats[MODES_COVERED] == 1
+    assert stats[REVERSE_KL] == pytest.approx(np.log(1000), rel=1e-12)  # p = 1 on one of 1000: log(1000·1)
+    assert stats[JSD] == pytest.approx(_jensen_shannon(np.eye(1000)[704], UNIFORM_1000), rel=1e-12)
+    assert stats[COUNTS][704] == 500 and stats[COUNTS].sum() == 500
+
+
+def test_class_mode_index_puts_the_first_channel_first():
+    stats = class_mode_stats(
+        classes=np.array([[1, 2, 3], [3, 2, 1], [0, 0, 9]]), confidence=np.ones((3, 3)), reference=UNIFORM_1000,
+        threshold=0.5,
+    )
+    assert np.flatnonzero(stats[COUNTS]).tolist() == [9, 123, 321]
+
+
+def test_class_mode_stats_against_a_non_uniform_reference_for_single_digits():
+    reference = np.arange(1, 11) / 55.0  # q_d ∝ d + 1
+    classes = np.array([[0], [0], [9], [9]])  # p = 1/2 on digits 0 and 9
+    stats = class_mode_stats(classes=classes, confidence=np.ones((4, 1)), reference=reference, threshold=0.5)
+    expected = 0.5 * np.log(0.5 / (1 / 55)) + 0.5 * np.log(0.5 / (10 / 55))  # Σ p log(p/q), written out
+    assert stats[REVERSE_KL] == pytest.approx(expected, rel=1e-12)
+    assert stats[MODES_COVERED] == 2
+
+
+def test_unclassified_samples_leave_the_counts_but_not_the_high_quality_denominator():
+    classes = np.array([[1, 2, 3], [-1, -1, -1], [1, 2, 3], [4, -1, 6]])
+    confidence = np.array([[0.99, 0.99, 0.99], [np.nan] * 3, [0.99, 0.99, 0.99], [0.99, np.nan, 0.99]])
+    stats = class_mode_stats(classes=classes, confidence=confidence, reference=UNIFORM_1000, threshold=0.9)
+    assert stats[COUNTS].sum() == 2 and stats[COUNTS][123] == 2
+    assert stats[MODES_COVERED] == 1
+    assert stats[HIGH_QUALITY_FRACTION] == 0.5  # 2 of all 4 samples, the 2 invalid ones included
+    assert stats[REVERSE_KL] == pytest.approx(np.log(1000), rel=1e-12)  # valid samples all on one mode
+    none_valid = class_mode_stats(
+        classes=np.full((3, 3), -1), confidence=np.full((3, 3), np.nan), reference=UNIFORM_1000, threshold=0.9
+    )
+    assert none_valid[MODES_COVERED] == 0 and none_valid[HIGH_QUALITY_FRACTION] == 0.0
+    assert np.isnan(none_valid[REVERSE_KL]) and np.isnan(none_valid[JSD])
+
+
+def test_class_high_quality_threshold_is_inclusive_in_every_channel():
+    classes = np.array([[1, 1, 1], [2, 2, 2], [3, 3, 3]])
+    confidence = np.array([[0.9, 0.9, 0.9], [0.95, 0.89, 0.99], [1.0, 1.0, 0.9]])
+    stats = class_mode_stats(classes=classes, confidence=confidence, reference=UNIFORM_1000, threshold=0.9)
+    assert stats[HIGH_QUALITY_FRACTION] == pytest.approx(2 / 3)  # row 2 fails in one channel only
+    assert stats[MODES_COVERED] == 3  # coverage counts every valid sample, whatever its confidence
+
+
+def test_class_mode_stats_refuses_a_bad_reference():
+    classes, confidence = np.zeros((4, 3), dtype=np.int64), np.ones((4, 3))
+    with pytest.raises(ValueError, match="1000 entries"):
+        class_mode_stats(classes=classes, confidence=confidence, reference=np.full(10, 0.1), threshold=0.5)
+    zero = UNIFORM_1000.copy()
+    zero[:2] = [0.0, 2 / 1000]
+    with pytest.raises(ValueError, match="> 0"):
+        class_mode_stats(classes=classes, confidence=confidence, reference=zero, threshold=0.5)
+    with pytest.raises(ValueError, match="sum to 1"):
+        class_mode_stats(classes=classes, confidence=confidence, reference=2 * UNIFORM_1000, threshold=0.5)
+    with pytest.raises(ValueError, match="0-9"):
+        class_mode_stats(classes=classes + 10, confidence=confidence, reference=UNIFORM_1000, threshold=0.5)
+    with pytest.raises(ValueError, match="> 0"):
+        class_mode_stats_floor(reference=np.r_[0.0, 1.0], n=10)
+
+
+def test_class_floor_for_stacked_digits_matches_the_protocol():
+    floor = class_mode_stats_floor(reference=UNIFORM_1000, n=26_000, repeats=20, seed=0)
+    # E[KL] ≈ 999/(2·26,000) = 0.0192 (PROTOCOL.md §2: ≈ 0.019); one draw has sd 0.0008 (χ²_999/2n),
+    # so the mean of 20 has se 0.0002, and the second-order bias is about 1e-4: 0.001 is 5 se + bias.
+    assert floor[REVERSE_KL_FLOOR] == pytest.approx(999 / 52_000, abs=0.001)
+    # JSD ≈ χ²/(8n): 0.0048, a quarter of the KL's spread: 3e-4 is again about 5 se + bias.
+    assert floor[JSD_FLOOR] == pytest.approx(999 / 208_000, abs=3e-4)
+    assert class_mode_stats_floor(reference=UNIFORM_1000, n=500, repeats=3, seed=1) == class_mode_stats_floor(
+        reference=UNIFORM_1000, n=500, repeats=3, seed=1
+    )
+    assert class_mode_stats_floor(reference=UNIFORM_1000, n=500, repeats=3, seed=1) != class_mode_stats_floor(
+        reference=UNIFORM_1000, n=500, repeats=3, seed=2
+    )
+
+
+@pytest.mark.parametrize("metric", [class_mode_stats, class_mode_stats_floor], ids=lambda f: f.__name__)
+def test_class_mode_metrics_are_keyword_only(metric):
+    with pytest.raises(TypeError):
+        metric(np.zeros((2, 1), dtype=np.int64), np.ones((2, 1)))
+
+
+from modecollapse.metrics import MODES_COVERED_CEILING  # noqa: E402
+
+
+def test_modes_covered_ceiling_is_the_expected_coverage_of_a_perfect_generator():
+    uniform = np.full(1000, 1 / 1000)
+    # Σ 1 − (1 − 1/1000)^n: 1000 (1 − e^{−2.5}) ≈ 918 at n = 2,500; one mode at n = 1
+    assert class_mode_stats_floor(reference=uniform, n=2500)[MODES_COVERED_CEILING] == pytest.approx(918.0, abs=0.5)
+    assert class_mode_stats_floor(reference=uniform, n=1)[MODES_COVERED_CEILING] == pytest.approx(1.0)
+    skewed = np.array([0.5, 0.5 - 9e-6, *np.full(8, 1e-6 + 1e-7 / 8)])
+    skewed = skewed / skewed.sum()
+    ceiling = class_mode_stats_floor(reference=skewed, n=100)[MODES_COVERED_CEILING]
+    assert 2.0 < ceiling < 2.01  # the 8 rare modes are almost never drawn in 100 samples

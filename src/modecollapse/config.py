@@ -68,7 +68,7 @@ DEFAULTS: dict[str, Any] = {
     "ensemble_size": 0,  # seeds per training job; 0 = all seeds of a (dataset, variant) in one job
     "checkpoint_every": 500,
     "sweeps": {},
-    "data": {"seed": 0, "size": 100_000},
+    "data": {"seed": 0, "size": 100_000, "stacked_size": 128_000},
     "evaluation": {"threshold": 3.0, "confidence": 0.9, "collapse_coverage": 0.5},
     "download": {"mirrors": list(DEFAULT_MIRRORS)},
     "train": {},

@@ -120,7 +120,9 @@ def results_table(*, summary: pd.DataFrame, runs: pd.DataFrame, tests: pd.DataFr
         floor = index.get((dataset, variants[0], metrics.REVERSE_KL_FLOOR)) if variants else None
         if floor is not None:  # what a perfect generator scores at the same sample size
             kl = rf"{_number(floor['mean'], 4)} (floor)"
-            lines.append(" & ".join(["", r"\emph{perfect generator}", str(get_dataset(dataset).n_modes), "", kl, "", ""]) + r" \\")
+            ceiling = index.get((dataset, variants[0], metrics.MODES_COVERED_CEILING))  # below K when n is small
+            modes = _number(ceiling["mean"], 1) if ceiling else str(get_dataset(dataset).n_modes)
+            lines.append(" & ".join(["", r"\emph{perfect generator}", modes, "", kl, "", ""]) + r" \\")
     lines += [r"\bottomrule", r"\end{tabular}", ""]
     return "\n".join(lines)
 

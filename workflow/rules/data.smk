@@ -36,7 +36,8 @@ rule dataset:
         dataset="|".join(map(re.escape, REGISTRY)),  # a stacked dataset also needs its base family's
     params:
         seed=STUDY["data"]["seed"],
-        size=STUDY["data"]["size"],
+        size=lambda wildcards: STUDY["data"]["stacked_size" if get_dataset(wildcards.dataset).stacked else "size"]
+        if is_image(wildcards.dataset) else STUDY["data"]["size"],
     log:
         "logs/data/{dataset}.log",
     script:
