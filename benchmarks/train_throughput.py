@@ -13,6 +13,7 @@ import argparse
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import torch
 
@@ -26,6 +27,9 @@ ARCHITECTURES = {
     # config/config.yaml's networks and PacGAN's 2D networks (PROTOCOL.md §1).
     "default": dict(g_width=64, g_depth=3, d_width=32, d_depth=2, d_maxout=5),
     "paper": dict(g_width=400, g_depth=4, d_width=200, d_depth=3, d_maxout=5),
+    # conv nets: config/config.yaml's on stacked digits (3x8x8), config/paper.yaml's on Stacked MNIST
+    "stacked-digits": dict(g_width=16, d_width=16, z_dim=32, batch_size=64, beta1=0.5, image_shape=(3, 8, 8)),
+    "stacked-mnist": dict(g_width=64, d_width=64, z_dim=100, batch_size=64, beta1=0.5, image_shape=(3, 28, 28)),
 }
 
 
@@ -39,17 +43,30 @@ def timed(fn) -> float:
     return time.perf_counter() - start
 
 
-def measure(*, variant: str, arch: str, device: str, members: int, steps: int, data) -> dict:
+def training_data(arch: str):
+    """Ring8's points, or for a conv architecture uniform noise of its image size (the timing of
+    a step does not depend on what the pixels show)."""
+    shape = ARCHITECTURES[arch].get("image_shape")
+    if shape is None:
+        return sample_mixture(DATASETS["ring8"], n=100_000, seed=0)[0]
+    return torch.rand(10_000, int(np.prod(shape)), generator=torch.Generator().manual_seed(0)).numpy() * 2 - 1
+
+
+def measure(*, variant: str, arch: str, device: str, members: int, steps: int) -> dict:
     loss, defaults = variant_defaults(variant)
+    architecture = dict(ARCHITECTURES[arch])
+    image_shape = architecture.pop("image_shape", None)
     settings = TrainSettings(
-        loss=loss, **{**ARCHITECTURES[arch], **defaults, "steps": steps, "snapshot_every": 10 * steps, "log_every": 50}
+        loss=loss, **{**architecture, **defaults, "steps": steps, "snapshot_every": 10 * steps, "log_every": 50,
+                      "snapshot_samples": 500}
     )
-    seeds = list(range(members))
+    data, seeds = training_data(arch), list(range(members))
+    run = lambda s, seeds: train(data=data, settings=s, seeds=seeds, device=device, image_shape=image_shape)  # noqa: E731
     warm = TrainSettings(**{**settings.__dict__, "steps": 5})
-    train(data=data, settings=warm, seeds=seeds, device=device)  # allocator, kernels, CUDA context
-    ensemble = timed(lambda: train(data=data, settings=settings, seeds=seeds, device=device))
-    train(data=data, settings=warm, seeds=[0], device=device)
-    loop = timed(lambda: [train(data=data, settings=settings, seeds=[seed], device=device) for seed in seeds])
+    run(warm, seeds)  # allocator, kernels, CUDA context
+    ensemble = timed(lambda: run(settings, seeds))
+    run(warm, [0])
+    loop = timed(lambda: [run(settings, [seed]) for seed in seeds])
     return {
         "device": device, "variant": variant, "arch": arch, "members": members, "steps": steps,
         "ensemble_model_steps_per_s": members * steps / ensemble,
@@ -69,13 +86,12 @@ def main() -> None:
     parser.add_argument("--out", default=str(Path(__file__).parent / "out" / "train_throughput.csv"))
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    data = sample_mixture(DATASETS["ring8"], n=100_000, seed=0)[0]
     rows = []
     for device in args.devices:
         for arch in args.archs:
             for variant in args.variants:
                 for members in args.sizes:
-                    row = measure(variant=variant, arch=arch, device=device, members=members, steps=args.steps, data=data)
+                    row = measure(variant=variant, arch=arch, device=device, members=members, steps=args.steps)
                     rows.append(row)
                     print(row, flush=True)
     table = pd.DataFrame(rows)

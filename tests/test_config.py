@@ -101,3 +101,26 @@ def test_combinations_and_tricks_are_valid_variant_names(schema):
 def test_seed_groups(schema, size, groups):
     config = validate_config(_minimal(seeds=[0, 1, 2, 3, 4], ensemble_size=size), schema=schema)
     assert seed_groups(config) == groups
+
+
+def test_image_datasets_train_with_image_train_under_the_variants_own_settings(schema):
+    config = validate_config(
+        {"datasets": ["ring8", "digits"], "seeds": [0], "train": {"lr": 1e-4, "steps": 100},
+         "image_train": {"lr": 2e-3, "beta1": 0.5, "z_dim": 32}, "variants": {"gan-ns": {}, "wgan-gp": {"steps": 7}},
+         "sweeps": {"gan-ns": {"lr": [0.01]}}},
+        schema=schema,
+    )
+    assert resolve_settings(config, "gan-ns", "ring8").lr == 1e-4
+    image = resolve_settings(config, "gan-ns", "digits")
+    assert (image.lr, image.beta1, image.z_dim, image.steps) == (2e-3, 0.5, 32, 100)  # train < image_train
+    gp = resolve_settings(config, "wgan-gp", "digits")
+    assert (gp.beta1, gp.lr, gp.steps) == (0.5, 2e-3, 7)  # the variant's prescribed betas and its config entry win
+    assert study_runs(config, "digits")["gan-ns@lr=0.01"].z_dim == 32
+    points = {p["run"]: p["value"] for p in sweep_points(config, "digits")}
+    assert points == {"gan-ns": 2e-3, "gan-ns@lr=0.01": 0.01}  # the unswept point at the dataset's own value
+    assert config["data"]["stacked_size"] == 128_000 and config["download"]["mirrors"]
+
+
+def test_bad_mirror_is_refused(schema):
+    with pytest.raises(ConfigError, match=r"config\['download'\]\['mirrors'\]\[0\]"):
+        validate_config({**_minimal(), "download": {"mirrors": ["ftp.example.org/mnist"]}}, schema=schema)

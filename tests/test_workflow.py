@@ -47,6 +47,12 @@ def smoke(tmp_path_factory):
     return workdir, config
 
 
+def _is_image(dataset):
+    from modecollapse.data import is_image
+
+    return is_image(dataset)
+
+
 def _runs(study):
     """Run names of a study: its variants and sweep points."""
     from modecollapse.config import study_runs, validate_config, load_schema
@@ -64,7 +70,9 @@ def test_smoke_study_writes_every_run(smoke):
             for seed in study["seeds"]:
                 run_dir = workdir / "results" / "runs" / dataset / variant / f"seed{seed}"
                 samples = pd.read_parquet(run_dir / "samples.parquet")
-                assert list(samples.columns) == ["step", "x", "y"]
+                image = _is_image(dataset)
+                pixels = 3 * 64 if dataset.startswith("stacked") else 64
+                assert list(samples.columns) == ["step", *([f"p{i}" for i in range(pixels)] if image else ["x", "y"])]
                 curves = pd.read_parquet(run_dir / "curves.parquet")
                 assert {"step", "d_loss", "g_loss"} <= set(curves.columns)
                 run = json.loads((run_dir / "run.json").read_text())
@@ -74,7 +82,8 @@ def test_smoke_study_writes_every_run(smoke):
                 if variant == "gan-minimax@lr=1e06":  # lr 1e6 overflows: counted as diverged
                     assert run["status"] == "diverged" and samples["step"].max() == run["diverged_step"]
                 else:
-                    assert run["status"] == "ok" and samples["step"].max() == study["train"]["steps"]
+                    steps = study["image_train" if image else "train"]["steps"]
+                    assert run["status"] == "ok" and samples["step"].max() == steps
     log = (workdir / "logs" / "train" / "ring8" / "gan-ns" / "seeds0-1.log").read_text()
     assert "train seeds [0, 1]" in log  # the progress bar
     assert not list((workdir / "results" / "checkpoints").rglob("*.pt")), "finished runs remove their checkpoints"
@@ -88,24 +97,34 @@ def test_smoke_tables(smoke):
     assert list(metrics.columns) == list(LONG_COLUMNS)
     every_snapshot = {"modes_covered", "high_quality_fraction", "reverse_kl", "jsd", "collapsed",
                       "modes_ever_covered", "forgetting_events"}
-    final_only = {"wasserstein_1", "mmd2_rbf", "energy_distance", "frechet_distance", "kid_mean", "kid_std",
-                  "precision", "recall", "density", "coverage", "ndb", "ndb_over_k", "ndb_js",
-                  "reverse_kl_floor", "jsd_floor"}
-    assert set(metrics["metric"]) == every_snapshot | final_only | {"sliced_wasserstein_2"}
+    feature_distances = {"frechet_distance", "kid_mean", "kid_std", "precision", "recall", "density", "coverage"}
+    final_only = {  # 2D data: every distance on the points
+        False: feature_distances | {"wasserstein_1", "mmd2_rbf", "energy_distance", "ndb", "ndb_over_k", "ndb_js",
+                                    "reverse_kl_floor", "jsd_floor"},
+        True: feature_distances | {"reverse_kl_floor", "jsd_floor", "modes_covered_ceiling"},  # images
+    }
+    cheap = {False: {"sliced_wasserstein_2"}, True: set()}  # the cheap distance at every 2D snapshot
     ok = metrics[metrics["variant"] == "gan-ns"]
-    for (_, _, seed), run in ok.groupby(["dataset", "variant", "seed"]):
+    for (dataset, _, seed), run in ok.groupby(["dataset", "variant", "seed"]):
+        image = _is_image(dataset)
         last = run["step"].max()
         at_last = set(run.loc[run["step"] == last, "metric"])
-        assert every_snapshot | final_only | {"sliced_wasserstein_2"} == at_last
+        assert every_snapshot | final_only[image] | cheap[image] == at_last
         earlier = run[run["step"] < last]
-        assert set(earlier["metric"]) == every_snapshot | {"sliced_wasserstein_2"}  # the cheap distance too
+        assert set(earlier["metric"]) == every_snapshot | cheap[image]
     assert set(metrics["variant"]) == set(runs)
     summary = pd.read_parquet(workdir / "results" / "summary.parquet")
     assert list(summary.columns) == list(SUMMARY_COLUMNS)
     assert len(summary) == len(study["datasets"]) * len(runs) * metrics["metric"].nunique()
     assert (summary["n"] <= len(study["seeds"])).all()
     covered = summary[summary["metric"] == "modes_covered"]
-    assert ((covered["mean"] >= 0) & (covered["mean"] <= 25)).all()
+    n_modes = covered["dataset"].map({"ring8": 8, "grid25": 25, "digits": 10, "stacked-digits": 1000})
+    assert ((covered["mean"] >= 0) & (covered["mean"] <= n_modes)).all()
+    assert (covered.loc[covered["dataset"] == "stacked-digits", "mean"] <= 500).all()  # 500 samples per snapshot
+    shares = pd.read_parquet(workdir / "results" / "runs" / "stacked-digits" / "gan-ns" / "digit_shares.parquet")
+    assert list(shares.columns) == ["seed", "channel", "digit", "share"]
+    assert shares.groupby(["seed", "channel"])["share"].sum().to_numpy() == pytest.approx(1.0)
+    assert set(shares["channel"]) == {0, 1, 2} and set(shares["seed"]) == set(study["seeds"])
     diverged = covered[covered["variant"] == "gan-minimax@lr=1e06"]
     assert (diverged["mean"] == 0).all()  # a diverged generator's NaN samples cover nothing
     table = pd.read_parquet(workdir / "results" / "runs.parquet")
@@ -124,11 +143,16 @@ def test_smoke_report(smoke):
     assert pdf.read_bytes()[:5] == b"%PDF-"
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert "Mode collapse in GANs" in text and "scale: smoke" in text
-    for name in ("gan-ns", "gan-minimax", "wgan-gp", "gan-ns@lr=0.003", "ring8 (8 modes)", "grid25 (25 modes)", "PacGAN"):
+    for name in ("gan-ns", "gan-minimax", "wgan-gp", "gan-ns@lr=0.003", "ring8 (8 modes)", "grid25 (25 modes)", "PacGAN",
+                 "digits (10 modes)", "stacked-digits (1000 modes)", "Test accuracy"):
         assert name in text
     assert "2/2" in text  # the diverged sweep point's seeds are counted in the table
-    for figure in ("samples_ring8", "samples_grid25", "coverage", "sweeps"):
+    for figure in ("samples_ring8", "samples_grid25", "coverage", "sweeps", "samples_digits", "samples_stacked-digits",
+                   "modes_digits", "modes_stacked-digits"):
         assert (workdir / "figures" / f"{figure}.pdf").stat().st_size > 0
+    classifier = json.loads((workdir / "results" / "classifiers" / "digits" / "metrics.json").read_text())
+    assert classifier["test_accuracy"] >= 0.97 and classifier["test_size"] == 360
+    assert f"{100 * classifier['test_accuracy']:.1f}" in text  # the accuracy is in the report
     assert not list(workdir.rglob("*.tmp")), "a temporary file was left behind"
 
 
@@ -162,6 +186,24 @@ def test_bad_config_fails_before_any_job(tmp_path):
     result = snakemake(tmp_path / "run", config)
     assert result.returncode != 0
     output = result.stdout + result.stderr
-    assert "unknown dataset(s) 'ring9'; available: grid25, ring8" in output
+    assert "unknown dataset(s) 'ring9'; available: digits, grid25, mnist, ring8, stacked-digits, stacked-mnist" in output
     assert "unknown key(s) 'lrr'" in output
     assert not (tmp_path / "run" / "data").exists()
+
+
+def test_mnist_without_network_says_which_files_to_place_where(tmp_path):
+    """The download rule runs before anything trains on MNIST; with no mirror reachable it fails
+    with the offline message naming the files and the directory to put them in."""
+    config = tmp_path / "mnist.yaml"
+    config.write_text(yaml.safe_dump({
+        "datasets": ["mnist"], "seeds": [0], "variants": {"gan-ns": {}},
+        "download": {"mirrors": ["http://127.0.0.1:9/mnist/"]},  # the discard port: connection refused
+    }))
+    workdir = tmp_path / "run"
+    result = snakemake(workdir, config, "data/mnist.npz")
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    for name in ("train-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz", str((workdir / "data" / "downloads" / "mnist").resolve())):
+        assert name in output
+    assert not (workdir / "data" / "mnist.npz").exists()
+    assert not list((workdir / "data").rglob("*.gz")), "nothing half-downloaded is left"

@@ -15,8 +15,8 @@ DEFAULT_SCHEMA = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / 
 
 def _datasets(_: argparse.Namespace) -> int:
     width = max(map(len, DATASETS))
-    for name, mixture in DATASETS.items():
-        print(f"{name:<{width}}  {mixture.n_modes:>4} modes  {mixture.description}\n{'':<{width}}  source: {mixture.source}")
+    for name, spec in DATASETS.items():
+        print(f"{name:<{width}}  {spec.n_modes:>4} modes  {spec.description}\n{'':<{width}}  source: {spec.source}")
     return 0
 
 

@@ -13,11 +13,15 @@ reference sample of the training set.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
 from . import metrics as m
-from .classifier import CLASSES, CONFIDENCE, FEATURES, Classifier, classify
+
+if TYPE_CHECKING:
+    from .classifier import Classifier
 
 COLLAPSED = "collapsed"  # 1 when the run covers fewer than `collapse_coverage` × K modes, else 0
 MODES_EVER_COVERED = "modes_ever_covered"
@@ -102,7 +106,7 @@ def feature_distances(*, real: np.ndarray, fake: np.ndarray) -> dict[str, float]
         return dict.fromkeys(FEATURE_DISTANCES, float("nan"))
     values = {
         m.FRECHET_DISTANCE: m.frechet_distance(real=real, fake=fake),
-        **m.kid(real=real, fake=fake, subset_size=min(1000, len(fake) // 2), seed=0),
+        **m.kid(real=real, fake=fake, subset_size=min(1000, len(real) // 2, len(fake) // 2), seed=0),
         **m.prdc(real=real, fake=fake, k=5),
     }
     return {name: float(values[name]) for name in FEATURE_DISTANCES}
@@ -121,18 +125,20 @@ def digit_shares(classes: np.ndarray) -> pd.DataFrame:
 
 
 def evaluate_image_run(
-    *, images_per_step: dict[int, np.ndarray], real_images: np.ndarray, classifier: Classifier,
+    *, images_per_step: dict[int, np.ndarray], real_features: np.ndarray, classifier: Classifier,
     reference: np.ndarray, confidence: float, collapse_coverage: float, floors: dict[str, float] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Metrics of every snapshot of one image run, and the digit shares of its final snapshot.
 
     `images_per_step` maps each snapshot's step to its generated images (n, C, H, W) in [-1, 1];
-    `real_images` is the reference sample of training images for the feature distances;
-    `reference` is the real distribution over the 10^C modes for the KL and JSD; an image is
-    high quality when the classifier's confidence is ≥ `confidence` in every channel.
+    `real_features` are the classifier's features of a reference sample of training images (for
+    the feature distances; `classify(...)[FEATURES]`); `reference` is the real distribution over
+    the 10^C modes for the KL and JSD; an image is high quality when the classifier's confidence
+    is ≥ `confidence` in every channel.
     """
+    from .classifier import CLASSES, CONFIDENCE, FEATURES, classify  # torch: only image runs need it
+
     steps = sorted(images_per_step)
-    real_features = classify(model=classifier, images=real_images)[FEATURES]
     rows, counts = [], []
     for step in steps:
         predicted = classify(model=classifier, images=images_per_step[step])

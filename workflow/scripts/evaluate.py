@@ -6,8 +6,7 @@ import sys
 import numpy as np
 import pandas as pd
 
-from modecollapse.classifier import load_classifier
-from modecollapse.data import load_dataset, training_points
+from modecollapse.data import load_dataset, scale_images
 from modecollapse.evaluate import SHARE_COLUMNS, evaluate_image_run, evaluate_run, reference_sample
 from modecollapse.io import read_json, write_parquet
 from modecollapse.metrics import class_mode_stats_floor, mode_stats_floor
@@ -18,8 +17,11 @@ sys.stderr = open(snakemake.log[0], "w")
 dataset = load_dataset(snakemake.input.data)
 params = snakemake.params
 image_shape = tuple(dataset["image_shape"]) if "image_shape" in dataset else None
-classifier = load_classifier(snakemake.input.classifier) if image_shape else None
-tables, share_tables, floors = [], [], {}
+if image_shape:
+    from modecollapse.classifier import FEATURES, classify, load_classifier
+
+    classifier = load_classifier(snakemake.input.classifier)
+tables, share_tables, floors, real_features = [], [], {}, {}
 for samples_path, run_path in zip(snakemake.input.samples, snakemake.input.runs):
     run, samples = read_json(run_path), pd.read_parquet(samples_path)
     n = int((samples["step"] == samples["step"].max()).sum())
@@ -29,10 +31,12 @@ for samples_path, run_path in zip(snakemake.input.samples, snakemake.input.runs)
             else mode_stats_floor(centers=dataset["centers"], std=dataset["std"], n=n, threshold=params.threshold)
         )
     if image_shape:
+        if n not in real_features:  # the same reference sample of training images for every run
+            real = scale_images(reference_sample(dataset["images"], n=n))
+            real_features[n] = classify(model=classifier, images=real)[FEATURES]
         metrics, shares = evaluate_image_run(
             images_per_step={step: samples_to_images(group, image_shape) for step, group in samples.groupby("step")},
-            real_images=reference_sample(training_points(dataset), n=n).reshape(-1, *image_shape),
-            classifier=classifier, reference=dataset["mode_weights"], confidence=params.confidence,
+            real_features=real_features[n], classifier=classifier, reference=dataset["mode_weights"], confidence=params.confidence,
             collapse_coverage=params.collapse_coverage, floors=floors[n],
         )
         share_tables.append(shares.assign(seed=run["seed"]))
