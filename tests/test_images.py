@@ -144,3 +144,15 @@ def test_digit_shares_skip_unclassified_samples():
     shares = digit_shares(classes).set_index("digit")["share"]
     assert shares[1] == pytest.approx(2 / 3) and shares[2] == pytest.approx(1 / 3) and shares.sum() == pytest.approx(1)
     assert digit_shares(np.full((3, 1), -1))["share"].isna().all()
+
+
+@pytest.mark.parametrize("name", ["gan-ns", "pacgan-2", "wgan-gp+pacgan-2", "minibatch-disc"])
+def test_mnist_sized_images_train(name):
+    """28×28 (MNIST) and 28×28×3 (Stacked MNIST): G's 7×7 base upsampled twice, D's two strided
+    convolutions down to 7×7 features."""
+    for shape in ((1, 28, 28), (3, 28, 28)):
+        data = torch.rand(200, int(np.prod(shape)), generator=torch.Generator().manual_seed(0)).numpy() * 2 - 1
+        settings = settings_for(name, steps=3, snapshot_every=3, snapshot_samples=8, log_every=1,
+                                **({"minibatch_kernels": 4} if name == "minibatch-disc" else {}))
+        member = train(data=data, settings=settings, seeds=[0, 1], image_shape=shape).members[0]
+        assert member.status == "ok" and samples_to_images(member.samples, shape).shape == (8, *shape)

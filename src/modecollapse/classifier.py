@@ -53,7 +53,7 @@ class Classifier(nn.Module):
     touched. `forward(x)` returns (logits (n, 10), features (n, feature_dim)).
     """
 
-    def __init__(self, *, image_size: int, widths: tuple[int, int] = (32, 64), feature_dim: int = 128, seed: int = 0):
+    def __init__(self, *, image_size: int, widths: tuple[int, int] = (32, 64), feature_dim: int = 64, seed: int = 0):
         super().__init__()
         if image_size not in IMAGE_SIZES:
             raise ValueError(f"image_size must be one of {IMAGE_SIZES}, got {image_size!r}")

@@ -223,7 +223,7 @@ def sweeps_section(*, summary: pd.DataFrame, runs: pd.DataFrame, tests: pd.DataF
         r"\caption{Share of modes covered at the final step against each swept setting (mean and 95\% bootstrap CI across seeds).}",
         r"\label{fig:sweeps}\end{figure}",
         r"\begin{table}[ht]\centering\footnotesize",
-        results_table(summary=summary, runs=runs, tests=tests, variants=sweep_runs),
+        r"\resizebox{\linewidth}{!}{" + results_table(summary=summary, runs=runs, tests=tests, variants=sweep_runs) + "}",
         r"\caption{Final-step results of the sweep points (as Table~\ref{tab:results}).}\label{tab:sweeps}",
         r"\end{table}",
         "",
