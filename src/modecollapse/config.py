@@ -155,11 +155,17 @@ def load_config(path: str | os.PathLike, *, schema_path: str | os.PathLike) -> d
     return validate_config(config, schema=load_schema(schema_path))
 
 
+def shared_settings(config: Mapping[str, Any], *, image: bool) -> dict[str, Any]:
+    """The settings every variant shares: the study's `train`, overridden by its `image_train`
+    for image datasets."""
+    return {**config.get("train", {}), **(config.get("image_train", {}) if image else {})}
+
+
 def resolve_settings(config: Mapping[str, Any], variant: str, dataset: str | None = None) -> TrainSettings:
     """Library defaults < the study's `train` < its `image_train` (image datasets only) < the
     variant's own defaults (its loss's and tricks') < the config's entry for the variant."""
     loss, defaults = variant_defaults(variant)
-    shared = {**config.get("train", {}), **(config.get("image_train", {}) if dataset and is_image(dataset) else {})}
+    shared = shared_settings(config, image=bool(dataset) and is_image(dataset))
     merged = {**shared, **defaults, **(config["variants"].get(variant) or {})}
     return TrainSettings(loss=loss, **merged)
 

@@ -13,7 +13,7 @@ from typing import Any, Mapping
 import numpy as np
 import pandas as pd
 
-from .config import TrainSettings, format_value, study_runs
+from .config import TrainSettings, format_value, shared_settings, study_runs
 from .data import get_dataset, is_image
 from .io import atomic_path
 from .evaluate import COLLAPSED
@@ -283,15 +283,11 @@ def _setting(key: str, value: Any) -> str:
     return rf"\texttt{{{latex_escape(key)}}}={latex_escape(format_value(value))}"
 
 
-def _image_settings(study: Mapping[str, Any]) -> TrainSettings:
-    return TrainSettings(**{**study.get("train", {}), **study.get("image_train", {})})
-
-
 def settings_table(study: Mapping[str, Any]) -> tuple[str, str, str]:
     """Each run's settings that differ from the shared ones (a table), the shared ones (text), and
     those that image datasets change (text)."""
-    shared = TrainSettings(**study.get("train", {}))
-    image_shared = _image_settings(study)
+    shared = TrainSettings(**shared_settings(study, image=False))
+    image_shared = TrainSettings(**shared_settings(study, image=True))
     image_text = ", ".join(
         _setting(k, v) for k, v in dataclasses.asdict(image_shared).items() if k != "loss" and getattr(shared, k) != v
     ) or "none"
@@ -337,7 +333,7 @@ def study_macros(*, study: Mapping[str, Any], runs: pd.DataFrame) -> str:
         _macro("SharedSettings", shared),
         _macro("ImageSettings", image_shared),
         _macro("StudyConfidence", f"{study['evaluation']['confidence']:g}"),
-        _macro("StudyImageSamples", f"{_image_settings(study).snapshot_samples:,}".replace(",", "{,}")),
+        _macro("StudyImageSamples", f"{TrainSettings(**shared_settings(study, image=True)).snapshot_samples:,}".replace(",", "{,}")),
         _macro("Baseline", latex_escape(BASELINE)),
         _macro("StudyEnsembleSize", study.get("ensemble_size") or len(study["seeds"])),
         _macro("VariantsTable", variants_table(list(study["variants"]))),
