@@ -14,9 +14,15 @@ def _minimal(**extra):
     return {"datasets": ["ring8"], "seeds": [0], "variants": {"gan-ns": {}}} | extra
 
 
-@pytest.mark.parametrize("path", ["config/config.yaml", "config/smoke.yaml", "config/paper.yaml"])
+def load(path):
+    return load_config(REPO / path, schema_path=REPO / "workflow/schemas/config.schema.yaml")
+
+
+@pytest.mark.parametrize(
+    "path", ["config/config.yaml", "config/smoke.yaml", "config/paper.yaml", *(f"config/pacgan-table{t}.yaml" for t in (1, 2, 3))]
+)
 def test_shipped_configs_are_valid(path):
-    load_config(REPO / path, schema_path=REPO / "workflow/schemas/config.schema.yaml")
+    load(path)
 
 
 def test_schema_train_keys_match_the_settings_dataclass(schema):
@@ -124,3 +130,16 @@ def test_image_datasets_train_with_image_train_under_the_variants_own_settings(s
 def test_bad_mirror_is_refused(schema):
     with pytest.raises(ConfigError, match=r"config\['download'\]\['mirrors'\]\[0\]"):
         validate_config({**_minimal(), "download": {"mirrors": ["ftp.example.org/mnist"]}}, schema=schema)
+
+
+
+def test_settings_valid_alone_but_not_together_are_refused_before_any_job(schema):
+    with pytest.raises(ConfigError, match=r"runs on ring8.*simultaneous.*d_steps: 1.*got d_steps: 5"):
+        validate_config(_minimal(train={"update": "simultaneous"}, variants={"wgan-gp": {}}), schema=schema)
+
+
+def test_table_three_sweeps_discriminator_width_for_half_g(schema):
+    config = load("config/pacgan-table3.yaml")
+    runs = study_runs(config, "stacked-mnist")
+    assert runs["pacgan-2"].d_width == 2 and runs["pacgan-2@d_width=4"].d_width == 4
+    assert (runs["gan-ns"].lr, runs["gan-ns"].g_lr, runs["gan-ns"].beta2) == (2e-4, 1e-4, 0.99)

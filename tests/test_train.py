@@ -189,3 +189,138 @@ def test_cuda_resume_reaches_the_uninterrupted_result(points, tmp_path):
     resumed = train(data=points, settings=settings, seeds=[4, 5], device="cuda", checkpoint_dir=tmp_path, checkpoint_every=25)
     for seed in (4, 5):  # cuBLAS may pick other kernels after a restart: equal up to float rounding
         np.testing.assert_allclose(samples_of(whole, seed)[["x", "y"]], samples_of(resumed, seed)[["x", "y"]], atol=1e-3)
+
+
+def _hand_step(points, settings: TrainSettings, seed: int, *, simultaneous: bool) -> np.ndarray:
+    """One iteration of gan-ns written out by hand with the library's nets and streams: the
+    generator's samples on the fixed z set after it. Simultaneous: both gradients at the initial
+    parameters from one real batch and the same fakes; alternating: D steps first, then G's loss
+    is taken against the updated D on fresh fakes."""
+    from modecollapse.losses import bce_discriminator_loss, ns_generator_loss
+    from modecollapse.models import Discriminator, Generator, init_members
+    from modecollapse.train import MemberStreams
+
+    s, rng = settings, [torch.Generator().manual_seed(seed)]
+    G = Generator(members=1, z_dim=s.z_dim, out_dim=2, width=s.g_width, depth=s.g_depth, batchnorm=True,
+                  bn_momentum=s.bn_momentum)
+    D = Discriminator(members=1, in_dim=2, width=s.d_width, depth=s.d_depth, maxout=s.d_maxout, spectral_norm=False,
+                      minibatch_kernels=0, minibatch_kernel_dim=5)
+    init_members(G, std=s.init_std, generators=rng)
+    init_members(D, std=s.init_std, generators=rng)
+    fixed_z = torch.randn(1, s.snapshot_samples, s.z_dim, generator=rng[0])
+    opt_g = torch.optim.Adam(G.parameters(), lr=s.lr, betas=(s.beta1, s.beta2))
+    opt_d = torch.optim.Adam(D.parameters(), lr=s.lr, betas=(s.beta1, s.beta2))
+    streams, data = MemberStreams([seed], "cpu"), torch.as_tensor(points)
+    real = data[streams.draw("data", (s.batch_size,), high=len(data))]
+    fake = G(streams.draw("noise", (s.batch_size, s.z_dim)))
+    d_loss = bce_discriminator_loss(real_logits=D(real)[0], fake_logits=D(fake.detach())[0])
+    d_grads = torch.autograd.grad(d_loss.sum(), list(D.parameters()))
+    if simultaneous:  # G's gradient against the D that has not stepped yet, on the same fakes
+        g_grads = torch.autograd.grad(ns_generator_loss(fake_logits=D(fake)[0]).sum(), list(G.parameters()))
+    for param, grad in zip(D.parameters(), d_grads):
+        param.grad = grad
+    opt_d.step()
+    if not simultaneous:
+        fresh = G(streams.draw("noise", (s.batch_size, s.z_dim)))
+        g_grads = torch.autograd.grad(ns_generator_loss(fake_logits=D(fresh)[0]).sum(), list(G.parameters()))
+    for param, grad in zip(G.parameters(), g_grads):
+        param.grad = grad
+    opt_g.step()
+    G.eval()
+    with torch.no_grad():
+        return G(fixed_z)[0].numpy()
+
+
+@pytest.mark.parametrize("update", ["simultaneous", "alternating"])
+def test_one_step_of_each_update_rule_matches_a_hand_computed_step(points, update):
+    settings = settings_for("gan-ns", steps=1, snapshot_every=1, update=update, bn_momentum=0.05)
+    result = train(data=points, settings=settings, seeds=[4])
+    trained = samples_of(result, 4)[["x", "y"]].to_numpy()
+    # The same operations on the same values: equal but for the order of summation inside batched kernels.
+    np.testing.assert_allclose(trained, _hand_step(points, settings, 4, simultaneous=update == "simultaneous"),
+                               rtol=0, atol=1e-6)
+
+
+def test_simultaneous_updates_differ_from_alternating_ones(points):
+    runs = {update: train(data=points, settings=settings_for("gan-ns", steps=1, snapshot_every=1, update=update),
+                          seeds=[4]) for update in ("simultaneous", "alternating")}
+    simultaneous, alternating = (samples_of(runs[u], 4)[["x", "y"]].to_numpy() for u in ("simultaneous", "alternating"))
+    # After one step the two rules differ in G's update only (its gradient comes from another D and
+    # other fakes): a difference of the order of one Adam step (lr 1e-4) per coordinate, far above rounding.
+    assert np.abs(simultaneous - alternating).max() > 1e-5
+    assert np.abs(simultaneous - alternating).max() > 100 * np.abs(
+        simultaneous - _hand_step(points, settings_for("gan-ns", steps=1, update="simultaneous"), 4, simultaneous=True)
+    ).max()
+
+
+def test_simultaneous_updates_need_one_d_and_one_g_step():
+    with pytest.raises(ValueError, match="simultaneous.*d_steps: 1"):
+        settings_for("wgan-gp", update="simultaneous")
+
+
+@pytest.mark.parametrize("name", ["gan-ns", "wgan-clip", "r1", "sngan", "unrolled-5", "pacgan-3", "minibatch-disc",
+                                  "feature-matching", "instance-noise"])
+def test_every_variant_trains_with_simultaneous_updates_uniform_z_and_its_own_g_rates(points, name):
+    extra = {} if name == "wgan-clip" else {"update": "simultaneous"}  # wgan-clip takes 5 critic steps
+    settings = settings_for(name, steps=20, snapshot_every=10, z_distribution="uniform", g_lr=5e-4, g_steps=1, **extra)
+    result = train(data=points, settings=settings, seeds=[0, 1])
+    assert all(m.status == "ok" for m in result.members)
+    assert {10, 20} == set(result.members[0].samples["step"])
+
+
+def test_g_steps_update_the_generator_that_many_times_per_iteration(points):
+    counts = {}
+    original = torch.optim.Adam.step
+
+    def counting(self, *args, **kwargs):
+        counts[id(self)] = counts.get(id(self), 0) + 1
+        return original(self, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(torch.optim.Adam, "step", counting)
+        train(data=points, settings=settings_for("gan-ns", steps=5, snapshot_every=5, g_steps=2, d_steps=3), seeds=[0])
+    assert sorted(counts.values()) == [10, 15]  # G: 2 per iteration; D: 3 per iteration
+
+
+def test_uniform_latents_lie_in_the_unit_cube():
+    from modecollapse.train import latent
+
+    z = latent(torch.rand(1000, 3, generator=torch.Generator().manual_seed(0)), "uniform")
+    assert z.min() >= -1 and z.max() < 1 and z.min() < -0.99 and z.max() > 0.99
+
+
+def test_the_generator_takes_its_own_rates_only_where_set():
+    from modecollapse.train import _optimizer
+
+    params = [torch.nn.Parameter(torch.zeros(1))]
+    own = TrainSettings(lr=2e-4, g_lr=1e-4, beta1=0.5, beta2=0.99, g_beta2=0.9)
+    d, g = _optimizer(params, own, generator=False).param_groups[0], _optimizer(params, own, generator=True).param_groups[0]
+    assert (d["lr"], d["betas"]) == (2e-4, (0.5, 0.99))
+    assert (g["lr"], g["betas"]) == (1e-4, (0.5, 0.9))
+    shared = _optimizer(params, TrainSettings(lr=2e-4, beta1=0.5), generator=True).param_groups[0]
+    assert (shared["lr"], shared["betas"]) == (2e-4, (0.5, 0.999))
+
+
+def test_stacking_on_the_fly_draws_three_base_images_per_training_image(monkeypatch):
+    """Each real image of a batch is three base images on its channels, drawn afresh every step."""
+    from modecollapse.data import digits_family, scale_images
+
+    base = scale_images(digits_family(seed=0)["train_images"]).reshape(-1, 64)
+    from modecollapse import models
+
+    seen = []  # every input of the discriminator: real batch, fake batch, G's fake batch, next step's real...
+    forward = models.ConvDiscriminator.forward
+
+    def spy(self, x):
+        seen.append(x.detach().clone())
+        return forward(self, x)
+
+    monkeypatch.setattr(models.ConvDiscriminator, "forward", spy)
+    settings = TrainSettings(steps=2, batch_size=4, z_dim=4, g_width=2, d_width=2, snapshot_every=2,
+                             snapshot_samples=4, log_every=1, lr=1e-3, beta1=0.5)
+    train(data=base, settings=settings, seeds=[0], image_shape=(3, 8, 8), stacked_online=True)
+    rows = {row.numpy().tobytes() for row in torch.as_tensor(base)}
+    real = seen[0][0]  # the first D input is a real batch: (batch, 3·64)
+    assert real.shape == (4, 192)
+    assert all(channel.numpy().tobytes() in rows for channel in real.reshape(-1, 64))
+    assert not torch.equal(seen[0], seen[3])  # the next step's real batch is drawn afresh

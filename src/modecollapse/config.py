@@ -22,27 +22,36 @@ class ConfigError(ValueError):
 class TrainSettings:
     """Everything that decides a training run besides its dataset and seed.
 
-    Defaults are PacGAN's 2D networks; the study's `train` and, for image datasets, `image_train`
-    override them. Image datasets train DCGAN-style convolutional nets (models.ConvGenerator,
-    ConvDiscriminator) of two strided layers, whose channel counts are g_width and d_width; the
-    depth, maxout and BatchNorm-free MLP settings below apply to 2D data only.
+    Defaults are PacGAN's 2D networks with alternating updates; the study's `train` and, for
+    image datasets, `image_train` override them. Image datasets train the convolutional nets named
+    by `image_arch` (models.CONV_ARCHITECTURES), whose channel counts scale with g_width and
+    d_width; the depth and maxout settings below apply to 2D data only. The settings that
+    replicate each published table are listed in docs/protocol.md.
     """
 
     loss: str = "gan-ns"  # set from the variant, never from config
-    steps: int = 2000  # generator updates
+    steps: int = 2000  # training iterations: d_steps D updates then g_steps G updates, or one simultaneous update
     batch_size: int = 100
-    lr: float = 1e-4  # Adam learning rate, same for D and G (PacGAN 2D)
-    beta1: float = 0.8  # PacGAN 2D: Adam β1 = 0.8
+    lr: float = 1e-4  # learning rate of D, and of G unless g_lr is set (PacGAN 2D: 1e-4 for both)
+    beta1: float = 0.8  # Adam β1 of D, and of G unless g_beta1 is set (PacGAN 2D: 0.8)
     beta2: float = 0.999
-    d_steps: int = 1  # discriminator updates per generator update
+    g_lr: float | None = None  # G's own learning rate; None = lr (Unrolled-GAN setting: D 2e-4, G 1e-4)
+    g_beta1: float | None = None  # G's own Adam β1; None = beta1
+    g_beta2: float | None = None  # G's own Adam β2; None = beta2
+    update: str = "alternating"  # alternating: D steps, then G steps; simultaneous: both from one batch (PacGAN 2D)
+    d_steps: int = 1  # discriminator updates per iteration
+    g_steps: int = 1  # generator updates per iteration (VEEGAN setting: 2)
     gp_weight: float = 0.0  # λ of the WGAN-GP penalty; 0 = off
     z_dim: int = 2
+    z_distribution: str = "normal"  # normal: N(0, I); uniform: U[-1, 1] per coordinate (VEEGAN setting)
     g_width: int = 400
     g_depth: int = 4  # hidden layers of G
     g_batchnorm: bool = True
+    bn_momentum: float = 0.1  # BatchNorm running statistics: r <- (1 - m) r + m batch (PacGAN 2D: 0.05)
     d_width: int = 200
     d_depth: int = 3  # hidden maxout layers of D
     d_maxout: int = 5  # pieces per maxout unit; 1 = plain ReLU layer
+    image_arch: str = "dcgan"  # conv nets of image datasets: dcgan | veegan-dcgan | unrolled-gan (models.CONV_ARCHITECTURES)
     init_std: float = 0.02  # weights ~ N(0, init_std), biases 0 (PacGAN 2D)
     snapshot_every: int = 500  # steps between sample snapshots (the last step is always one)
     snapshot_samples: int = 2500  # samples per snapshot, from one fixed z set (PacGAN evaluation)
@@ -59,6 +68,15 @@ class TrainSettings:
     instance_noise: float = 0.0  # initial std of noise on D's inputs, annealed linearly to 0
     train_size: int = 0  # use the first n training points; 0 = all
 
+    def __post_init__(self) -> None:
+        if self.update == "simultaneous" and (self.d_steps, self.g_steps) != (1, 1):
+            raise ValueError(
+                f"update: simultaneous takes one D and one G update from the same batch; it needs d_steps: 1 and "
+                f"g_steps: 1, got d_steps: {self.d_steps}, g_steps: {self.g_steps} (use update: alternating)"
+            )
+        if self.unrolled_steps and self.optimizer != "adam":
+            raise ValueError(f"unrolled_steps differentiates through Adam's update; optimizer is {self.optimizer}")
+
 
 TRAIN_KEYS = tuple(f.name for f in dataclasses.fields(TrainSettings) if f.name != "loss")
 
@@ -68,8 +86,10 @@ DEFAULTS: dict[str, Any] = {
     "ensemble_size": 0,  # seeds per training job; 0 = all seeds of a (dataset, variant) in one job
     "checkpoint_every": 500,
     "sweeps": {},
-    "data": {"seed": 0, "size": 100_000, "stacked_size": 128_000},
-    "evaluation": {"threshold": 3.0, "confidence": 0.9, "collapse_coverage": 0.5},
+    "data": {"seed": 0, "size": 100_000, "stacked_size": 128_000, "stack_from": "train"},
+    "evaluation": {
+        "threshold": 3.0, "confidence": 0.9, "collapse_coverage": 0.5, "plateau_window": 0.25, "plateau_tolerance": 0.1,
+    },
     "download": {"mirrors": list(DEFAULT_MIRRORS)},
     "train": {},
     "image_train": {},
@@ -122,6 +142,18 @@ def validate_config(config: Mapping[str, Any], *, schema: Mapping[str, Any]) -> 
     problems.extend(_sweep_problems(sweeps, schema))
     if problems:
         raise ConfigError("invalid configuration:\n  - " + "\n  - ".join(problems))
+    resolved = _with_defaults(config)
+    for dataset in resolved["datasets"]:
+        try:
+            study_runs(resolved, dataset)
+        except ValueError as error:  # settings that are valid one by one but not together
+            problems.append(f"config (runs on {dataset}): {error}")
+    if problems:
+        raise ConfigError("invalid configuration:\n  - " + "\n  - ".join(dict.fromkeys(problems)))
+    return resolved
+
+
+def _with_defaults(config: Mapping[str, Any]) -> dict[str, Any]:
     resolved = {key: value for key, value in DEFAULTS.items()}
     for key, value in config.items():
         if isinstance(value, dict) and isinstance(DEFAULTS.get(key), dict):

@@ -160,7 +160,7 @@ def digits_family(*, seed: int, mnist_directory: str | os.PathLike | None = None
 
 def stack_digits(*, images: np.ndarray, labels: np.ndarray, n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """`n` images of three digits drawn uniformly with replacement from `images` (n × 1 × H × W),
-    stacked as channels (n × 3 × H × W), and their labels (n × 3): Stacked MNIST (PROTOCOL.md §2)."""
+    stacked as channels (n × 3 × H × W), and their labels (n × 3): Stacked MNIST (docs/protocol.md §2)."""
     index = np.random.default_rng(seed).integers(len(images), size=(n, 3))
     return images[index, 0], labels[index]
 
@@ -170,31 +170,58 @@ def scale_images(images: np.ndarray) -> np.ndarray:
     return (images.astype(np.float32) / np.float32(127.5) - np.float32(1.0)).astype(np.float32)
 
 
+ONLINE_REFERENCE_SIZE = 32_000  # stacked images drawn once for evaluation when training stacks on the fly
+
+
 def training_points(dataset: dict[str, np.ndarray]) -> np.ndarray:
-    """What the networks train on: 2D points as they are, images scaled to [-1, 1] and flattened."""
-    if "images" not in dataset:
+    """What the networks train on: 2D points as they are, images scaled to [-1, 1] and flattened.
+
+    A stacked set drawn on the fly (`stacked_online`) trains on its base images (n × H·W): the
+    training loop stacks three of them afresh for every training image."""
+    images = dataset["base_images"] if stacked_online(dataset) else dataset.get("images")
+    if images is None:
         return dataset["points"]
-    return scale_images(dataset["images"]).reshape(len(dataset["images"]), -1)
+    return scale_images(images).reshape(len(images), -1)
+
+
+def stacked_online(dataset: dict[str, np.ndarray]) -> bool:
+    """Whether a stacked dataset's training images are drawn afresh during training (stacked_size 0)."""
+    return "base_images" in dataset
 
 
 def write_dataset(
-    name: str, *, n: int, seed: int, path: str | os.PathLike, sources: dict[str, str | os.PathLike] | None = None
+    name: str, *, n: int, seed: int, path: str | os.PathLike, sources: dict[str, str | os.PathLike] | None = None,
+    stack_from: str = "train",
 ) -> None:
     """Build dataset `name` and store it as .npz.
 
     2D mixtures: `n` points, their labels and the mixture's parameters. Digits: the training
     images and labels, the held-out test split (unstacked data, for the classifier), the image
     shape and `mode_weights`, the reference distribution of modes for the reverse KL (the class
-    frequencies of the training images; uniform over 1000 for stacked data, PROTOCOL.md §2).
-    Stacked data has `n` images built from the training split of `sources["base"]`; unstacked
-    data has its family's natural size. `sources["mnist"]` is the directory of the MNIST files.
+    frequencies of the training images; uniform over 1000 for stacked data, docs/protocol.md §2).
+    Stacked data has `n` images built from the base family `sources["base"]`: from its training
+    split (`stack_from="train"`) or from all its images, held-out ones included (`"all"`: the
+    VEEGAN setting's 70,000 MNIST digits). With n = 0 the training images are stacked on the fly
+    (the Unrolled-GAN setting): the file then holds the base images (`base_images`) for training
+    and ONLINE_REFERENCE_SIZE stacked images drawn once as the real sample for evaluation.
+    Unstacked data has its family's natural size. `sources["mnist"]` is the directory of the
+    MNIST files.
     """
     spec, sources = get_dataset(name), sources or {}
     if isinstance(spec, Digits):
         if spec.stacked:
             base = load_dataset(sources["base"])
-            images, labels = stack_digits(images=base["images"], labels=base["labels"], n=n, seed=seed)
+            pool = {"train": ("images",), "all": ("images", "test_images")}
+            if stack_from not in pool:
+                raise ValueError(f"stack_from must be one of {', '.join(pool)}, got {stack_from!r}")
+            base_images = np.concatenate([base[key] for key in pool[stack_from]])
+            base_labels = np.concatenate([base[key.replace("images", "labels")] for key in pool[stack_from]])
+            images, labels = stack_digits(
+                images=base_images, labels=base_labels, n=n or ONLINE_REFERENCE_SIZE, seed=seed
+            )
             arrays = {"images": images, "labels": labels, "mode_weights": np.full(1000, 1 / 1000)}
+            if n == 0:
+                arrays |= {"base_images": base_images, "base_labels": base_labels}
         else:
             family = digits_family(seed=seed, mnist_directory=sources.get("mnist"))
             labels = family["train_labels"]

@@ -26,7 +26,7 @@ from tqdm import tqdm
 from .config import TrainSettings
 from .io import atomic_path
 from .losses import LOSSES
-from .models import ConvDiscriminator, ConvGenerator, Discriminator, Generator, init_members
+from .models import Discriminator, Generator, conv_networks, init_members
 from .regularisers import gradient_penalty, r1_penalty
 
 CHECKPOINT_FORMAT = 1
@@ -99,14 +99,14 @@ class MemberStreams:
         self.buffers: dict[str, torch.Tensor] = {}
         self.positions: dict[str, int] = {}
 
-    def draw(self, purpose: str, shape: tuple[int, ...], *, high: int | None = None) -> torch.Tensor:
-        """The next (members, *shape) draw: integers in [0, high) if `high`, else N(0, 1), or U[0, 1) for alpha."""
+    def draw(self, purpose: str, shape: tuple[int, ...], *, high: int | None = None, uniform: bool = False) -> torch.Tensor:
+        """The next (members, *shape) draw: integers in [0, high) if `high`, U[0, 1) if `uniform`, else N(0, 1)."""
         position = self.positions.get(purpose, self.chunk)
         if position == self.chunk:
             size = (self.chunk, *shape)
             if high is not None:
                 draws = [torch.randint(high, size, generator=g, device=self.device) for g in self.generators[purpose]]
-            elif purpose == "alpha":
+            elif uniform:
                 draws = [torch.rand(size, generator=g, device=self.device) for g in self.generators[purpose]]
             else:
                 draws = [torch.randn(size, generator=g, device=self.device) for g in self.generators[purpose]]
@@ -129,10 +129,28 @@ class MemberStreams:
         self.positions = dict(state["positions"])
 
 
-def _optimizer(params, s: TrainSettings) -> torch.optim.Optimizer:
+def _optimizer(params, s: TrainSettings, *, generator: bool) -> torch.optim.Optimizer:
+    """D's optimizer from lr/beta1/beta2; G's the same unless g_lr/g_beta1/g_beta2 set its own."""
+    def own(value, shared):
+        return shared if value is None or not generator else value
+
+    lr = own(s.g_lr, s.lr)
     if s.optimizer == "rmsprop":
-        return torch.optim.RMSprop(params, lr=s.lr, foreach=True)
-    return torch.optim.Adam(params, lr=s.lr, betas=(s.beta1, s.beta2), foreach=True)
+        return torch.optim.RMSprop(params, lr=lr, foreach=True)
+    return torch.optim.Adam(params, lr=lr, betas=(own(s.g_beta1, s.beta1), own(s.g_beta2, s.beta2)), foreach=True)
+
+
+def latent(draw: torch.Tensor, distribution: str) -> torch.Tensor:
+    """z from a draw: N(0, I) as drawn, or U[-1, 1] from a U[0, 1) draw (VEEGAN setting)."""
+    return draw if distribution == "normal" else 2 * draw - 1
+
+
+def _adam_moments(optimizer: torch.optim.Adam, param: torch.Tensor) -> tuple:
+    """(m, v, t) of Adam for `param`; zeros before its first update (a simultaneous first step)."""
+    state = optimizer.state.get(param)
+    if not state:
+        return torch.zeros_like(param), torch.zeros_like(param), 0.0
+    return state["exp_avg"], state["exp_avg_sq"], float(state["step"])
 
 
 def _adam_lookahead(
@@ -205,12 +223,19 @@ def train(
     checkpoint_every: int = 500,
     stop_after: int | None = None,
     image_shape: tuple[int, int, int] | None = None,
+    stacked_online: bool = False,
 ) -> EnsembleResult:
     """Train one GAN per seed on `data` (n × dim), all seeds as one ensemble.
 
     With `image_shape` (C, H, W), each row of `data` is a flattened image in [-1, 1] and the nets
     are convolutional; samples are then stored as float16 (images need no more precision, and a
-    diverged sample stays NaN).
+    diverged sample stays NaN). With `stacked_online`, each row of `data` is one base image
+    (H·W values) and every training image stacks C of them drawn afresh (Stacked MNIST on the fly).
+
+    One iteration (`settings.steps` of them) is, with `update: alternating`, d_steps D updates
+    then g_steps G updates, each from fresh batches; with `update: simultaneous`, one D and one
+    G update whose gradients come from the same real batch and the same generated samples at
+    the same parameters (ALI's algorithm, which PacGAN's 2D code trains with; docs/protocol.md §1).
 
     With `checkpoint_dir`, the state is saved there every `checkpoint_every` steps, in a file
     named by the run's identity (settings, seeds, data, device), and a rerun resumes from it;
@@ -219,37 +244,53 @@ def train(
     started = time.perf_counter()
     s, members = settings, len(seeds)
     loss = LOSSES[s.loss]
-    dim, batch = data.shape[1], s.batch_size
+    batch = s.batch_size
+    dim = int(np.prod(image_shape)) if image_shape else data.shape[1]
+    draws_per_image = image_shape[0] if stacked_online else 1  # base images stacked into one training image
+    if data.shape[1] * draws_per_image != dim:
+        raise ValueError(f"data rows have {data.shape[1]} values; image shape {image_shape} needs {dim // draws_per_image}")
     identity = run_identity(settings=s, seeds=seeds, data=data, device=device)
     checkpoint = Path(checkpoint_dir) / checkpoint_name(identity) if checkpoint_dir is not None else None
 
     init_rngs = [torch.Generator().manual_seed(seed) for seed in seeds]
     minibatch = dict(minibatch_kernels=s.minibatch_kernels, minibatch_kernel_dim=s.minibatch_kernel_dim)
     if image_shape is None:
-        G = Generator(members=members, z_dim=s.z_dim, out_dim=dim, width=s.g_width, depth=s.g_depth, batchnorm=s.g_batchnorm)
+        G = Generator(
+            members=members, z_dim=s.z_dim, out_dim=dim, width=s.g_width, depth=s.g_depth, batchnorm=s.g_batchnorm,
+            bn_momentum=s.bn_momentum,
+        )
         D = Discriminator(
             members=members, in_dim=dim * s.pack, width=s.d_width, depth=s.d_depth, maxout=s.d_maxout,
             spectral_norm=s.spectral_norm, **minibatch,
         )
     else:
-        G = ConvGenerator(members=members, z_dim=s.z_dim, image_shape=image_shape, width=s.g_width, batchnorm=s.g_batchnorm)
-        D = ConvDiscriminator(
-            members=members, image_shape=image_shape, pack=s.pack, width=s.d_width, spectral_norm=s.spectral_norm, **minibatch
+        G, D = conv_networks(
+            arch=s.image_arch, members=members, image_shape=image_shape, z_dim=s.z_dim, g_width=s.g_width,
+            d_width=s.d_width, g_batchnorm=s.g_batchnorm, bn_momentum=s.bn_momentum, pack=s.pack,
+            spectral_norm=s.spectral_norm, **minibatch,
         )
     init_members(G, std=s.init_std, generators=init_rngs)
     init_members(D, std=s.init_std, generators=init_rngs)
-    fixed_z = torch.stack([torch.randn(s.snapshot_samples, s.z_dim, generator=g) for g in init_rngs]).to(device)
+    uniform_z = s.z_distribution == "uniform"
+    fixed_z = torch.stack([
+        latent(torch.rand(s.snapshot_samples, s.z_dim, generator=g) if uniform_z else
+               torch.randn(s.snapshot_samples, s.z_dim, generator=g), s.z_distribution)
+        for g in init_rngs
+    ]).to(device)
     G, D = G.to(device), D.to(device)
-    opt_g, opt_d = _optimizer(G.parameters(), s), _optimizer(D.parameters(), s)
+    opt_g, opt_d = _optimizer(G.parameters(), s, generator=True), _optimizer(D.parameters(), s, generator=False)
     streams = MemberStreams(seeds, device)
     real_data = torch.as_tensor(data[: s.train_size or None], device=device)
 
     def real_batch() -> torch.Tensor:  # members × packs × (dim · pack)
-        index = streams.draw("data", (batch * s.pack,), high=len(real_data))
+        index = streams.draw("data", (batch * s.pack * draws_per_image,), high=len(real_data))
         return real_data[index].reshape(members, batch, dim * s.pack)
 
     def fake_batch() -> torch.Tensor:
-        return G(streams.draw("noise", (batch * s.pack, s.z_dim))).reshape(members, batch, dim * s.pack)
+        """G's samples for `batch` packs: G runs once per pack slot on its own `batch` latent codes,
+        so BatchNorm statistics are over `batch` samples whatever the packing (PacGAN's code)."""
+        z = latent(streams.draw("noise", (batch * s.pack, s.z_dim), uniform=uniform_z), s.z_distribution)
+        return torch.cat([G(chunk) for chunk in z.split(batch, dim=1)], dim=-1)
 
     def noisy(x: torch.Tensor, step: int) -> torch.Tensor:  # instance noise, std annealed linearly to 0
         if s.instance_noise == 0:
@@ -261,27 +302,31 @@ def train(
         logits = lambda x: critic(x)[0]  # noqa: E731
         total = loss.d(real_logits=logits(real), fake_logits=logits(fake))
         if s.gp_weight > 0:
-            alpha = streams.draw("alpha", (batch, 1))
+            alpha = streams.draw("alpha", (batch, 1), uniform=True)
             total = total + s.gp_weight * gradient_penalty(critic=logits, real=real, fake=fake, alpha=alpha)
         if s.r1_gamma > 0:
             total = total + s.r1_gamma / 2 * r1_penalty(critic=logits, real=real)
         return total
 
-    def unrolled_critic(step: int) -> Callable:
+    def unrolled_critic(real: torch.Tensor, fake: torch.Tensor) -> Callable:
         """D after `unrolled_steps` differentiable Adam updates on one real and one generated batch
         (as in Metz et al.'s code); G's gradient flows through the updates and that batch."""
         weights = dict(D.named_parameters())
-        moments = {
-            name: (opt_d.state[p]["exp_avg"], opt_d.state[p]["exp_avg_sq"], float(opt_d.state[p]["step"]))
-            for name, p in weights.items()
-        }
-        real, fake = noisy(real_batch(), step), noisy(fake_batch(), step)
+        moments = {name: _adam_moments(opt_d, p) for name, p in weights.items()}
         for _ in range(s.unrolled_steps):
             critic = lambda x, w=weights: functional_call(D, w, (x,))  # noqa: E731
             d_loss = critic_loss(critic, real, fake)
             grads = torch.autograd.grad(d_loss.sum(), list(weights.values()), create_graph=True)
             weights, moments = _adam_lookahead(weights=weights, grads=grads, moments=moments, optimizer=opt_d)
         return lambda x: functional_call(D, weights, (x,))
+
+    def generator_loss(critic: Callable, fake: torch.Tensor, real: Callable[[], torch.Tensor]) -> torch.Tensor:
+        """G's loss against `critic`; feature matching compares D's mean features with a real batch."""
+        if not s.feature_matching:
+            return loss.g(fake_logits=critic(fake)[0])
+        fake_features = critic(fake)[1]
+        real_features = critic(real())[1].detach()
+        return ((fake_features.mean(1) - real_features.mean(1)) ** 2).sum(-1)
 
     snapshots: list[list[tuple[int, torch.Tensor]]] = [[] for _ in seeds]
     curves: list[list[tuple[int, float, float]]] = [[] for _ in seeds]
@@ -315,30 +360,45 @@ def train(
 
     d_params = list(D.parameters())
     g_params = list(G.parameters())
+
+    def set_gradients(params: list[torch.Tensor], loss_value: torch.Tensor) -> None:
+        """`params`' gradients of `loss_value`, summed over members (each member's gradient is its
+        own), leaving the other net's gradients alone."""
+        for param, grad in zip(params, torch.autograd.grad(loss_value.sum(), params)):
+            param.grad = grad
+
+    def clip() -> None:
+        if s.weight_clip > 0:
+            with torch.no_grad():
+                for p in d_params:
+                    p.clamp_(-s.weight_clip, s.weight_clip)
+
     for step in tqdm(range(start + 1, s.steps + 1), file=progress, disable=progress is None, mininterval=5,
                      initial=start, total=s.steps, desc=f"train seeds {seeds}"):
-        for _ in range(s.d_steps):
-            real, fake = noisy(real_batch(), step), noisy(fake_batch().detach(), step)
-            d_loss = critic_loss(D, real, fake)
-            opt_d.zero_grad(set_to_none=True)
-            d_loss.sum().backward(inputs=d_params)  # members are independent: the sum's gradient is each member's own
+        if s.update == "simultaneous":
+            # ALI's algorithm, as PacGAN's 2D code trains: one real batch and one set of fakes give
+            # both losses; both gradients are taken at the current parameters, then both nets step.
+            real, fake = noisy(real_batch(), step), noisy(fake_batch(), step)
+            d_loss = critic_loss(D, real, fake.detach())
+            critic = unrolled_critic(real, fake) if s.unrolled_steps else D
+            g_loss = generator_loss(critic, fake, lambda: real)
+            set_gradients(d_params, d_loss)
+            set_gradients(g_params, g_loss)
             opt_d.step()
-            if s.weight_clip > 0:
-                with torch.no_grad():
-                    for p in d_params:
-                        p.clamp_(-s.weight_clip, s.weight_clip)
-
-        critic = unrolled_critic(step) if s.unrolled_steps else D
-        fake = noisy(fake_batch(), step)
-        if s.feature_matching:
-            fake_features = critic(fake)[1]
-            real_features = critic(noisy(real_batch(), step))[1].detach()
-            g_loss = ((fake_features.mean(1) - real_features.mean(1)) ** 2).sum(-1)
+            opt_g.step()
+            clip()
         else:
-            g_loss = loss.g(fake_logits=critic(fake)[0])
-        opt_g.zero_grad(set_to_none=True)
-        g_loss.sum().backward(inputs=g_params)
-        opt_g.step()
+            for _ in range(s.d_steps):
+                real, fake = noisy(real_batch(), step), noisy(fake_batch().detach(), step)
+                d_loss = critic_loss(D, real, fake)
+                set_gradients(d_params, d_loss)
+                opt_d.step()
+                clip()
+            for _ in range(s.g_steps):
+                critic = unrolled_critic(noisy(real_batch(), step), noisy(fake_batch(), step)) if s.unrolled_steps else D
+                g_loss = generator_loss(critic, noisy(fake_batch(), step), lambda: noisy(real_batch(), step))
+                set_gradients(g_params, g_loss)
+                opt_g.step()
 
         if step % s.log_every == 0 or step == s.steps:
             d_values, g_values = d_loss.detach().cpu().tolist(), g_loss.detach().cpu().tolist()

@@ -93,7 +93,7 @@ TRICKS: dict[str, Trick] = {
             source="Metz et al. 2017, Unrolled Generative Adversarial Networks",
             needs_adam=True,
         )
-        for k in (5, 10)
+        for k in (1, 5, 10)
     },
     **{
         f"pacgan-{m}": Trick(

@@ -36,6 +36,7 @@ rule dataset:
         dataset="|".join(map(re.escape, REGISTRY)),  # a stacked dataset also needs its base family's
     params:
         seed=STUDY["data"]["seed"],
+        stack_from=STUDY["data"]["stack_from"],
         size=lambda wildcards: STUDY["data"]["stacked_size" if get_dataset(wildcards.dataset).stacked else "size"]
         if is_image(wildcards.dataset) else STUDY["data"]["size"],
     log:

@@ -13,5 +13,5 @@ if hasattr(snakemake.input, "mnist"):
     sources["mnist"] = os.path.dirname(snakemake.input.mnist[0])
 write_dataset(
     snakemake.wildcards.dataset, n=snakemake.params.size, seed=snakemake.params.seed, path=snakemake.output[0],
-    sources=sources,
+    sources=sources, stack_from=snakemake.params.stack_from,
 )

@@ -6,7 +6,7 @@ import sys
 import torch
 
 from modecollapse.config import TrainSettings
-from modecollapse.data import load_dataset, training_points
+from modecollapse.data import load_dataset, stacked_online, training_points
 from modecollapse.io import write_json, write_parquet
 from modecollapse.provenance import provenance
 from modecollapse.train import resolve_device, train
@@ -21,6 +21,7 @@ dataset = load_dataset(snakemake.input.data)
 result = train(
     data=training_points(dataset), settings=settings, seeds=seeds, device=device, progress=log,
     image_shape=tuple(int(n) for n in dataset["image_shape"]) if "image_shape" in dataset else None,
+    stacked_online=stacked_online(dataset),
     checkpoint_dir=snakemake.params.checkpoint_dir, checkpoint_every=snakemake.params.checkpoint_every,
 )
 if result.resumed_from_step is not None:
