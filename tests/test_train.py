@@ -191,7 +191,7 @@ def test_cuda_resume_reaches_the_uninterrupted_result(points, tmp_path):
         np.testing.assert_allclose(samples_of(whole, seed)[["x", "y"]], samples_of(resumed, seed)[["x", "y"]], atol=1e-3)
 
 
-def _hand_step(points, settings: TrainSettings, seed: int, *, simultaneous: bool) -> np.ndarray:
+def _hand_step(points, settings: TrainSettings, seed: int, *, simultaneous: bool, z_reuse: bool = False) -> np.ndarray:
     """One iteration of gan-ns written out by hand with the library's nets and streams: the
     generator's samples on the fixed z set after it. Simultaneous: both gradients at the initial
     parameters from one real batch and the same fakes; alternating: D steps first, then G's loss
@@ -212,7 +212,8 @@ def _hand_step(points, settings: TrainSettings, seed: int, *, simultaneous: bool
     opt_d = torch.optim.Adam(D.parameters(), lr=s.lr, betas=(s.beta1, s.beta2))
     streams, data = MemberStreams([seed], "cpu"), torch.as_tensor(points)
     real = data[streams.draw("data", (s.batch_size,), high=len(data))]
-    fake = G(streams.draw("noise", (s.batch_size, s.z_dim)))
+    z = streams.draw("noise", (s.batch_size, s.z_dim))
+    fake = G(z)
     d_loss = bce_discriminator_loss(real_logits=D(real)[0], fake_logits=D(fake.detach())[0])
     d_grads = torch.autograd.grad(d_loss.sum(), list(D.parameters()))
     if simultaneous:  # G's gradient against the D that has not stepped yet, on the same fakes
@@ -221,7 +222,7 @@ def _hand_step(points, settings: TrainSettings, seed: int, *, simultaneous: bool
         param.grad = grad
     opt_d.step()
     if not simultaneous:
-        fresh = G(streams.draw("noise", (s.batch_size, s.z_dim)))
+        fresh = G(z if z_reuse else streams.draw("noise", (s.batch_size, s.z_dim)))
         g_grads = torch.autograd.grad(ns_generator_loss(fake_logits=D(fresh)[0]).sum(), list(G.parameters()))
     for param, grad in zip(G.parameters(), g_grads):
         param.grad = grad
@@ -231,14 +232,16 @@ def _hand_step(points, settings: TrainSettings, seed: int, *, simultaneous: bool
         return G(fixed_z)[0].numpy()
 
 
-@pytest.mark.parametrize("update", ["simultaneous", "alternating"])
-def test_one_step_of_each_update_rule_matches_a_hand_computed_step(points, update):
-    settings = settings_for("gan-ns", steps=1, snapshot_every=1, update=update, bn_momentum=0.05)
+@pytest.mark.parametrize(("update", "z_reuse"), [("simultaneous", False), ("alternating", False), ("alternating", True)])
+def test_one_step_of_each_update_rule_matches_a_hand_computed_step(points, update, z_reuse):
+    settings = settings_for("gan-ns", steps=1, snapshot_every=1, update=update, z_reuse=z_reuse, bn_momentum=0.05)
     result = train(data=points, settings=settings, seeds=[4])
     trained = samples_of(result, 4)[["x", "y"]].to_numpy()
+    hand = _hand_step(points, settings, 4, simultaneous=update == "simultaneous", z_reuse=z_reuse)
     # The same operations on the same values: equal but for the order of summation inside batched kernels.
-    np.testing.assert_allclose(trained, _hand_step(points, settings, 4, simultaneous=update == "simultaneous"),
-                               rtol=0, atol=1e-6)
+    np.testing.assert_allclose(trained, hand, rtol=0, atol=1e-6)
+    if z_reuse:  # and not what fresh codes for G's update give
+        assert np.abs(hand - _hand_step(points, settings, 4, simultaneous=False)).max() > 1e-5
 
 
 def test_simultaneous_updates_differ_from_alternating_ones(points):

@@ -44,6 +44,7 @@ class TrainSettings:
     gp_weight: float = 0.0  # λ of the WGAN-GP penalty; 0 = off
     z_dim: int = 2
     z_distribution: str = "normal"  # normal: N(0, I); uniform: U[-1, 1] per coordinate (VEEGAN setting)
+    z_reuse: bool = False  # one latent batch per iteration, shared by its D and G updates (PacGAN's Stacked-MNIST code)
     g_width: int = 400
     g_depth: int = 4  # hidden layers of G
     g_batchnorm: bool = True

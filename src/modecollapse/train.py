@@ -286,10 +286,14 @@ def train(
         index = streams.draw("data", (batch * s.pack * draws_per_image,), high=len(real_data))
         return real_data[index].reshape(members, batch, dim * s.pack)
 
-    def fake_batch() -> torch.Tensor:
-        """G's samples for `batch` packs: G runs once per pack slot on its own `batch` latent codes,
-        so BatchNorm statistics are over `batch` samples whatever the packing (PacGAN's code)."""
-        z = latent(streams.draw("noise", (batch * s.pack, s.z_dim), uniform=uniform_z), s.z_distribution)
+    def latent_batch() -> torch.Tensor:  # members × (batch · pack) × z_dim
+        return latent(streams.draw("noise", (batch * s.pack, s.z_dim), uniform=uniform_z), s.z_distribution)
+
+    def fake_batch(z: torch.Tensor | None = None) -> torch.Tensor:
+        """G's samples for `batch` packs (from `z`, else fresh codes): G runs once per pack slot on
+        its own `batch` codes, so BatchNorm statistics are over `batch` samples whatever the
+        packing (PacGAN's code)."""
+        z = latent_batch() if z is None else z
         return torch.cat([G(chunk) for chunk in z.split(batch, dim=1)], dim=-1)
 
     def noisy(x: torch.Tensor, step: int) -> torch.Tensor:  # instance noise, std annealed linearly to 0
@@ -388,15 +392,16 @@ def train(
             opt_g.step()
             clip()
         else:
+            z = latent_batch() if s.z_reuse else None  # None: every update draws its own codes
             for _ in range(s.d_steps):
-                real, fake = noisy(real_batch(), step), noisy(fake_batch().detach(), step)
+                real, fake = noisy(real_batch(), step), noisy(fake_batch(z).detach(), step)
                 d_loss = critic_loss(D, real, fake)
                 set_gradients(d_params, d_loss)
                 opt_d.step()
                 clip()
             for _ in range(s.g_steps):
-                critic = unrolled_critic(noisy(real_batch(), step), noisy(fake_batch(), step)) if s.unrolled_steps else D
-                g_loss = generator_loss(critic, noisy(fake_batch(), step), lambda: noisy(real_batch(), step))
+                critic = unrolled_critic(noisy(real_batch(), step), noisy(fake_batch(z), step)) if s.unrolled_steps else D
+                g_loss = generator_loss(critic, noisy(fake_batch(z), step), lambda: noisy(real_batch(), step))
                 set_gradients(g_params, g_loss)
                 opt_g.step()
 
