@@ -24,7 +24,7 @@ from modecollapse.train import train
 from modecollapse.variants import variant_defaults
 
 ARCHITECTURES = {
-    # config/config.yaml's networks and PacGAN's 2D networks (PROTOCOL.md §1).
+    # config/config.yaml's networks and PacGAN's 2D networks (docs/protocol.md §1).
     "default": dict(g_width=64, g_depth=3, d_width=32, d_depth=2, d_maxout=5),
     "paper": dict(g_width=400, g_depth=4, d_width=200, d_depth=3, d_maxout=5),
     # conv nets: config/config.yaml's on stacked digits (3x8x8), config/paper.yaml's on Stacked MNIST

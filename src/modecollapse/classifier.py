@@ -3,7 +3,7 @@
 A small CNN sees one channel (1 × H × W, H = W = 8 for scikit-learn's digits or 28 for MNIST,
 pixel values in [-1, 1]). A stacked image (C channels, one digit each, as in Stacked MNIST) is
 classified channel by channel: its mode is the tuple of predicted digits (PacGAN, Lin et al. 2018;
-VEEGAN, Srivastava et al. 2017; PROTOCOL.md §2), and its feature vector is the concatenation of the
+VEEGAN, Srivastava et al. 2017; docs/protocol.md §2), and its feature vector is the concatenation of the
 channels' penultimate-layer activations (used for distances between distributions; these are not
 Inception features, so distances on them do not compare with FID).
 """

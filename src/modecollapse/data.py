@@ -1,7 +1,7 @@
 """Datasets of the study, each written once to data/{name}.npz by the workflow.
 
-- 2D Gaussian mixtures (ring8, grid25), generated from a seed (PROTOCOL.md §1).
-- Handwritten digits as images (PROTOCOL.md §2): scikit-learn's bundled 8×8 digits (offline),
+- 2D Gaussian mixtures (ring8, grid25), generated from a seed (docs/protocol.md §1).
+- Handwritten digits as images (docs/protocol.md §2): scikit-learn's bundled 8×8 digits (offline),
   MNIST (downloaded, see download.py), and each with three digits stacked as colour channels
   (1000 modes). Images are stored as uint8 (0-255), n × C × H × W; the networks see them
   flattened and scaled to [-1, 1] (`training_points`).

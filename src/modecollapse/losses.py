@@ -2,7 +2,7 @@
 
 Each loss is a pair: the discriminator's loss of (real_logits, fake_logits) and the generator's
 loss of fake_logits. Inputs may carry a leading ensemble dimension (members × batch): the mean is
-over the last (batch) axis, so each member gets its own loss. Formulas follow PROTOCOL.md §3,
+over the last (batch) axis, so each member gets its own loss. Formulas follow docs/protocol.md §3,
 computed in stable forms (softplus, never log(sigmoid(x) + eps)).
 """
 
