@@ -2,8 +2,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from scipy.spatial.distance import pdist
+
+from modecollapse import metrics as m
 from modecollapse.data import DATASETS, sample_mixture
-from modecollapse.evaluate import COLLAPSED, FORGETTING_EVENTS, MODES_EVER_COVERED, evaluate_run
+from modecollapse.evaluate import (
+    COLLAPSED, DIVERGED, FORGETTING_EVENTS, LEVELLED_OFF, MODES_EVER_COVERED, UNDER_TRAINED, evaluate_run,
+    mmd_bandwidth, reference_sample, under_trained,
+)
+from modecollapse.stats import summarise_final
 
 
 @pytest.fixture(scope="module")
@@ -49,3 +56,108 @@ def test_a_diverged_snapshot_has_no_distances_and_counts_as_collapsed(ring8):
     values = table(evaluate_run(samples=snapshots((10, fake)), dataset=ring8, threshold=3.0, collapse_coverage=0.5))
     assert values.loc[10, COLLAPSED] == 1 and values.loc[10, "modes_covered"] == 0
     assert np.isnan(values.loc[10, "wasserstein_1"]) and np.isnan(values.loc[10, "precision"])
+
+
+def test_a_generator_with_no_high_quality_sample_scores_total_collapse_and_is_counted(ring8):
+    far = np.full((100, 2), 10.0)  # 10 from every mode of the unit ring: 900 stds
+    near = np.repeat(ring8["centers"], 25, axis=0)  # every mode equally: KL 0
+    runs = [
+        evaluate_run(samples=snapshots((10, fake), (20, fake)), dataset=ring8, threshold=3.0, collapse_coverage=0.5)
+        .assign(dataset="ring8", variant="gan-ns", seed=seed)
+        for seed, fake in enumerate((far, near))
+    ]
+    values = table(runs[0].drop(columns=["dataset", "variant", "seed"]))
+    assert list(values[m.REVERSE_KL]) == pytest.approx([np.log(8)] * 2, rel=1e-12)  # rounding only
+    assert list(values[m.NO_HIGH_QUALITY]) == [1.0, 1.0]
+    summary = summarise_final(pd.concat(runs, ignore_index=True)).set_index("metric")
+    assert summary.loc[m.REVERSE_KL, "n"] == 2 and summary.loc[m.REVERSE_KL, "n_runs"] == 2
+    assert summary.loc[m.REVERSE_KL, "mean"] == pytest.approx(np.log(8) / 2, rel=1e-9)  # (log 8 + 0) / 2
+    assert summary.loc[m.NO_HIGH_QUALITY, "mean"] == 0.5  # one of the two runs
+
+
+def test_diverged_is_recorded_at_the_final_step_only(ring8):
+    fake = np.repeat(ring8["centers"], 10, axis=0)
+    for flag in (True, False):
+        metrics = evaluate_run(samples=snapshots((10, fake), (20, fake)), dataset=ring8, threshold=3.0,
+                               collapse_coverage=0.5, diverged=flag)
+        rows = metrics[metrics["metric"] == DIVERGED]
+        assert list(rows["step"]) == [20] and list(rows["value"]) == [float(flag)]
+
+
+def test_mmd_uses_one_kernel_per_dataset_and_depends_only_on_the_dataset_and_the_samples(ring8):
+    fake = sample_mixture(DATASETS["ring8"], n=500, seed=4)[0]
+    other = sample_mixture(DATASETS["ring8"], n=500, seed=5)[0] + 0.3
+    # The same final samples after different histories (other snapshots, other seeds' runs).
+    first = table(evaluate_run(samples=snapshots((10, other), (20, fake)), dataset=ring8, threshold=3.0,
+                               collapse_coverage=0.5)).loc[20]
+    second = table(evaluate_run(samples=snapshots((5, fake[:100]), (7, other), (20, fake)), dataset=ring8,
+                                threshold=3.0, collapse_coverage=0.5)).loc[20]
+    third = table(evaluate_run(samples=snapshots((20, other)), dataset=ring8, threshold=3.0,
+                               collapse_coverage=0.5)).loc[20]
+    assert first[m.MMD] == second[m.MMD]  # bit for bit
+    width = mmd_bandwidth(training=ring8["points"])
+    expected = m.mmd(real=reference_sample(ring8["points"], n=500), fake=fake, bandwidth=width)
+    assert first[m.MMD] == expected
+    assert first[m.MMD_BANDWIDTH] == third[m.MMD_BANDWIDTH] == width  # whatever the generator did
+    # Ring of radius 1: pairs of modes k apart lie 2 sin(πk/8) apart for k = 0..7 equally often;
+    # the median falls inside the k = 2 and 6 pairs, √2 apart (the 0.01 std moves it by ~1e-3).
+    assert width == pytest.approx(np.sqrt(2), abs=0.01)
+
+
+def test_mmd_grows_with_a_shift_of_the_data(ring8):
+    fake = sample_mixture(DATASETS["ring8"], n=1000, seed=6)[0]
+    values = [
+        table(evaluate_run(samples=snapshots((20, fake + shift)), dataset=ring8, threshold=3.0,
+                           collapse_coverage=0.5)).loc[20, m.MMD]
+        for shift in (0.1, 3.0, 300.0)
+    ]
+    assert values[0] < values[1] < values[2]
+    # What this guards against: the median of the pooled real + fake distances widens with the
+    # shift, and at 300 its kernel is nearly flat, scoring that shift below the shift of 3.
+    real = reference_sample(ring8["points"], n=1000)
+    pooled = [
+        m.mmd(real=real, fake=fake + shift, bandwidth=float(np.median(pdist(np.concatenate([real, fake + shift])))))
+        for shift in (3.0, 300.0)
+    ]
+    assert pooled[1] < pooled[0]
+
+
+def _on_modes(covered_per_step, centers):
+    """Snapshots at steps 100, 200, ... whose samples sit exactly on the first k modes (all high quality)."""
+    return snapshots(*[(100 * (i + 1), np.repeat(centers[:k], 10, axis=0)) for i, k in enumerate(covered_per_step)])
+
+
+def test_a_collapse_still_rising_in_the_last_quarter_is_under_trained(ring8):
+    # 8 snapshots, window 0.25 of 800 steps: 600, 700 and 800. Coverage 1, 2, 3 of 8 modes there.
+    rising = table(evaluate_run(samples=_on_modes([1, 1, 1, 1, 1, 1, 2, 3], ring8["centers"]), dataset=ring8,
+                                threshold=3.0, collapse_coverage=0.5, plateau_window=0.25, plateau_tolerance=0.1))
+    final = rising.loc[800]
+    assert final[COLLAPSED] == 1 and final[LEVELLED_OFF] == 0 and final[UNDER_TRAINED] == 1
+    assert rising.loc[700, [LEVELLED_OFF, UNDER_TRAINED]].isna().all()  # final step only
+
+
+def test_a_flat_collapse_has_levelled_off(ring8):
+    flat = table(evaluate_run(samples=_on_modes([1, 2, 3, 4, 5, 2, 2, 2], ring8["centers"]), dataset=ring8,
+                              threshold=3.0, collapse_coverage=0.5, plateau_window=0.25,
+                              plateau_tolerance=0.1)).loc[800]
+    assert flat[COLLAPSED] == 1 and flat[LEVELLED_OFF] == 1 and flat[UNDER_TRAINED] == 0
+    covering = table(evaluate_run(samples=_on_modes([1, 2, 4, 6, 8, 8, 8, 8], ring8["centers"]), dataset=ring8,
+                                  threshold=3.0, collapse_coverage=0.5)).loc[800]
+    assert covering[COLLAPSED] == 0 and covering[LEVELLED_OFF] == 1 and covering[UNDER_TRAINED] == 0
+
+
+def test_levelling_off_is_undefined_with_too_few_snapshots_and_for_diverged_runs(ring8):
+    short = table(evaluate_run(samples=_on_modes([1, 2, 3], ring8["centers"]), dataset=ring8, threshold=3.0,
+                               collapse_coverage=0.5, plateau_window=0.25)).loc[300]  # window: step 300 only
+    assert np.isnan(short[LEVELLED_OFF]) and np.isnan(short[UNDER_TRAINED])
+    diverged = table(evaluate_run(samples=_on_modes([1, 1, 1, 1, 1, 1, 2, 3], ring8["centers"]), dataset=ring8,
+                                  threshold=3.0, collapse_coverage=0.5, diverged=True)).loc[800]
+    assert diverged[LEVELLED_OFF] == 0 and np.isnan(diverged[UNDER_TRAINED])
+
+
+def test_under_trained_truth_table():
+    assert under_trained(collapsed=1.0, levelled_off=0.0, diverged=False) == 1.0
+    assert under_trained(collapsed=1.0, levelled_off=1.0, diverged=False) == 0.0
+    assert under_trained(collapsed=0.0, levelled_off=0.0, diverged=False) == 0.0
+    assert np.isnan(under_trained(collapsed=0.0, levelled_off=float("nan"), diverged=False))
+    assert np.isnan(under_trained(collapsed=1.0, levelled_off=0.0, diverged=True))

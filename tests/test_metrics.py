@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from modecollapse.data import DATASETS, sample_mixture
-from modecollapse.metrics import HIGH_QUALITY_FRACTION, MODES_COVERED, REVERSE_KL, mode_stats
+from modecollapse.metrics import HIGH_QUALITY_FRACTION, MODES_COVERED, NO_HIGH_QUALITY, REVERSE_KL, mode_stats
 
 
 def _stats(name, fake):
@@ -31,12 +31,15 @@ def test_collapsed_generator_covers_one_mode_with_maximal_kl():
     assert stats["counts"][2] == 2500
 
 
-def test_far_samples_are_not_high_quality_and_kl_is_undefined():
+def test_far_samples_are_not_high_quality_and_score_as_total_collapse():
     fake = np.full((100, 2), 10.0)
     stats = _stats("ring8", fake)
     assert stats[MODES_COVERED] == 0
     assert stats[HIGH_QUALITY_FRACTION] == 0.0
-    assert np.isnan(stats[REVERSE_KL])
+    # Convention: an empty histogram scores as a point mass on one of the 8 modes, KL = log 8.
+    assert stats[REVERSE_KL] == pytest.approx(np.log(8), rel=1e-12)  # rounding only
+    assert stats[NO_HIGH_QUALITY] == 1.0
+    assert _stats("ring8", np.asarray(DATASETS["ring8"].centers))[NO_HIGH_QUALITY] == 0.0
 
 
 def test_nonfinite_samples_count_as_low_quality():
@@ -118,7 +121,8 @@ def test_mode_stats_jsd_of_collapsed_and_two_mode_generators():
     assert collapsed[COUNTS][2] == 500
     two = _stats("ring8", np.repeat(RING_CENTERS[[0, 4]], 50, axis=0))
     assert two[JSD] == pytest.approx(_jensen_shannon(np.eye(8)[0] / 2 + np.eye(8)[4] / 2, uniform), rel=1e-12)
-    assert np.isnan(_stats("ring8", np.full((10, 2), 10.0))[JSD])  # no high-quality sample
+    # No high-quality sample: the JSD of total collapse (a point mass on one mode), like `collapsed`.
+    assert _stats("ring8", np.full((10, 2), 10.0))[JSD] == pytest.approx(collapsed[JSD], rel=1e-12)
 
 
 def test_perfect_generator_jsd_is_near_its_floor():
@@ -132,7 +136,7 @@ def test_floor_of_a_perfect_generator_matches_theory(name):
     mixture = DATASETS[name]
     k, n = mixture.n_modes, 2500
     floor = mode_stats_floor(centers=np.asarray(mixture.centers), std=mixture.std, n=n, repeats=100, seed=0)
-    # E[KL] = (K-1)/(2n) (PROTOCOL.md §1) and E[JSD] = (K-1)/(8n) to first order; 100 repeats give a
+    # E[KL] = (K-1)/(2n) (docs/protocol.md §1) and E[JSD] = (K-1)/(8n) to first order; 100 repeats give a
     # standard error of about 5%, and only 98.9% of samples are high quality (1% bias): 20% is 4 se.
     assert floor[REVERSE_KL_FLOOR] == pytest.approx((k - 1) / (2 * n), rel=0.2)
     assert floor[JSD_FLOOR] == pytest.approx((k - 1) / (8 * n), rel=0.2)
@@ -253,6 +257,19 @@ def test_frechet_distance_matches_the_gaussian_closed_form():
     assert frechet_distance(real=2 * real, fake=fake) == pytest.approx(7.0, rel=1e-9)  # exact sample moments
 
 
+def test_median_bandwidth_comes_from_the_real_points_only():
+    from modecollapse.metrics import median_bandwidth
+
+    square = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+    assert median_bandwidth(real=square) == 1.0  # pairwise distances 1, 1, 1, 1, √2, √2
+    real, fake, _ = _real_pair(n=500)
+    width = median_bandwidth(real=real)
+    for other in (fake, 100 * fake + 50):  # the generated set never moves the kernel
+        assert mmd(real=real, fake=other) == mmd(real=real, fake=other, bandwidth=width)
+    with pytest.raises(ValueError, match="bandwidth 0"):
+        median_bandwidth(real=np.zeros((5, 2)))
+
+
 def test_shifted_distribution_is_clearly_distant():
     real, fake, _ = _real_pair()
     shifted = fake + np.array([0.5, 0.0])
@@ -288,8 +305,8 @@ SEEDED = {
     "mode_stats_floor": lambda seed: mode_stats_floor(centers=RING_CENTERS, std=RING.std, n=200, repeats=3, seed=seed),
     "wasserstein": lambda seed: wasserstein(**dict(zip(("real", "fake"), _small_sets())), max_samples=300, seed=seed),
     "sliced_wasserstein": lambda seed: sliced_wasserstein(**dict(zip(("real", "fake"), _small_sets())), seed=seed),
-    # Above 2,000 pooled points the median-heuristic bandwidth comes from a seeded subsample.
-    "mmd": lambda seed: mmd(**dict(zip(("real", "fake"), _real_pair(n=1200)[:2])), seed=seed),
+    # Above 2,000 real points the median-heuristic bandwidth comes from a seeded subsample.
+    "mmd": lambda seed: mmd(**dict(zip(("real", "fake"), _real_pair(n=2500)[:2])), seed=seed),
     "kid": lambda seed: kid(**dict(zip(("real", "fake"), _small_sets())), subsets=3, subset_size=200, seed=seed),
     "energy_distance": lambda seed: energy_distance(
         **dict(zip(("real", "fake"), _small_sets())), max_samples=300, seed=seed
@@ -305,9 +322,11 @@ def test_seeded_metrics_repeat_exactly_and_depend_on_the_seed(name):
     assert first != other  # the seed reaches the randomness (a subsample, directions or k-means start)
 
 
+from modecollapse.metrics import levelled_off, median_bandwidth  # noqa: E402
+
 PUBLIC = [
     mode_stats, mode_stats_floor, modes_ever_covered, forgetting_events, wasserstein, sliced_wasserstein,
-    mmd, kid, frechet_distance, energy_distance, prdc, ndb,
+    mmd, median_bandwidth, kid, frechet_distance, energy_distance, prdc, ndb, levelled_off,
 ]
 
 
@@ -316,6 +335,33 @@ def test_arguments_are_keyword_only(metric):
     points = np.zeros((10, 2))
     with pytest.raises(TypeError):
         metric(points, points)
+
+
+STEPS = [100, 200, 300, 400, 500, 600, 700, 800]  # window 0.25 of 800: steps >= 600, 3 snapshots
+
+
+def _levelled(share, quality=None, *, steps=STEPS, window=0.25, tolerance=0.1):
+    quality = [1.0] * len(share) if quality is None else quality
+    return levelled_off(steps=steps, modes_share=share, high_quality_fraction=quality, window=window,
+                        tolerance=tolerance)
+
+
+def test_a_coverage_curve_still_rising_in_the_last_quarter_has_not_levelled_off():
+    assert _levelled([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8]) == 0.0  # 0.6 -> 0.8 in the window
+    assert _levelled([0.1, 0.2, 0.3, 0.4, 0.5, 0.8, 0.8, 0.8]) == 1.0  # rose before it, flat inside it
+    # Coverage flat but the high-quality fraction still climbing: not levelled off either.
+    assert _levelled([0.5] * 8, quality=[0.2, 0.3, 0.4, 0.5, 0.6, 0.5, 0.6, 0.7]) == 0.0
+
+
+def test_levelled_off_tolerance_is_inclusive_and_undefined_without_three_snapshots():
+    # 1 of 10 modes at tolerance 0.1: 0.8 - 0.7 rounds to 0.10000000000000009, still within.
+    assert _levelled([0.7] * 6 + [0.8, 0.7]) == 1.0
+    assert _levelled([0.7] * 6 + [0.82, 0.7]) == 0.0  # 0.12 > 0.1
+    assert np.isnan(_levelled([0.5] * 8, window=0.2))  # steps >= 640: only 700 and 800
+    assert np.isnan(_levelled([0.5] * 2, steps=[100, 200], window=1.0))
+    assert np.isnan(_levelled([0.5] * 8, quality=[1.0] * 7 + [np.nan]))  # a snapshot with no samples
+    with pytest.raises(ValueError, match="window"):
+        _levelled([0.5] * 8, window=0.0)
 
 
 def test_wasserstein_rejects_other_powers():
@@ -396,7 +442,23 @@ def test_unclassified_samples_leave_the_counts_but_not_the_high_quality_denomina
         classes=np.full((3, 3), -1), confidence=np.full((3, 3), np.nan), reference=UNIFORM_1000, threshold=0.9
     )
     assert none_valid[MODES_COVERED] == 0 and none_valid[HIGH_QUALITY_FRACTION] == 0.0
-    assert np.isnan(none_valid[REVERSE_KL]) and np.isnan(none_valid[JSD])
+    # No classified sample: total collapse onto one of 1000 uniform modes, flagged.
+    assert none_valid[REVERSE_KL] == pytest.approx(np.log(1000), rel=1e-12)
+    assert none_valid[JSD] == pytest.approx(_jensen_shannon(np.eye(1000)[0], UNIFORM_1000), rel=1e-12)
+    assert none_valid[NO_HIGH_QUALITY] == 1.0 and stats[NO_HIGH_QUALITY] == 0.0
+
+
+def test_no_classified_sample_scores_the_worst_point_mass_of_a_non_uniform_reference():
+    reference = np.arange(1, 11) / 55.0  # q_d ∝ d + 1: digit 0 is the least likely, q_0 = 1/55
+    stats = class_mode_stats(classes=np.full((4, 1), -1), confidence=np.full((4, 1), np.nan), reference=reference,
+                             threshold=0.5)
+    assert stats[REVERSE_KL] == pytest.approx(np.log(55), rel=1e-12)  # KL(δ_0 ‖ q) = −log q_0
+    assert stats[JSD] == pytest.approx(_jensen_shannon(np.eye(10)[0], reference), rel=1e-12)
+    # It is the largest value any histogram scores: above every other point mass.
+    for digit in range(1, 10):
+        point = class_mode_stats(classes=np.full((4, 1), digit), confidence=np.ones((4, 1)), reference=reference,
+                                 threshold=0.5)
+        assert point[REVERSE_KL] < stats[REVERSE_KL] and point[JSD] < stats[JSD]
 
 
 def test_class_high_quality_threshold_is_inclusive_in_every_channel():
@@ -425,7 +487,7 @@ def test_class_mode_stats_refuses_a_bad_reference():
 
 def test_class_floor_for_stacked_digits_matches_the_protocol():
     floor = class_mode_stats_floor(reference=UNIFORM_1000, n=26_000, repeats=20, seed=0)
-    # E[KL] ≈ 999/(2·26,000) = 0.0192 (PROTOCOL.md §2: ≈ 0.019); one draw has sd 0.0008 (χ²_999/2n),
+    # E[KL] ≈ 999/(2·26,000) = 0.0192 (docs/protocol.md §2: ≈ 0.019); one draw has sd 0.0008 (χ²_999/2n),
     # so the mean of 20 has se 0.0002, and the second-order bias is about 1e-4: 0.001 is 5 se + bias.
     assert floor[REVERSE_KL_FLOOR] == pytest.approx(999 / 52_000, abs=0.001)
     # JSD ≈ χ²/(8n): 0.0048, a quarter of the KL's spread: 3e-4 is again about 5 se + bias.

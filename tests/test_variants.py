@@ -5,7 +5,7 @@ from modecollapse.losses import LOSSES
 from modecollapse.variants import BASELINE, TRICKS, VARIANTS, VariantError, describe, parse_variant, variant_defaults
 
 ISSUE_VARIANTS = ["gan-minimax", "gan-ns", "lsgan", "hinge", "wgan-clip", "wgan-gp"]
-ISSUE_TRICKS = ["r1", "sngan", "unrolled-5", "unrolled-10", "pacgan-2", "pacgan-3", "pacgan-4",
+ISSUE_TRICKS = ["r1", "sngan", "unrolled-1", "unrolled-5", "unrolled-10", "pacgan-2", "pacgan-3", "pacgan-4",
                 "minibatch-disc", "feature-matching", "instance-noise"]
 
 

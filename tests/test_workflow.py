@@ -98,12 +98,13 @@ def test_smoke_tables(smoke):
     metrics = pd.read_parquet(workdir / "results" / "metrics.parquet")
     assert list(metrics.columns) == list(LONG_COLUMNS)
     every_snapshot = {"modes_covered", "high_quality_fraction", "reverse_kl", "jsd", "collapsed",
-                      "modes_ever_covered", "forgetting_events"}
+                      "modes_ever_covered", "forgetting_events", "no_high_quality"}
+    per_run = {"diverged", "levelled_off", "under_trained"}  # the run as a whole, at its final step
     feature_distances = {"frechet_distance", "kid_mean", "kid_std", "precision", "recall", "density", "coverage"}
     final_only = {  # 2D data: every distance on the points
-        False: feature_distances | {"wasserstein_1", "mmd2_rbf", "energy_distance", "ndb", "ndb_over_k", "ndb_js",
-                                    "reverse_kl_floor", "jsd_floor"},
-        True: feature_distances | {"reverse_kl_floor", "jsd_floor", "modes_covered_ceiling"},  # images
+        False: feature_distances | per_run | {"wasserstein_1", "mmd2_rbf", "mmd_bandwidth", "energy_distance", "ndb",
+                                              "ndb_over_k", "ndb_js", "reverse_kl_floor", "jsd_floor"},
+        True: feature_distances | per_run | {"reverse_kl_floor", "jsd_floor", "modes_covered_ceiling"},  # images
     }
     cheap = {False: {"sliced_wasserstein_2"}, True: set()}  # the cheap distance at every 2D snapshot
     ok = metrics[metrics["variant"] == "gan-ns"]
@@ -138,7 +139,12 @@ def test_smoke_tables(smoke):
     assert (collapsed["mean"] == 1).all()  # a diverged run counts as collapsed
     tests = pd.read_parquet(workdir / "results" / "tests.parquet")
     assert list(tests.columns) == list(TEST_COLUMNS)
-    assert set(tests["variant"]) == set(runs) - {"gan-ns"} and set(tests["baseline"]) == {"gan-ns"}
+    assert set(tests["variant"]) == set(runs) - {"gan-ns"}
+    # base variants against the baseline; each sweep point against its own base variant
+    bases = {run: run.split("@")[0] if "@" in run else "gan-ns" for run in set(runs) - {"gan-ns"}}
+    assert dict(zip(tests["variant"], tests["baseline"])) == bases
+    assert set(tests.loc[tests["variant"].str.contains("@"), "family"]) == {"sweeps"}
+    assert (tests["p_holm"].dropna() >= tests.loc[tests["p_holm"].notna(), "min_p"] - 1e-12).all()
     assert tests["p_holm"].dropna().between(0, 1).all()
 
 

@@ -1,13 +1,15 @@
 """Evaluation of one run: its snapshots' metrics in long form (step, metric, value).
 
 Every snapshot gets the mode statistics (and how they evolve: modes ever covered, forgetting
-events, collapse); the final snapshot also gets distribution distances and the finite-sample
-floors of the KL and JSD. Distances compare the generated samples with an equally large
-reference sample of the training set.
-- 2D data: a sample's mode is the nearest mixture component (PacGAN); every snapshot also gets
-  one cheap distance (sliced Wasserstein), the final one every distance of PROTOCOL.md §4.
+events, collapse); the final snapshot also gets distribution distances, the finite-sample
+floors of the KL and JSD, and what is known of the run as a whole: whether it diverged, whether
+its mode statistics levelled off, and whether a collapse may be under-training. Distances
+compare the generated samples with an equally large reference sample of the training set.
+- 2D data: a sample's mode is the nearest mixture component (PacGAN, docs/protocol.md §1); every
+  snapshot also gets one cheap distance (sliced Wasserstein), the final one every distance of
+  docs/protocol.md §4, MMD² with one kernel width per dataset (recorded as mmd_bandwidth).
 - Images: a sample's mode is the digit the evaluator classifier predicts (one per channel for
-  stacked data, PROTOCOL.md §2); the final snapshot gets the Fréchet distance, KID and
+  stacked data, docs/protocol.md §2); the final snapshot gets the Fréchet distance, KID and
   precision/recall/density/coverage in the classifier's feature space (not Inception's).
 """
 
@@ -27,7 +29,15 @@ COLLAPSED = "collapsed"  # 1 when the run covers fewer than `collapse_coverage` 
 MODES_EVER_COVERED = "modes_ever_covered"
 FORGETTING_EVENTS = "forgetting_events"
 NDB_JS = "ndb_js"  # the long table's name for ndb()'s "js": the JS divergence of NDB's bins
+# Run-level metrics, recorded at the final step only:
+DIVERGED = "diverged"  # 1.0 when the run's run.json says status "diverged", else 0.0
+LEVELLED_OFF = "levelled_off"  # metrics.levelled_off of its snapshots: 1.0, 0.0 or NaN (undefined)
+UNDER_TRAINED = "under_trained"  # 1.0 when collapsed at the final step but not levelled off (see under_trained)
 REFERENCE_SEED = 0  # picks the real reference sample: the same for every run of a dataset
+MMD_BANDWIDTH_SAMPLE = 2000  # training points whose median pairwise distance is a dataset's MMD kernel width
+# Library defaults of the plateau criterion (the study sets both under `evaluation`).
+PLATEAU_WINDOW = 0.25  # the last quarter of training
+PLATEAU_TOLERANCE = 0.1  # max − min of the covered share and of the high-quality fraction
 FEATURE_DISTANCES = (
     m.FRECHET_DISTANCE, m.KID_MEAN, m.KID_STD, m.PRECISION, m.RECALL, m.DENSITY, m.COVERAGE,
 )  # image distances, in the evaluator classifier's feature space
@@ -40,9 +50,24 @@ def reference_sample(points: np.ndarray, *, n: int, seed: int = REFERENCE_SEED) 
     return points[rng.choice(len(points), size=min(n, len(points)), replace=False)].astype(np.float64)
 
 
-def final_distances(*, real: np.ndarray, fake: np.ndarray) -> dict[str, float]:
-    """Every distribution distance of PROTOCOL.md §4 between `fake` and `real`; NaN for all of them
-    when some generated sample is not finite (a diverged generator has no distribution to compare)."""
+def mmd_bandwidth(*, training: np.ndarray) -> float:
+    """The RBF kernel width of every MMD² on one dataset, from its real data alone.
+
+    The median pairwise Euclidean distance (`metrics.median_bandwidth`) of
+    `reference_sample(training, n=2000, seed=REFERENCE_SEED)`: a function of the training set
+    only, so every run and every snapshot of a dataset is scored with one kernel, and MMD² values
+    compare across runs and grow with a generator's error (the pooled real + fake median of each
+    run widens with the error and can rank a far shift as closer than a near one).
+    Source: Gretton et al. (2012), §8 (median heuristic), here on the real data only.
+    """
+    sample = reference_sample(np.asarray(training), n=MMD_BANDWIDTH_SAMPLE, seed=REFERENCE_SEED)
+    return m.median_bandwidth(real=sample, max_samples=MMD_BANDWIDTH_SAMPLE)
+
+
+def final_distances(*, real: np.ndarray, fake: np.ndarray, bandwidth: float) -> dict[str, float]:
+    """Every distribution distance of docs/protocol.md §4 between `fake` and `real`, MMD² with
+    the kernel width `bandwidth` (`mmd_bandwidth` of the dataset); NaN for all of them when some
+    generated sample is not finite (a diverged generator has no distribution to compare)."""
     names = (
         m.WASSERSTEIN_1, m.SLICED_WASSERSTEIN, m.MMD, m.ENERGY_DISTANCE, m.FRECHET_DISTANCE, m.KID_MEAN, m.KID_STD,
         m.PRECISION, m.RECALL, m.DENSITY, m.COVERAGE, m.NDB, m.NDB_OVER_K, NDB_JS,
@@ -52,7 +77,7 @@ def final_distances(*, real: np.ndarray, fake: np.ndarray) -> dict[str, float]:
     values = {
         m.WASSERSTEIN_1: m.wasserstein(real=real, fake=fake, p=1, max_samples=1000, seed=0),
         m.SLICED_WASSERSTEIN: m.sliced_wasserstein(real=real, fake=fake, seed=0),
-        m.MMD: m.mmd(real=real, fake=fake),
+        m.MMD: m.mmd(real=real, fake=fake, bandwidth=bandwidth),
         m.ENERGY_DISTANCE: m.energy_distance(real=real, fake=fake, seed=0),
         m.FRECHET_DISTANCE: m.frechet_distance(real=real, fake=fake),
         **m.kid(real=real, fake=fake, subset_size=min(1000, len(fake) // 2), seed=0),
@@ -65,34 +90,90 @@ def final_distances(*, real: np.ndarray, fake: np.ndarray) -> dict[str, float]:
 
 def evaluate_run(
     *, samples: pd.DataFrame, dataset: dict[str, np.ndarray], threshold: float, collapse_coverage: float,
-    floors: dict[str, float] | None = None,
+    floors: dict[str, float] | None = None, diverged: bool = False, plateau_window: float = PLATEAU_WINDOW,
+    plateau_tolerance: float = PLATEAU_TOLERANCE,
 ) -> pd.DataFrame:
     """Metrics of every snapshot of one run (see the module docstring).
 
     A run counts as collapsed at a snapshot when it covers fewer than `collapse_coverage` of the
     K modes (the mean of that indicator across seeds is the collapse rate). `floors`, when given,
-    are added at the final step (they depend only on the dataset and the sample size).
+    are added at the final step (they depend only on the dataset and the sample size). The final
+    step also gets the run-level metrics of `run_values` (`diverged` is the run's status in
+    run.json; `plateau_window` and `plateau_tolerance` define levelling off) and mmd_bandwidth,
+    the MMD² kernel width `mmd_bandwidth(training=dataset["points"])`: MMD² depends on the
+    dataset and the generated samples only.
     """
     centers, std = dataset["centers"], dataset["std"]
     steps = sorted(samples["step"].unique())
     real = reference_sample(dataset["points"], n=int((samples["step"] == steps[-1]).sum()))
-    rows, counts = [], []
+    bandwidth = mmd_bandwidth(training=dataset["points"])
+    per_step, counts = [], []
     for step in steps:
         fake = samples.loc[samples["step"] == step, ["x", "y"]].to_numpy(dtype=np.float64)
         stats = m.mode_stats(centers=centers, std=std, fake=fake, threshold=threshold)
         counts.append(stats[m.COUNTS])
         values = _mode_values(stats, counts, n_modes=len(centers), collapse_coverage=collapse_coverage)
         if step == steps[-1]:
-            values |= final_distances(real=real, fake=fake) | (floors or {})
+            values |= final_distances(real=real, fake=fake, bandwidth=bandwidth) | (floors or {})
+            values[m.MMD_BANDWIDTH] = bandwidth
         elif np.isfinite(fake).all():
             values[m.SLICED_WASSERSTEIN] = m.sliced_wasserstein(real=real, fake=fake, seed=0)
-        rows.extend({"step": int(step), "metric": name, "value": float(value)} for name, value in values.items())
+        per_step.append(values)
+    per_step[-1] |= run_values(
+        steps=steps, per_step=per_step, n_modes=len(centers), diverged=diverged, plateau_window=plateau_window,
+        plateau_tolerance=plateau_tolerance,
+    )
+    return _long(steps=steps, per_step=per_step)
+
+
+def under_trained(*, collapsed: float, levelled_off: float, diverged: bool) -> float:
+    """1.0 when a run collapsed at its final step but had not levelled off, so that more training
+    could still change it ("under-trained rather than collapsed"); 0.0 when it did not collapse
+    or collapsed on a plateau; NaN when levelling off is undefined (NaN) or the run diverged (it
+    cannot train on, and `diverged` counts it).
+    Source: this project (the plateau criterion of metrics.levelled_off).
+    """
+    if diverged or np.isnan(levelled_off):
+        return float("nan")
+    return float(collapsed == 1.0 and levelled_off == 0.0)
+
+
+def run_values(
+    *, steps: list[int], per_step: list[dict[str, float]], n_modes: int, diverged: bool, plateau_window: float,
+    plateau_tolerance: float,
+) -> dict[str, float]:
+    """The run-level metrics recorded at a run's final step, from its snapshots' mode statistics
+    (`per_step[i]` holds step `steps[i]`'s values, in training order):
+    diverged = 1.0 if the run diverged, else 0.0;
+    levelled_off = `metrics.levelled_off` of the covered share (modes_covered / `n_modes`) and the
+    high-quality fraction over the last `plateau_window` of training, within `plateau_tolerance`;
+    under_trained = `under_trained` of the final step's collapsed indicator and levelled_off.
+    """
+    levelled = m.levelled_off(
+        steps=steps, modes_share=[values[m.MODES_COVERED] / n_modes for values in per_step],
+        high_quality_fraction=[values[m.HIGH_QUALITY_FRACTION] for values in per_step], window=plateau_window,
+        tolerance=plateau_tolerance,
+    )
+    return {
+        DIVERGED: float(bool(diverged)),
+        LEVELLED_OFF: levelled,
+        UNDER_TRAINED: under_trained(collapsed=per_step[-1][COLLAPSED], levelled_off=levelled, diverged=diverged),
+    }
+
+
+def _long(*, steps: list[int], per_step: list[dict[str, float]]) -> pd.DataFrame:
+    """The long table (step, metric, value) of each step's values."""
+    rows = [
+        {"step": int(step), "metric": name, "value": float(value)}
+        for step, values in zip(steps, per_step)
+        for name, value in values.items()
+    ]
     return pd.DataFrame(rows, columns=["step", "metric", "value"])
 
 
 def _mode_values(stats: dict, counts: list[np.ndarray], *, n_modes: int, collapse_coverage: float) -> dict[str, float]:
     """A snapshot's mode statistics and how coverage evolved up to it (`counts` ends with it)."""
-    values = {name: stats[name] for name in (*m.MODE_METRICS, m.JSD)}
+    values = {name: stats[name] for name in (*m.MODE_METRICS, m.JSD, m.NO_HIGH_QUALITY)}
     values[COLLAPSED] = float(stats[m.MODES_COVERED] < collapse_coverage * n_modes)
     values[MODES_EVER_COVERED] = m.modes_ever_covered(counts_per_snapshot=counts)[-1]
     values[FORGETTING_EVENTS] = m.forgetting_events(counts_per_snapshot=counts)[-1]
@@ -127,6 +208,7 @@ def digit_shares(classes: np.ndarray) -> pd.DataFrame:
 def evaluate_image_run(
     *, images_per_step: dict[int, np.ndarray], real_features: np.ndarray, classifier: Classifier,
     reference: np.ndarray, confidence: float, collapse_coverage: float, floors: dict[str, float] | None = None,
+    diverged: bool = False, plateau_window: float = PLATEAU_WINDOW, plateau_tolerance: float = PLATEAU_TOLERANCE,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Metrics of every snapshot of one image run, and the digit shares of its final snapshot.
 
@@ -134,12 +216,13 @@ def evaluate_image_run(
     `real_features` are the classifier's features of a reference sample of training images (for
     the feature distances; `classify(...)[FEATURES]`); `reference` is the real distribution over
     the 10^C modes for the KL and JSD; an image is high quality when the classifier's confidence
-    is ≥ `confidence` in every channel.
+    is ≥ `confidence` in every channel. The final step also gets the run-level metrics of
+    `run_values` (`diverged`, `plateau_window`, `plateau_tolerance` as in `evaluate_run`).
     """
     from .classifier import CLASSES, CONFIDENCE, FEATURES, classify  # torch: only image runs need it
 
     steps = sorted(images_per_step)
-    rows, counts = [], []
+    per_step, counts = [], []
     for step in steps:
         predicted = classify(model=classifier, images=images_per_step[step])
         stats = m.class_mode_stats(
@@ -150,5 +233,9 @@ def evaluate_image_run(
         if step == steps[-1]:
             values |= feature_distances(real=real_features, fake=predicted[FEATURES]) | (floors or {})
             shares = digit_shares(predicted[CLASSES])
-        rows.extend({"step": int(step), "metric": name, "value": float(value)} for name, value in values.items())
-    return pd.DataFrame(rows, columns=["step", "metric", "value"]), shares
+        per_step.append(values)
+    per_step[-1] |= run_values(
+        steps=steps, per_step=per_step, n_modes=len(reference), diverged=diverged, plateau_window=plateau_window,
+        plateau_tolerance=plateau_tolerance,
+    )
+    return _long(steps=steps, per_step=per_step), shares

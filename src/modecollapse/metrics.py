@@ -19,6 +19,9 @@ REVERSE_KL = "reverse_kl"
 MODE_METRICS = (MODES_COVERED, HIGH_QUALITY_FRACTION, REVERSE_KL)
 JSD = "jsd"
 COUNTS = "counts"
+# 1.0 when the mode histogram is empty (2D: no high-quality sample; images: no classified sample),
+# so that reverse_kl and jsd hold the total-collapse convention instead of a measurement; else 0.0.
+NO_HIGH_QUALITY = "no_high_quality"
 
 REVERSE_KL_FLOOR = "reverse_kl_floor"
 MODES_COVERED_CEILING = "modes_covered_ceiling"
@@ -40,13 +43,14 @@ NDB_JS = "js"
 WASSERSTEIN_1 = "wasserstein_1"
 SLICED_WASSERSTEIN = "sliced_wasserstein_2"
 MMD = "mmd2_rbf"
+MMD_BANDWIDTH = "mmd_bandwidth"  # the RBF kernel width that MMD² used (one per dataset)
 ENERGY_DISTANCE = "energy_distance"
 FRECHET_DISTANCE = "frechet_distance"
 
 # Pairwise sums are taken over row blocks of about this many matrix entries (8 MB of float64), so
 # memory stays bounded at 50k × 50k while blocks stay large enough for vectorised speed.
 _BLOCK_ENTRIES = 1_000_000
-# The median heuristic looks at the pairwise distances of at most this many pooled points
+# The median heuristic looks at the pairwise distances of at most this many real points
 # (about 2 million pairs): enough to pin the median, cheap at any sample size.
 _MEDIAN_HEURISTIC_POINTS = 2000
 
@@ -59,10 +63,17 @@ def mode_stats(*, centers: np.ndarray, std: np.ndarray | float, fake: np.ndarray
     sample; high_quality_fraction = high-quality samples / all samples; reverse_kl =
     KL(p_gen ‖ uniform) = Σ_{p>0} p log(pK) over the histogram of high-quality samples per mode;
     jsd = Jensen-Shannon divergence (natural log) between that histogram and the uniform weights,
-    ½KL(p ‖ m) + ½KL(u ‖ m) with m = (p + u)/2 (bounded by log 2, unlike reverse_kl). Both are NaN
-    when no sample is high quality. counts = high-quality samples per mode. Non-finite samples are
-    never high quality.
-    Source: PacGAN (Lin et al. 2018), fjxmlzn/PacGAN pacgan/extensions.py; PROTOCOL.md §1.
+    ½KL(p ‖ m) + ½KL(u ‖ m) with m = (p + u)/2 (bounded by log 2, unlike reverse_kl). counts =
+    high-quality samples per mode. Non-finite samples are never high quality.
+
+    When no sample is high quality the histogram is empty and p_gen undefined. By convention the
+    run then scores as total collapse onto one mode: reverse_kl = log K and jsd = JS(δ_k, uniform)
+    (computed, not hard-coded), the largest values either divergence takes over all histograms
+    (both are convex in p, so their maximum is at a point mass). A generator with no high-quality
+    sample thus never ranks better than one with some, and stays in every mean instead of
+    dropping out as NaN; no_high_quality = 1.0 marks such a snapshot (0.0 otherwise) so that
+    tables can count it.
+    Source: PacGAN (Lin et al. 2018), fjxmlzn/PacGAN pacgan/extensions.py; docs/protocol.md §1.
     """
     centers = np.asarray(centers, dtype=np.float64)
     fake = np.asarray(fake, dtype=np.float64)
@@ -74,19 +85,11 @@ def mode_stats(*, centers: np.ndarray, std: np.ndarray | float, fake: np.ndarray
     nearest = distance.argmin(axis=1)
     high_quality = distance[np.arange(len(fake)), nearest] < threshold
     counts = np.bincount(nearest[high_quality], minlength=n_modes)
-    total = counts.sum()
-    if total > 0:
-        p = counts[counts > 0] / total
-        reverse_kl = float(np.sum(p * np.log(p * n_modes)))
-        jsd = _jensen_shannon(p=counts / total, q=np.full(n_modes, 1.0 / n_modes))
-    else:
-        reverse_kl = float("nan")
-        jsd = float("nan")
     return {
         MODES_COVERED: int((counts > 0).sum()),
         HIGH_QUALITY_FRACTION: float(high_quality.mean()) if len(fake) else float("nan"),
-        REVERSE_KL: reverse_kl,
-        JSD: jsd,
+        # PacGAN's modes have uniform weights: KL(p ‖ u) = Σ_{p>0} p log(p / (1/K)) = Σ_{p>0} p log(pK)
+        **_count_divergences(counts=counts, reference=np.full(n_modes, 1.0 / n_modes)),
         COUNTS: counts,
     }
 
@@ -102,7 +105,7 @@ def mode_stats_floor(
     weights), each scored by `mode_stats` with the same `threshold`. Asymptotically
     reverse_kl_floor ≈ (K−1)/(2n) (0.0014 for 8 modes, 0.0048 for 25 modes at n = 2,500) and
     jsd_floor ≈ (K−1)/(8n), since KL ≈ χ²/2 and JSD ≈ χ²/8 for small deviations.
-    Source: PROTOCOL.md §1 ("report the floor beside the value").
+    Source: docs/protocol.md §1 ("report the floor beside the value").
     """
     if n < 1 or repeats < 1:
         raise ValueError(f"n and repeats must be positive, got n={n!r}, repeats={repeats!r}")
@@ -143,6 +146,53 @@ def forgetting_events(*, counts_per_snapshot: Sequence[np.ndarray]) -> np.ndarra
     forgotten = np.zeros(len(covered), dtype=np.int64)
     forgotten[1:] = (covered[:-1] & ~covered[1:]).sum(axis=1)
     return forgotten
+
+
+PLATEAU_MIN_SNAPSHOTS = 3  # fewer snapshots in the window cannot show a level curve: undefined
+# Ranges are compared with this slack, so that a range equal to the tolerance (1 of 10 modes at
+# 0.1, which rounds to 0.1000000000000001 as 0.8 − 0.7) is not lost to rounding.
+_PLATEAU_SLACK = 1e-9
+
+
+def levelled_off(
+    *, steps: Sequence[int], modes_share: Sequence[float], high_quality_fraction: Sequence[float], window: float,
+    tolerance: float,
+) -> float:
+    """1.0 when a run's mode statistics have levelled off by its last snapshot, 0.0 when they have
+    not, NaN when the snapshots cannot tell.
+
+    The window is the last `window` (a fraction) of the run's training: the snapshots at steps
+    s ≥ (1 − window)·T, T the last snapshot's step (the run's final step, or its divergence step).
+    The run has levelled off when, over the snapshots in that window, both the share of modes
+    covered (modes_covered / K, `modes_share`) and the high-quality fraction vary by at most
+    `tolerance` (max − min ≤ tolerance). With fewer than 3 snapshots in the window, or a NaN
+    value in it, the criterion is undefined and the result is NaN. A collapsed run that has not
+    levelled off may be under-trained rather than collapsed: more steps could still change it.
+    Source: this project (whether the final step, where collapse is judged, is on a plateau).
+    """
+    steps = np.asarray(steps, dtype=np.float64)
+    share = np.asarray(modes_share, dtype=np.float64)
+    quality = np.asarray(high_quality_fraction, dtype=np.float64)
+    if steps.ndim != 1 or share.shape != steps.shape or quality.shape != steps.shape:
+        raise ValueError(
+            f"steps, modes_share and high_quality_fraction must be 1-D of one length, got "
+            f"{steps.shape}, {share.shape}, {quality.shape}"
+        )
+    if not 0 < window <= 1:
+        raise ValueError(f"window must be a fraction of training in (0, 1], got {window!r}")
+    if not tolerance >= 0:
+        raise ValueError(f"tolerance must be >= 0, got {tolerance!r}")
+    if len(steps) == 0:
+        return float("nan")
+    last = steps.max()
+    inside = steps >= last - window * last
+    if inside.sum() < PLATEAU_MIN_SNAPSHOTS:
+        return float("nan")
+    share, quality = share[inside], quality[inside]
+    if not (np.isfinite(share).all() and np.isfinite(quality).all()):
+        return float("nan")
+    flat = max(np.ptp(share), np.ptp(quality)) <= tolerance + _PLATEAU_SLACK
+    return float(flat)
 
 
 def wasserstein(*, real: np.ndarray, fake: np.ndarray, p: int = 1, max_samples: int = 2000, seed: int = 0) -> float:
@@ -199,26 +249,41 @@ def sliced_wasserstein(
     return float(np.mean(power) ** (1.0 / p))
 
 
+def median_bandwidth(*, real: np.ndarray, max_samples: int = _MEDIAN_HEURISTIC_POINTS, seed: int = 0) -> float:
+    """The median heuristic for an RBF kernel's width, from the real data alone.
+
+    bw = median pairwise Euclidean distance of `real`, over a random subsample of `max_samples`
+    points drawn without replacement with `np.random.default_rng(seed)` when there are more. Taken
+    from the real points only, never from generated ones, so one width serves every generator
+    scored against the same data and their MMD² values compare (the pooled real + fake median
+    of Gretton et al. widens with the generator's error and makes MMD² non-monotone in it).
+    Source: Gretton et al. (2012), "A kernel two-sample test", §8 (median heuristic).
+    """
+    real = np.asarray(real, dtype=np.float64)
+    if real.ndim != 2 or len(real) < 2 or not np.isfinite(real).all():
+        raise ValueError(f"real must be a finite (n, d) array with n >= 2, got shape {real.shape}")
+    points = _subsample(points=real, max_samples=max_samples, rng=np.random.default_rng(seed))
+    bandwidth = float(np.median(pdist(points)))
+    if bandwidth == 0.0:
+        raise ValueError("the median heuristic gave bandwidth 0 (most real points coincide); pass a bandwidth")
+    return bandwidth
+
+
 def mmd(*, real: np.ndarray, fake: np.ndarray, bandwidth: float | None = None, seed: int = 0) -> float:
     """Unbiased squared maximum mean discrepancy MMD²_u with a Gaussian (RBF) kernel.
 
     k(x, y) = exp(−‖x − y‖² / (2 bw²)); MMD²_u = mean_{i≠i'} k(x_i, x_i') + mean_{j≠j'} k(y_j, y_j')
-    − 2 mean_{i,j} k(x_i, y_j) (can be slightly negative when the distributions agree). With
-    `bandwidth=None` bw is the median heuristic: the median pairwise Euclidean distance of the
-    pooled real and fake points, taken over a random subsample of 2,000 pooled points (drawn with
-    `np.random.default_rng(seed)`) when there are more; `seed` is used for nothing else. Kernel
-    sums run in blocks, so memory stays bounded while the cost is O((n + m)²).
+    − 2 mean_{i,j} k(x_i, y_j) (can be slightly negative when the distributions agree). The width
+    bw is `bandwidth` when given (pass one fixed width to compare values across generators);
+    with `bandwidth=None` it is `median_bandwidth(real=real, seed=seed)`, the median heuristic on
+    the real points only (never on `fake`); `seed` is used for nothing else. Kernel sums run in
+    blocks, so memory stays bounded while the cost is O((n + m)²).
     Source: Gretton et al. (2012), "A kernel two-sample test", Lemma 6 (MMD²_u), §8 (median heuristic).
     """
     real, fake = _real_and_fake(real=real, fake=fake)
     _require_pairs(real=real, fake=fake)
     if bandwidth is None:
-        pooled = _subsample(
-            points=np.concatenate([real, fake]), max_samples=_MEDIAN_HEURISTIC_POINTS, rng=np.random.default_rng(seed)
-        )
-        bandwidth = float(np.median(pdist(pooled)))
-        if bandwidth == 0.0:
-            raise ValueError("the median heuristic gave bandwidth 0 (most points coincide); pass bandwidth")
+        bandwidth = median_bandwidth(real=real, seed=seed)
     if not bandwidth > 0:
         raise ValueError(f"bandwidth must be positive, got {bandwidth!r}")
     scale = -1.0 / (2.0 * bandwidth**2)
@@ -500,13 +565,18 @@ def class_mode_stats(*, classes: np.ndarray, confidence: np.ndarray, reference: 
     confidence threshold, as PacGAN and VEEGAN count Stacked MNIST modes; modes_covered = modes
     with at least one sample; reverse_kl = KL(p ‖ reference) = Σ_{p>0} p log(p/q) with p = counts /
     valid samples (Σ_{p>0} p log(1000p) for the uniform reference of stacked digits); jsd =
-    Jensen-Shannon divergence (natural log) between p and the reference. Both are NaN when no
-    sample is valid. high_quality_fraction = share of all n samples, invalid ones included, whose
+    Jensen-Shannon divergence (natural log) between p and the reference. When no sample is valid
+    the histogram is empty and, by the convention of `mode_stats`, the run scores as total
+    collapse onto one mode: the reference's least likely mode k*, reverse_kl = −log q_{k*} (log K,
+    log 1000 for stacked digits, with a uniform reference) and jsd = JS(δ_{k*}, reference), the
+    largest values either divergence takes over all histograms; no_high_quality = 1.0 then marks
+    it (0.0 otherwise; it flags an empty histogram, i.e. no classified sample, not the confidence
+    threshold). high_quality_fraction = share of all n samples, invalid ones included, whose
     confidence is ≥ `threshold` in every channel. `reference` is the real data's mode
     distribution (class frequencies for digits, uniform 1/1000 for stacked digits): length 10^C,
     positive everywhere (otherwise reverse_kl could be infinite) and summing to 1.
     Source: PacGAN (Lin et al. 2018), Stacked MNIST experiments, fjxmlzn/PacGAN; VEEGAN
-    (Srivastava et al. 2017), Stacked MNIST experiments; PROTOCOL.md §2.
+    (Srivastava et al. 2017), Stacked MNIST experiments; docs/protocol.md §2.
     """
     classes = np.asarray(classes)
     confidence = np.asarray(confidence, dtype=np.float64)
@@ -544,7 +614,7 @@ def class_mode_stats_floor(*, reference: np.ndarray, n: int, repeats: int = 20, 
     its counts as in `class_mode_stats`. Asymptotically reverse_kl_floor ≈ (K−1)/(2n) and
     jsd_floor ≈ (K−1)/(8n) for K modes (KL ≈ χ²/2n, JSD ≈ χ²/8n with χ² ~ χ²_{K−1}): 0.019 for
     1000 uniform modes at n = 26,000, the sample size of PacGAN's Stacked MNIST evaluation.
-    Source: PROTOCOL.md §2 ("a perfect generator still scores ≈ 0.019 at 26,000 samples").
+    Source: docs/protocol.md §2 ("a perfect generator still scores ≈ 0.019 at 26,000 samples").
 
     Also modes_covered_ceiling: the modes a perfect generator covers on average, Σ_k 1 − (1 − q_k)^n
     (exact; 918 of 1000 uniform modes at n = 2,500, 999.99 at 26,000).
@@ -575,9 +645,16 @@ def _mode_reference(*, reference: np.ndarray, n_modes: int | None) -> np.ndarray
 
 
 def _count_divergences(*, counts: np.ndarray, reference: np.ndarray) -> dict:
-    """{REVERSE_KL: KL(p ‖ reference), JSD: JS(p, reference)} for p = counts / Σ counts; NaN if empty."""
+    """{REVERSE_KL: KL(p ‖ reference), JSD: JS(p, reference), NO_HIGH_QUALITY: 0.0} for
+    p = counts / Σ counts. An empty histogram scores as total collapse onto the reference's least
+    likely mode k* (p = δ_{k*}, the maximum of both divergences, which are convex in p) with
+    NO_HIGH_QUALITY = 1.0."""
     total = counts.sum()
     if total == 0:
-        return {REVERSE_KL: float("nan"), JSD: float("nan")}
-    p = counts / total
-    return {REVERSE_KL: _kl(p=p, q=reference), JSD: _jensen_shannon(p=p, q=reference)}
+        p = np.zeros(len(reference))
+        p[np.argmin(reference)] = 1.0  # any mode when the reference is uniform
+        flag = 1.0
+    else:
+        p = counts / total
+        flag = 0.0
+    return {REVERSE_KL: _kl(p=p, q=reference), JSD: _jensen_shannon(p=p, q=reference), NO_HIGH_QUALITY: flag}

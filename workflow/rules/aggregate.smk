@@ -1,3 +1,16 @@
+from modecollapse.config import sweep_points
+
+
+# Sweep run name -> its base variant, over every dataset (a point whose run is the base variant
+# itself is that variant, not a sweep point): each sweep point is tested against its own base.
+SWEEP_BASES = {
+    point["run"]: point["variant"]
+    for dataset in DATASETS
+    for point in sweep_points(STUDY, dataset)
+    if point["run"] != point["variant"]
+}
+
+
 rule metrics_table:
     """Every run's metrics in one long table: dataset, variant, seed, step, metric, value."""
     input:
@@ -23,7 +36,8 @@ rule runs_table:
 
 
 rule summary:
-    """The final step of every run aggregated across seeds: n, mean, sem and a seeded 95% bootstrap CI."""
+    """The final step of every run aggregated across seeds: n (finite values), n_runs, n_diverged,
+    mean, sem and a seeded 95% bootstrap CI."""
     input:
         "results/metrics.parquet",
     output:
@@ -35,14 +49,17 @@ rule summary:
 
 
 rule tests:
-    """Each variant against the baseline at the final step: two-sided Mann-Whitney U per
-    dataset and metric, Holm-corrected across variants, with an effect size."""
+    """At the final step, per dataset and metric: each base variant against the baseline (one Holm
+    family) and each sweep point against its own base variant (another), two-sided Mann-Whitney U
+    with an effect size and the smallest p_holm each comparison could reach."""
     input:
         "results/metrics.parquet",
     output:
         "results/tests.parquet",
     params:
         baseline=BASELINE,
+        variants=BASE_VARIANTS,
+        sweeps=SWEEP_BASES,
     log:
         "logs/aggregate/tests.log",
     script:

@@ -10,6 +10,7 @@ def evaluate_inputs(wildcards):
 
 rule evaluate:
     """Mode statistics of every seed of one (dataset, run name) at every snapshot, in long form,
+    with run-level metrics at the final step (diverged from run.json, levelled off, under-trained),
     and for images the share of each digit (per channel) among the final samples."""
     input:
         unpack(evaluate_inputs),
@@ -20,6 +21,10 @@ rule evaluate:
         threshold=STUDY["evaluation"]["threshold"],
         confidence=STUDY["evaluation"]["confidence"],
         collapse_coverage=STUDY["evaluation"]["collapse_coverage"],
+        # levelled off: the covered share and high-quality fraction vary by at most plateau_tolerance
+        # over the last plateau_window (a fraction) of training
+        plateau_window=STUDY["evaluation"]["plateau_window"],
+        plateau_tolerance=STUDY["evaluation"]["plateau_tolerance"],
     threads: 1
     log:
         "logs/evaluate/{dataset}/{variant}.log",

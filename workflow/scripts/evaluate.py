@@ -25,6 +25,10 @@ tables, share_tables, floors, real_features = [], [], {}, {}
 for samples_path, run_path in zip(snakemake.input.samples, snakemake.input.runs):
     run, samples = read_json(run_path), pd.read_parquet(samples_path)
     n = int((samples["step"] == samples["step"].max()).sum())
+    run_level = {  # the run-level metrics of the final step
+        "diverged": run["status"] == "diverged", "plateau_window": params.plateau_window,
+        "plateau_tolerance": params.plateau_tolerance,
+    }
     if n not in floors:  # the perfect generator's KL and JSD at this sample size
         floors[n] = (
             class_mode_stats_floor(reference=dataset["mode_weights"], n=n) if image_shape
@@ -37,13 +41,13 @@ for samples_path, run_path in zip(snakemake.input.samples, snakemake.input.runs)
         metrics, shares = evaluate_image_run(
             images_per_step={step: samples_to_images(group, image_shape) for step, group in samples.groupby("step")},
             real_features=real_features[n], classifier=classifier, reference=dataset["mode_weights"], confidence=params.confidence,
-            collapse_coverage=params.collapse_coverage, floors=floors[n],
+            collapse_coverage=params.collapse_coverage, floors=floors[n], **run_level,
         )
         share_tables.append(shares.assign(seed=run["seed"]))
     else:
         metrics = evaluate_run(
             samples=samples, dataset=dataset, threshold=params.threshold,
-            collapse_coverage=params.collapse_coverage, floors=floors[n],
+            collapse_coverage=params.collapse_coverage, floors=floors[n], **run_level,
         )
     tables.append(metrics.assign(dataset=run["dataset"], variant=run["variant"], seed=run["seed"]))
 write_parquet(pd.concat(tables, ignore_index=True)[list(LONG_COLUMNS)], snakemake.output.metrics)

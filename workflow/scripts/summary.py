@@ -1,4 +1,4 @@
-"""Rule summary: aggregate each run's final step across seeds."""
+"""Rule summary: aggregate each run's final step across seeds, counting the runs each cell leaves out."""
 
 import sys
 

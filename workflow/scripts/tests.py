@@ -1,4 +1,5 @@
-"""Rule tests: each variant against the baseline at the final step."""
+"""Rule tests: each base variant against the baseline and each sweep point against its own base
+variant, at the final step."""
 
 import sys
 
@@ -8,4 +9,9 @@ from modecollapse.io import write_parquet
 from modecollapse.stats import compare_with_baseline
 
 sys.stderr = open(snakemake.log[0], "w")
-write_parquet(compare_with_baseline(pd.read_parquet(snakemake.input[0]), baseline=snakemake.params.baseline), snakemake.output[0])
+params = snakemake.params
+table = compare_with_baseline(
+    pd.read_parquet(snakemake.input[0]), baseline=params.baseline, variants=list(params.variants),
+    sweeps=dict(params.sweeps),
+)
+write_parquet(table, snakemake.output[0])
