@@ -3,14 +3,18 @@
 An ensemble of M members is M independent networks evaluated at once (inputs of shape
 members × batch × features), so a GPU trains many seeds for about the price of one.
 - 2D data: MLPs with batched matrix products. Widths and depths are settings; PacGAN's 2D
-  networks (PROTOCOL.md §1) are G = z→400×4→2 with BatchNorm+ReLU and D = 3 maxout layers of
+  networks (docs/protocol.md §1) are G = z→400×4→2 with BatchNorm+ReLU and D = 3 maxout layers of
   200 units × 5 pieces → 1.
-- Images: DCGAN-style convolutional nets (Radford et al. 2016) whose members run as groups of
-  one grouped convolution. Samples travel between G, D and the training loop flattened (C·H·W),
-  so packing stacks the packed images on D's channels.
+- Images: convolutional nets whose members run as groups of one grouped convolution, one of the
+  registered architectures (CONV_ARCHITECTURES; `conv_networks` builds a pair). Samples travel
+  between G, D and the training loop flattened (C·H·W), so packing stacks the packed images on
+  D's channels.
 """
 
 from __future__ import annotations
+
+import dataclasses
+from typing import Callable
 
 import torch
 import torch.nn.functional as F
@@ -21,20 +25,37 @@ class EnsembleLinear(nn.Module):
     """x (M, B, in) → x @ W + b with W (M, in, out); optionally spectrally normalised.
 
     Spectral norm (Miyato et al. 2018): W / σ(W), σ estimated by one power iteration per forward
-    pass in training mode, with a persistent left vector `u` per member.
+    pass in training mode, with a persistent left vector `u` per member. `bias=False` for a layer
+    that feeds BatchNorm (see `feeds_batchnorm`).
     """
 
-    def __init__(self, members: int, in_features: int, out_features: int, *, spectral_norm: bool = False) -> None:
+    def __init__(
+        self, members: int, in_features: int, out_features: int, *, spectral_norm: bool = False, bias: bool = True,
+    ) -> None:
         super().__init__()
         self.weight = nn.Parameter(torch.zeros(members, in_features, out_features))
-        self.bias = nn.Parameter(torch.zeros(members, 1, out_features))
+        self.bias = nn.Parameter(torch.zeros(members, 1, out_features)) if bias else None
         self.spectral_norm = spectral_norm
         if spectral_norm:
             self.register_buffer("u", torch.zeros(members, out_features))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         weight = spectral_normalise(self.weight, self) if self.spectral_norm else self.weight
-        return torch.baddbmm(self.bias, x, weight)
+        return torch.bmm(x, weight) if self.bias is None else torch.baddbmm(self.bias, x, weight)
+
+
+def feeds_batchnorm(batchnorm: bool) -> dict[str, bool]:
+    """Layer keywords for a layer followed by BatchNorm (or not): no bias when it is.
+
+    BatchNorm subtracts the batch mean, so a bias before it has gradient exactly 0; computed, that
+    gradient is float rounding noise (1e-10 to 1e-9), and Adam's normalised step lr·g/(|g| + ε),
+    ε = 1e-8, makes it 1% to 100% of lr. The bias then random-walks on rounding noise: cancelled
+    in training mode (up to rounding), but it shifts eval-mode outputs (running means lag the walk)
+    and drives apart runs that differ only in rounding (a seed alone vs inside an ensemble: 0.15
+    apart on pixels after 20 WGAN-GP steps with such biases, 2e-7 without). BatchNorm's shift β
+    plays the bias's role, as in torch's DCGAN example; in exact arithmetic nothing changes.
+    """
+    return {"bias": not batchnorm}
 
 
 def spectral_normalise(weight: torch.Tensor, layer: nn.Module) -> torch.Tensor:
@@ -56,20 +77,24 @@ class EnsembleConv2d(nn.Module):
     Activations are laid out (B, M·C, H, W): member m owns channels [m·C, (m+1)·C). The weight is
     (M, out, in, k, k) for a convolution, (M, in, out, k, k) for a transposed one. Spectral norm
     normalises each member's (in·k·k) × out matrix, as torch's spectral_norm does for Conv2d.
+    `output_padding` (transposed only) adds rows and columns at the bottom and right, as in torch;
+    `bias=False` for a layer that feeds BatchNorm (see `feeds_batchnorm`).
     """
 
     def __init__(
         self, members: int, in_channels: int, out_channels: int, *, kernel: int, stride: int, padding: int,
-        transposed: bool = False, spectral_norm: bool = False,
+        transposed: bool = False, output_padding: int = 0, spectral_norm: bool = False, bias: bool = True,
     ) -> None:
         super().__init__()
         if spectral_norm and transposed:
             raise ValueError("spectral norm is implemented for D's convolutions, not transposed ones")
+        if output_padding and not transposed:
+            raise ValueError("output_padding applies to transposed convolutions only")
         self.members, self.transposed, self.spectral_norm = members, transposed, spectral_norm
-        self.stride, self.padding = stride, padding
+        self.stride, self.padding, self.output_padding = stride, padding, output_padding
         shape = (in_channels, out_channels) if transposed else (out_channels, in_channels)
         self.weight = nn.Parameter(torch.zeros(members, *shape, kernel, kernel))
-        self.bias = nn.Parameter(torch.zeros(members, out_channels))
+        self.bias = nn.Parameter(torch.zeros(members, out_channels)) if bias else None
         if spectral_norm:
             self.register_buffer("u", torch.zeros(members, out_channels))
 
@@ -80,9 +105,12 @@ class EnsembleConv2d(nn.Module):
             matrix = weight.reshape(members, out_channels, -1).transpose(1, 2)
             weight = spectral_normalise(matrix, self).transpose(1, 2).reshape(weight.shape)
         grouped = weight.reshape(-1, *weight.shape[2:])
-        bias = self.bias.reshape(-1)
+        bias = None if self.bias is None else self.bias.reshape(-1)
         if self.transposed:
-            return F.conv_transpose2d(x, grouped, bias, stride=self.stride, padding=self.padding, groups=self.members)
+            return F.conv_transpose2d(
+                x, grouped, bias, stride=self.stride, padding=self.padding, output_padding=self.output_padding,
+                groups=self.members,
+            )
         return F.conv2d(x, grouped, bias, stride=self.stride, padding=self.padding, groups=self.members)
 
 
@@ -140,14 +168,21 @@ class MinibatchDiscrimination(nn.Module):
 
 
 class Generator(nn.Module):
-    def __init__(self, *, members: int, z_dim: int, out_dim: int, width: int, depth: int, batchnorm: bool) -> None:
+    """z → `depth` × (linear to `width` → [BatchNorm] → ReLU) → linear to out_dim. `bn_momentum` is
+    torch's convention: running ← (1 − m)·running + m·batch (PacGAN's 2D code: m = 0.05). A linear
+    layer that feeds BatchNorm has no bias (see `feeds_batchnorm`)."""
+
+    def __init__(
+        self, *, members: int, z_dim: int, out_dim: int, width: int, depth: int, batchnorm: bool,
+        bn_momentum: float = 0.1,
+    ) -> None:
         super().__init__()
         layers: list[nn.Module] = []
         in_features = z_dim
         for _ in range(depth):
-            layers.append(EnsembleLinear(members, in_features, width))
+            layers.append(EnsembleLinear(members, in_features, width, **feeds_batchnorm(batchnorm)))
             if batchnorm:
-                layers.append(EnsembleBatchNorm(members, width))
+                layers.append(EnsembleBatchNorm(members, width, momentum=bn_momentum))
             layers.append(nn.ReLU())
             in_features = width
         layers.append(EnsembleLinear(members, in_features, out_dim))
@@ -189,50 +224,127 @@ class Discriminator(nn.Module):
         return self.head(head_input).squeeze(-1), features
 
 
-class ConvGenerator(nn.Module):
-    """DCGAN generator for C×H×W images with H = W divisible by 4: z → linear to 2w×H/4×W/4 →
-    BatchNorm, ReLU → transposed conv to w×H/2 → BatchNorm, ReLU → transposed conv to C×H×W →
-    tanh. Returns flattened images (M, B, C·H·W) in [-1, 1]."""
+@dataclasses.dataclass(frozen=True)
+class ConvLayer:
+    """One layer of a conv net: a square `kernel` with `stride` and symmetric `padding`;
+    `transposed` for an upsampling (transposed) convolution, whose `output_padding` adds rows and
+    columns at the bottom and right; `batchnorm`: BatchNorm follows it (D; G's hidden layers
+    follow the g_batchnorm setting instead)."""
 
-    def __init__(self, *, members: int, z_dim: int, image_shape: tuple[int, int, int], width: int, batchnorm: bool) -> None:
+    channels: int
+    kernel: int
+    stride: int
+    padding: int
+    transposed: bool = False
+    output_padding: int = 0
+    batchnorm: bool = False
+
+
+def conv_output_size(size: int, layer: ConvLayer) -> int:
+    """Side of `layer`'s output on a size × size input (torch's Conv2d / ConvTranspose2d formulas)."""
+    if layer.transposed:
+        return (size - 1) * layer.stride - 2 * layer.padding + layer.kernel + layer.output_padding
+    return (size + 2 * layer.padding - layer.kernel) // layer.stride + 1
+
+
+@dataclasses.dataclass(frozen=True)
+class GeneratorSpec:
+    """G = z → linear to channels × size × size → layers (see ConvGenerator)."""
+
+    channels: int
+    size: int
+    layers: tuple[ConvLayer, ...]
+
+
+def generated_shape(spec: GeneratorSpec) -> tuple[int, int, int]:
+    """(C, H, W) of the images a generator spec makes."""
+    size = spec.size
+    for layer in spec.layers:
+        size = conv_output_size(size, layer)
+    return spec.layers[-1].channels, size, size
+
+
+@dataclasses.dataclass(frozen=True)
+class DiscriminatorSpec:
+    """D = layers, each followed by [BatchNorm] and LeakyReLU(leak) → linear (see ConvDiscriminator)."""
+
+    layers: tuple[ConvLayer, ...]
+    leak: float
+
+
+def _ensemble_batchnorm(members: int, channels: int, momentum: float) -> nn.Module:
+    # On the (B, M·C, H, W) layout one BatchNorm2d channel is one member's channel: statistics,
+    # affine parameters and running averages are each member's own.
+    return nn.BatchNorm2d(members * channels, momentum=momentum)
+
+
+class ConvGenerator(nn.Module):
+    """z → linear to c₀ × s₀ × s₀ → [BatchNorm] ReLU → the spec's layers, each but the last followed
+    by [BatchNorm] ReLU, the last by tanh. BatchNorm iff `batchnorm`, with torch's momentum
+    convention (running ← (1 − m)·running + m·batch); a layer that feeds it has no bias (see
+    `feeds_batchnorm`). Returns flattened images (M, B, C·H·W) in [-1, 1]; the spec's last layer
+    has C channels."""
+
+    def __init__(
+        self, *, members: int, z_dim: int, spec: GeneratorSpec, batchnorm: bool, bn_momentum: float = 0.1,
+    ) -> None:
         super().__init__()
-        channels, height, _ = image_shape
-        self.members, self.width, self.base = members, width, height // 4
-        self.project = EnsembleLinear(members, z_dim, 2 * width * self.base**2)
-        norm = (lambda c: nn.BatchNorm2d(members * c)) if batchnorm else (lambda c: nn.Identity())  # per member and channel
-        self.net = nn.Sequential(
-            norm(2 * width), nn.ReLU(),
-            EnsembleConv2d(members, 2 * width, width, kernel=4, stride=2, padding=1, transposed=True),
-            norm(width), nn.ReLU(),
-            EnsembleConv2d(members, width, channels, kernel=4, stride=2, padding=1, transposed=True),
-            nn.Tanh(),
-        )
+        self.members, self.base = members, (spec.channels, spec.size)
+        self.project = EnsembleLinear(members, z_dim, spec.channels * spec.size**2, **feeds_batchnorm(batchnorm))
+        norm = (lambda c: _ensemble_batchnorm(members, c, bn_momentum)) if batchnorm else (lambda c: nn.Identity())
+        layers: list[nn.Module] = [norm(spec.channels), nn.ReLU()]
+        channels = spec.channels
+        for index, layer in enumerate(spec.layers):
+            last = index == len(spec.layers) - 1
+            layers.append(EnsembleConv2d(
+                members, channels, layer.channels, kernel=layer.kernel, stride=layer.stride, padding=layer.padding,
+                transposed=layer.transposed, output_padding=layer.output_padding,
+                **feeds_batchnorm(batchnorm and not last),
+            ))
+            layers.extend([nn.Tanh()] if last else [norm(layer.channels), nn.ReLU()])
+            channels = layer.channels
+        self.net = nn.Sequential(*layers)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         members, batch, _ = z.shape
-        x = self.project(z).view(members, batch, 2 * self.width, self.base, self.base)
-        x = x.transpose(0, 1).reshape(batch, members * 2 * self.width, self.base, self.base)
+        channels, size = self.base
+        x = self.project(z).view(members, batch, channels, size, size)
+        x = x.transpose(0, 1).reshape(batch, members * channels, size, size)
         return self.net(x).view(batch, members, -1).transpose(0, 1)
 
 
 class ConvDiscriminator(nn.Module):
-    """DCGAN discriminator: (pack·C)×H×W → conv to w×H/2 → LeakyReLU(0.2) → conv to 2w×H/4 →
-    LeakyReLU(0.2) → features (2w·H/4·W/4) → [minibatch features] → linear → one logit. No
-    BatchNorm, so gradient penalties stay per sample. Takes flattened (M, B, pack·C·H·W) input:
-    a pack of flattened images is the packed images stacked on channels. Returns (logits, features)."""
+    """(pack·C)×H×W → the spec's convolutions, each followed by [BatchNorm] and LeakyReLU → features
+    (the last convolution's flattened output) → [minibatch features] → linear → one logit.
+
+    Takes flattened (M, B, pack·C·H·W) input: a pack of flattened images is the packed images
+    stacked on channels. Returns (logits (M, B), features (M, B, F)). With `spectral_norm`, every
+    convolution and the head are spectrally normalised. BatchNorm (per member and channel, torch's
+    momentum convention; the convolution before it has no bias, see `feeds_batchnorm`) makes a
+    sample's logit depend on its batch, so a gradient penalty is then no longer per sample
+    (Gulrajani et al. 2017, §4 advise against it).
+    """
 
     def __init__(
-        self, *, members: int, image_shape: tuple[int, int, int], pack: int, width: int, spectral_norm: bool,
-        minibatch_kernels: int, minibatch_kernel_dim: int,
+        self, *, members: int, image_shape: tuple[int, int, int], pack: int, spec: DiscriminatorSpec, spectral_norm: bool,
+        minibatch_kernels: int, minibatch_kernel_dim: int, bn_momentum: float = 0.1,
     ) -> None:
         super().__init__()
         channels, height, width_px = image_shape
         self.members, self.input_shape = members, (pack * channels, height, width_px)
-        conv = lambda i, o: EnsembleConv2d(members, i, o, kernel=4, stride=2, padding=1, spectral_norm=spectral_norm)  # noqa: E731
-        self.hidden = nn.Sequential(
-            conv(pack * channels, width), nn.LeakyReLU(0.2), conv(width, 2 * width), nn.LeakyReLU(0.2)
-        )
-        features = 2 * width * (height // 4) * (width_px // 4)
+        layers: list[nn.Module] = []
+        channels, size = pack * channels, height
+        for layer in spec.layers:
+            layers.append(EnsembleConv2d(
+                members, channels, layer.channels, kernel=layer.kernel, stride=layer.stride, padding=layer.padding,
+                spectral_norm=spectral_norm, **feeds_batchnorm(layer.batchnorm),
+            ))
+            if layer.batchnorm:
+                layers.append(_ensemble_batchnorm(members, layer.channels, bn_momentum))
+            layers.append(nn.LeakyReLU(spec.leak))
+            channels, size = layer.channels, conv_output_size(size, layer)
+        self.hidden = nn.Sequential(*layers)
+        features = channels * size**2
         self.minibatch = (
             MinibatchDiscrimination(members, features, minibatch_kernels, minibatch_kernel_dim) if minibatch_kernels else None
         )
@@ -247,10 +359,135 @@ class ConvDiscriminator(nn.Module):
         return self.head(head_input).squeeze(-1), features
 
 
+def _require_size(name: str, image_shape: tuple[int, int, int], size: int) -> None:
+    if image_shape[1:] != (size, size):
+        raise ValueError(
+            f"conv architecture {name!r} is defined for {size}×{size} images (C×{size}×{size}); got "
+            f"{'×'.join(map(str, image_shape))}. Use image_arch: dcgan for other sizes."
+        )
+
+
+def dcgan_generator(image_shape: tuple[int, int, int], width: int) -> GeneratorSpec:
+    """The study's DCGAN G (Radford et al. 2016) for H = W divisible by 4: z → 2w × H/4 × W/4 →
+    transposed convs 4×4 stride 2 to w × H/2 → C × H."""
+    channels, height, width_px = image_shape
+    if height != width_px or height % 4:
+        raise ValueError(f"conv architecture 'dcgan' needs square images with a side divisible by 4; got {image_shape}")
+    up = lambda c: ConvLayer(c, kernel=4, stride=2, padding=1, transposed=True)  # noqa: E731  doubles the side
+    return GeneratorSpec(channels=2 * width, size=height // 4, layers=(up(width), up(channels)))
+
+
+def dcgan_discriminator(image_shape: tuple[int, int, int], width: int) -> DiscriminatorSpec:
+    """The study's DCGAN D: convs 4×4 stride 2 to w × H/2 → 2w × H/4, LeakyReLU(0.2), no BatchNorm
+    (so gradient penalties stay per sample)."""
+    dcgan_generator(image_shape, width)  # the same size rule
+    down = lambda c: ConvLayer(c, kernel=4, stride=2, padding=1)  # noqa: E731  halves the side
+    return DiscriminatorSpec(layers=(down(width), down(2 * width)), leak=0.2)
+
+
+def veegan_generator(image_shape: tuple[int, int, int], width: int) -> GeneratorSpec:
+    """carpedm20's DCGAN G as VEEGAN and PacGAN's Table 2 use it (fjxmlzn/PacGAN
+    stacked_MNIST_experiments/VEEGAN_experiment/model.py, `generator`; docs/protocol.md §2), w = 64
+    there: z → 8w × 2 × 2 → transposed convs 5×5 stride 2 to 4w × 4 → 2w × 7 → w × 14 → C × 28.
+    TF's "SAME" output sizes 2→4→7→14→28 are torch's padding 2 with output_padding 1, 0, 1, 1."""
+    _require_size("veegan-dcgan", image_shape, 28)
+    up = lambda c, extra: ConvLayer(c, kernel=5, stride=2, padding=2, transposed=True, output_padding=extra)  # noqa: E731
+    return GeneratorSpec(channels=8 * width, size=2, layers=(up(4 * width, 1), up(2 * width, 0), up(width, 1),
+                                                             up(image_shape[0], 1)))
+
+
+def veegan_discriminator(image_shape: tuple[int, int, int], width: int) -> DiscriminatorSpec:
+    """carpedm20's DCGAN D as VEEGAN and PacGAN's Table 2 use it (same file, `discriminator`),
+    w = 64 there: convs 5×5 stride 2 to w × 14 → 2w × 7 → 4w × 4 → 8w × 2, BatchNorm on all but
+    the first, LeakyReLU(0.2). Torch's padding 2 gives TF's "SAME" sizes 28→14→7→4→2."""
+    _require_size("veegan-dcgan", image_shape, 28)
+    down = lambda c, bn: ConvLayer(c, kernel=5, stride=2, padding=2, batchnorm=bn)  # noqa: E731
+    return DiscriminatorSpec(layers=(down(width, False), down(2 * width, True), down(4 * width, True),
+                                     down(8 * width, True)), leak=0.2)
+
+
+def unrolled_generator(image_shape: tuple[int, int, int], width: int) -> GeneratorSpec:
+    """Metz et al.'s Stacked-MNIST G as PacGAN's Table 3 uses it (fjxmlzn/PacGAN
+    stacked_MNIST_experiments/unrolled_GAN_experiment/D=0.25G/model.py, `generator`, and ops.py;
+    docs/protocol.md §2), w = 8 there: z → 8w × 4 × 4 → transposed convs 3×3 (deconv2d's default
+    stride 2) to 4w × 7 → 2w × 14 → w × 28 → conv 3×3 stride 1 ("SAME") to C × 28. Torch's
+    padding 1 with output_padding 0, 1, 1 gives the code's sizes 4→7→14→28."""
+    _require_size("unrolled-gan", image_shape, 28)
+    up = lambda c, extra: ConvLayer(c, kernel=3, stride=2, padding=1, transposed=True, output_padding=extra)  # noqa: E731
+    return GeneratorSpec(channels=8 * width, size=4, layers=(up(4 * width, 0), up(2 * width, 1), up(width, 1),
+                                                             ConvLayer(image_shape[0], kernel=3, stride=1, padding=1)))
+
+
+def unrolled_discriminator(image_shape: tuple[int, int, int], width: int) -> DiscriminatorSpec:
+    """Metz et al.'s Stacked-MNIST D as PacGAN's Table 3 uses it (same files, `discriminator`),
+    w = 2 for D = ¼G (D=0.25G) and 4 for D = ½G (D=0.5G/model.py): convs 3×3 with ops.py's
+    default stride 2 and "SAME" padding to w × 14 → 2w × 7 → 4w × 4, each with BatchNorm and
+    LeakyReLU(0.3). Nothing is inferred: kernels, strides, widths and slopes are the code's."""
+    _require_size("unrolled-gan", image_shape, 28)
+    down = lambda c: ConvLayer(c, kernel=3, stride=2, padding=1, batchnorm=True)  # noqa: E731
+    return DiscriminatorSpec(layers=(down(width), down(2 * width), down(4 * width)), leak=0.3)
+
+
+@dataclasses.dataclass(frozen=True)
+class ConvArchitecture:
+    """A registered pair of conv nets: G's and D's specs from (image_shape, width)."""
+
+    description: str
+    generator: Callable[[tuple[int, int, int], int], GeneratorSpec]
+    discriminator: Callable[[tuple[int, int, int], int], DiscriminatorSpec]
+
+
+# Differences from the authors' TensorFlow code, shared by the published entries: TF's "SAME"
+# padding puts the odd pixel of padding after the image, torch's symmetric padding before it, so
+# on layers whose total padding is odd the sampling grid sits one pixel over (output sizes are the
+# same); layers that feed BatchNorm have no bias (its gradient is exactly 0, see feeds_batchnorm),
+# so parameter counts are theirs minus those biases; weights are N(0, init_std) (their code:
+# truncated normal for convolutions); BatchNorm's defaults are TF's decay 0.9 (torch momentum 0.1)
+# and ε = 1e-5.
+CONV_ARCHITECTURES: dict[str, ConvArchitecture] = {
+    "dcgan": ConvArchitecture(
+        description="the study's small DCGAN: two stride-2 (transposed) convs 4×4 each way, no BatchNorm in D",
+        generator=dcgan_generator, discriminator=dcgan_discriminator,
+    ),
+    "veegan-dcgan": ConvArchitecture(
+        description="carpedm20 DCGAN of VEEGAN / PacGAN Table 2: 4 stride-2 5×5 layers each way, 28×28 only",
+        generator=veegan_generator, discriminator=veegan_discriminator,
+    ),
+    "unrolled-gan": ConvArchitecture(
+        description="Metz et al.'s Stacked-MNIST nets of PacGAN Table 3: 3×3 layers, BatchNorm D, 28×28 only",
+        generator=unrolled_generator, discriminator=unrolled_discriminator,
+    ),
+}
+
+
+def conv_networks(
+    *, arch: str, members: int, image_shape: tuple[int, int, int], z_dim: int, g_width: int, d_width: int,
+    g_batchnorm: bool, bn_momentum: float, pack: int, spectral_norm: bool, minibatch_kernels: int,
+    minibatch_kernel_dim: int,
+) -> tuple[nn.Module, nn.Module]:
+    """(G, D) of the registered architecture `arch` (CONV_ARCHITECTURES) for C×H×W images, as
+    ensembles of `members`. Widths scale G's and D's channel counts; G's images must come out at
+    the data's size, else ValueError."""
+    if arch not in CONV_ARCHITECTURES:
+        raise ValueError(f"unknown conv architecture {arch!r}; known: {', '.join(CONV_ARCHITECTURES)}")
+    architecture = CONV_ARCHITECTURES[arch]
+    g_spec = architecture.generator(image_shape, g_width)
+    if generated_shape(g_spec) != tuple(image_shape):  # a spec's own arithmetic, checked once here
+        raise ValueError(f"conv architecture {arch!r} generates {generated_shape(g_spec)} images, not {image_shape}")
+    G = ConvGenerator(members=members, z_dim=z_dim, spec=g_spec, batchnorm=g_batchnorm, bn_momentum=bn_momentum)
+    D = ConvDiscriminator(
+        members=members, image_shape=image_shape, pack=pack, spec=architecture.discriminator(image_shape, d_width),
+        spectral_norm=spectral_norm, minibatch_kernels=minibatch_kernels, minibatch_kernel_dim=minibatch_kernel_dim,
+        bn_momentum=bn_momentum,
+    )
+    return G, D
+
+
 @torch.no_grad()
 def init_members(module: nn.Module, *, std: float, generators: list[torch.Generator]) -> None:
     """Member m's weights ~ N(0, std) from generators[m] alone, biases 0 (PacGAN 2D): a member's
-    initialisation does not depend on which ensemble it trains in."""
+    initialisation does not depend on which ensemble it trains in. BatchNorm starts at scale 1,
+    shift 0 (torch's default)."""
     for member, generator in enumerate(generators):
         for layer in module.modules():
             if isinstance(layer, (EnsembleLinear, EnsembleConv2d, MinibatchDiscrimination)):

@@ -29,7 +29,7 @@ from .losses import LOSSES
 from .models import Discriminator, Generator, conv_networks, init_members
 from .regularisers import gradient_penalty, r1_penalty
 
-CHECKPOINT_FORMAT = 1
+CHECKPOINT_FORMAT = 2  # 2: no biases before BatchNorm
 
 
 class CheckpointMismatch(RuntimeError):
