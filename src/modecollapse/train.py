@@ -3,7 +3,8 @@
 It trains an ensemble: every seed of a (dataset, variant) as one vectorised model whose
 parameters have a leading member dimension. Each member draws its initialisation, noise and
 data from its own generators seeded by its seed, so a seed trained alone and the same seed
-trained inside an ensemble give the same samples (up to float rounding of batched kernels).
+trained inside an ensemble draw the same numbers; their arithmetic differs by float rounding
+(kernels are chosen by shape), which long adversarial training can amplify (README).
 """
 
 from __future__ import annotations
