@@ -129,3 +129,41 @@ def test_mode_histogram_marks_each_bar_and_flags_missing_variants(captured):
     assert mark_centres == pytest.approx(bar_centres)  # float sums of the same offsets
     assert "no samples" in [text.get_text() for text in missing.texts]
     assert not any(text.get_text() == "no samples" for text in drawn.texts)
+
+
+def _coverage_metrics(*, variants, seeds=3):
+    """modes_covered of two datasets trained for different numbers of steps (2D: 600, images: 300)."""
+    rng = np.random.default_rng(0)
+    rows = [
+        {"dataset": dataset, "variant": variant, "seed": seed, "step": step, "metric": "modes_covered",
+         "value": float(rng.integers(0, modes + 1))}
+        for dataset, last, modes in (("ring8", 600, 8), ("digits", 300, 10))
+        for variant in variants for seed in range(seeds) for step in range(0, last + 1, 100)
+    ]
+    return pd.DataFrame(rows)
+
+
+def test_plateau_spans_are_the_last_share_of_each_datasets_training():
+    spans = plots.plateau_spans(_coverage_metrics(variants=["gan-ns"]), window=0.25)
+    assert spans == {"ring8": (450.0, 600.0), "digits": (225.0, 300.0)}
+
+
+def test_coverage_figure_shades_each_datasets_plateau_window(captured):
+    variants = ["gan-ns", "hinge"]
+    plots.coverage_figure(metrics=_coverage_metrics(variants=variants), n_modes={"ring8": 8, "digits": 10},
+                          variants=variants, path="unused.pdf", plateau_window=0.25)
+    (fig,) = captured
+    panels = [ax for ax in fig.axes if ax.get_title()]
+    assert [ax.get_title() for ax in panels] == variants
+    for ax in panels:
+        spans = sorted((patch.get_x(), patch.get_x() + patch.get_width()) for patch in ax.patches)
+        assert spans == [(225.0, 300.0), (450.0, 600.0)]
+    assert "plateau window (last 25% of training)" in fig.get_suptitle()
+
+
+def test_coverage_figure_without_window_shades_nothing(captured, tmp_path):
+    variants = ["gan-ns"]
+    plots.coverage_figure(metrics=_coverage_metrics(variants=variants), n_modes={"ring8": 8, "digits": 10},
+                          variants=variants, path="unused.pdf")
+    (fig,) = captured
+    assert all(not ax.patches for ax in fig.axes)

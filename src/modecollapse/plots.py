@@ -52,18 +52,42 @@ def samples_figure(
     _save(fig, path)
 
 
-def coverage_figure(*, metrics: pd.DataFrame, n_modes: dict[str, int], variants: list[str], path: str | os.PathLike) -> None:
+def plateau_spans(metrics: pd.DataFrame, *, window: float) -> dict[str, tuple[float, float]]:
+    """Each dataset's plateau window in steps: [(1 − window)·T, T], T the dataset's last
+    snapshot step (its runs' final step), the span over which metrics.levelled_off judges a run
+    (the snapshots at steps s ≥ (1 − window)·T)."""
+    last = metrics.groupby("dataset", sort=False)["step"].max()
+    return {dataset: (float(step - window * step), float(step)) for dataset, step in last.items()}
+
+
+PLATEAU_ALPHA = 0.12  # opacity of the shaded plateau window
+
+
+def coverage_figure(
+    *, metrics: pd.DataFrame, n_modes: dict[str, int], variants: list[str], path: str | os.PathLike,
+    plateau_window: float | None = None,
+) -> None:
     """Share of modes covered against training step, a panel per variant, a line per dataset:
-    mean across seeds with a 95% bootstrap interval (seeded)."""
+    mean across seeds with a 95% bootstrap interval (seeded). With `plateau_window` (a share of
+    training, evaluation.plateau_window) each panel shades every dataset's plateau window
+    (`plateau_spans`) in the dataset's colour: the span where levelling off is judged."""
     sns.set_theme(style="whitegrid", context="paper")
     data = metrics[(metrics["metric"] == MODES_COVERED) & metrics["variant"].isin(variants)].copy()
     data["share of modes covered"] = data["value"] / data["dataset"].map(n_modes)
+    datasets = list(dict.fromkeys(data["dataset"]))
+    palette = dict(zip(datasets, sns.color_palette(n_colors=len(datasets))))
     grid = sns.relplot(
-        data=data, x="step", y="share of modes covered", hue="dataset", col="variant", col_order=variants,
-        col_wrap=6, kind="line", errorbar=("ci", 95), seed=0, height=1.5, aspect=1.2,
+        data=data, x="step", y="share of modes covered", hue="dataset", hue_order=datasets, palette=palette,
+        col="variant", col_order=variants, col_wrap=6, kind="line", errorbar=("ci", 95), seed=0, height=1.5, aspect=1.2,
     )
     grid.set_titles("{col_name}", size=7)
     grid.set(ylim=(0, 1.05))
+    if plateau_window is not None:
+        spans = plateau_spans(data, window=plateau_window)
+        for ax in grid.axes.flat:
+            for dataset, (start, end) in spans.items():
+                ax.axvspan(start, end, color=palette[dataset], alpha=PLATEAU_ALPHA, linewidth=0, zorder=0)
+        grid.figure.suptitle(f"shaded: plateau window (last {plateau_window:.0%} of training)", y=1.02, fontsize=8)
     _save(grid.figure, path)
 
 

@@ -1,69 +1,44 @@
-"""The LaTeX report's generated parts (tables, macros) and its compilation with latexmk."""
+"""The LaTeX report's generated parts (tables, macros, the replication section) and its
+compilation with latexmk."""
 
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import re
 import shutil
 import subprocess
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
+from . import metrics, replication
 from .config import TrainSettings, format_value, shared_settings, study_runs
-from .data import get_dataset, is_image
+from .data import ONLINE_REFERENCE_SIZE, get_dataset, is_image
+from .evaluate import COLLAPSED, LEVELLED_OFF, UNDER_TRAINED
 from .io import atomic_path
-from .evaluate import COLLAPSED
-from . import metrics
-from .metrics import HIGH_QUALITY_FRACTION, MODES_COVERED, REVERSE_KL
+from .metrics import HIGH_QUALITY_FRACTION, MMD_BANDWIDTH, MODES_COVERED, NO_HIGH_QUALITY, PLATEAU_MIN_SNAPSHOTS, REVERSE_KL
+from .stats import ALPHA, smallest_p_value
 from .variants import BASELINE, describe
 
-# Published numbers at the papers' own scale (PROTOCOL.md §5), each matched to the variant of
-# ours that implements the same model. High-quality fractions as fractions, not %.
-# PacGAN Table 1: mean ± standard error over 10 trials (results/Table1.png in fjxmlzn/PacGAN).
-# VEEGAN Table 1: mean of 5 runs, no error bars (tab.png in akashgit/VEEGAN); its unrolled GAN
-# unrolls 5 steps.
-PACGAN = "PacGAN (Lin et al. 2018), Table 1"
-VEEGAN = "VEEGAN (Srivastava et al. 2017), Table 1"
-VEEGAN_2 = "VEEGAN (Srivastava et al. 2017), Table 2"
-PACGAN_2 = "PacGAN (Lin et al. 2018), Table 2"
-PUBLISHED = [
-    # (source, their model, our variant, dataset, {metric: (mean, sem or None)})
-    (PACGAN, "GAN", "gan-ns", "ring8", {MODES_COVERED: (6.3, 0.5), HIGH_QUALITY_FRACTION: (0.982, 0.002), REVERSE_KL: (0.45, 0.09)}),
-    (PACGAN, "PacGAN2", "pacgan-2", "ring8", {MODES_COVERED: (7.9, 0.1), HIGH_QUALITY_FRACTION: (0.956, 0.020), REVERSE_KL: (0.07, 0.03)}),
-    (PACGAN, "PacGAN3", "pacgan-3", "ring8", {MODES_COVERED: (7.8, 0.1), HIGH_QUALITY_FRACTION: (0.977, 0.003), REVERSE_KL: (0.10, 0.02)}),
-    (PACGAN, "PacGAN4", "pacgan-4", "ring8", {MODES_COVERED: (7.8, 0.1), HIGH_QUALITY_FRACTION: (0.959, 0.014), REVERSE_KL: (0.07, 0.02)}),
-    (PACGAN, "GAN", "gan-ns", "grid25", {MODES_COVERED: (17.3, 0.8), HIGH_QUALITY_FRACTION: (0.948, 0.007), REVERSE_KL: (0.70, 0.07)}),
-    (PACGAN, "PacGAN2", "pacgan-2", "grid25", {MODES_COVERED: (23.8, 0.7), HIGH_QUALITY_FRACTION: (0.913, 0.008), REVERSE_KL: (0.13, 0.04)}),
-    (PACGAN, "PacGAN3", "pacgan-3", "grid25", {MODES_COVERED: (24.6, 0.4), HIGH_QUALITY_FRACTION: (0.942, 0.004), REVERSE_KL: (0.06, 0.02)}),
-    (PACGAN, "PacGAN4", "pacgan-4", "grid25", {MODES_COVERED: (24.8, 0.2), HIGH_QUALITY_FRACTION: (0.936, 0.006), REVERSE_KL: (0.04, 0.01)}),
-    (VEEGAN, "GAN", "gan-ns", "ring8", {MODES_COVERED: (1.0, None), HIGH_QUALITY_FRACTION: (0.993, None)}),
-    (VEEGAN, "Unrolled GAN", "unrolled-5", "ring8", {MODES_COVERED: (7.6, None), HIGH_QUALITY_FRACTION: (0.356, None)}),
-    (VEEGAN, "GAN", "gan-ns", "grid25", {MODES_COVERED: (3.3, None), HIGH_QUALITY_FRACTION: (0.005, None)}),
-    (VEEGAN, "Unrolled GAN", "unrolled-5", "grid25", {MODES_COVERED: (23.6, None), HIGH_QUALITY_FRACTION: (0.16, None)}),
-    # Stacked MNIST, 1000 modes: VEEGAN Table 2 and PacGAN Table 2 (PROTOCOL.md §5)
-    (VEEGAN_2, "DCGAN", "gan-ns", "stacked-mnist", {MODES_COVERED: (99.0, None), REVERSE_KL: (3.40, None)}),
-    (VEEGAN_2, "Unrolled GAN", "unrolled-5", "stacked-mnist", {MODES_COVERED: (48.7, None), REVERSE_KL: (4.32, None)}),
-    (PACGAN_2, "PacDCGAN2", "pacgan-2", "stacked-mnist", {MODES_COVERED: (1000.0, None), REVERSE_KL: (0.06, None)}),
-    (PACGAN_2, "PacDCGAN3", "pacgan-3", "stacked-mnist", {MODES_COVERED: (1000.0, None), REVERSE_KL: (0.06, None)}),
-    (PACGAN_2, "PacDCGAN4", "pacgan-4", "stacked-mnist", {MODES_COVERED: (1000.0, None), REVERSE_KL: (0.07, None)}),
-]
-
-
+_LATEX_SPECIAL = {
+    "\\": r"\textbackslash{}", "_": r"\_", "%": r"\%", "&": r"\&", "#": r"\#", "$": r"\$", "{": r"\{", "}": r"\}",
+    "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "§": r"\S{}",
+}
 _UNICODE_MATH = {
     "σ": r"\sigma", "λ": r"\lambda", "β": r"\beta", "γ": r"\gamma", "α": r"\alpha", "‖": r"\|",
-    "∇": r"\nabla", "½": r"\tfrac12", "²": r"^2", "₂": r"_2", "≥": r"\geq", "≤": r"\leq", "×": r"\times",
+    "∇": r"\nabla", "½": r"\tfrac12", "¼": r"\tfrac14", "²": r"^2", "₂": r"_2", "≥": r"\geq", "≤": r"\leq",
+    "×": r"\times", "−": "-",
 }
 
 
 def latex_escape(text: str) -> str:
-    """Text safe for LaTeX: special characters escaped, the Greek and math symbols of our
-    descriptions typeset as math."""
-    for char, replacement in (("\\", r"\textbackslash{}"), ("_", r"\_"), ("%", r"\%"), ("&", r"\&"), ("#", r"\#")):
-        text = text.replace(char, replacement)
+    """Text safe for LaTeX: LaTeX's special characters escaped (in one pass, so that an escape is
+    never escaped again), the Greek and math symbols of our descriptions typeset as math."""
+    text = "".join(_LATEX_SPECIAL.get(char, char) for char in str(text))
     for char, command in _UNICODE_MATH.items():
         text = text.replace(char, rf"\ensuremath{{{command}}}")
     return text
@@ -73,18 +48,55 @@ def _number(value: float, digits: int) -> str:
     return "--" if not np.isfinite(value) else f"{value:.{digits}f}"
 
 
+def _int(value: Any, default: int) -> int:
+    """An integer column of a summary row, `default` where the column is absent or NaN."""
+    return default if value is None or pd.isna(value) else int(value)
+
+
+def n_note(row: Mapping[str, Any]) -> str:
+    """How many runs a summary cell aggregates: "n=10", or "n=8 of 10; 2 diverged" when it
+    leaves runs out (n finite values of n_runs runs at their final step, n_diverged of which
+    diverged)."""
+    n = int(row["n"])
+    runs, diverged = _int(row.get("n_runs"), n), _int(row.get("n_diverged"), 0)
+    if n == runs:
+        return f"n={n}"
+    return f"n={n} of {runs}" + (f"; {diverged} diverged" if diverged else "")
+
+
 def _cell(row: Mapping[str, Any] | None, *, scale: float = 1.0, digits: int = 2) -> str:
-    """mean ± s.e.m. with the 95% CI beneath, or -- when nothing was measured."""
-    if row is None or row["n"] == 0:
+    """mean ± s.e.m. with the 95% CI and the cell's n (`n_note`), or -- when nothing was measured."""
+    if row is None:
         return "--"
+    if row["n"] == 0:
+        return rf"-- {{\tiny({n_note(row)})}}"
     mean, sem = row["mean"] * scale, row["sem"] * scale
     text = _number(mean, digits) + (rf" $\pm$ {_number(sem, digits)}" if np.isfinite(sem) else "")
     if np.isfinite(row["ci_low"]):
         text += rf" {{\tiny[{_number(row['ci_low'] * scale, digits)}, {_number(row['ci_high'] * scale, digits)}]}}"
-    return text
+    return text + rf" {{\tiny({n_note(row)})}}"
+
+
+def count_of(row: Mapping[str, Any] | None) -> tuple[int, int] | None:
+    """(runs with value 1, runs with a finite value) of a 0/1 per-run metric's summary row."""
+    if row is None:
+        return None
+    return int(round(row["mean"] * row["n"])) if row["n"] else 0, int(row["n"])
+
+
+def _count_cell(row: Mapping[str, Any] | None) -> str:
+    """"k/n" of a 0/1 per-run metric, with the runs it leaves out (undefined values)."""
+    counted = count_of(row)
+    if counted is None:
+        return "--"
+    ones, n = counted
+    runs = _int(row.get("n_runs"), n)
+    return f"{ones}/{n}" + (rf" {{\tiny(of {runs})}}" if n < runs else "")
 
 
 METRIC_COLUMNS = ((MODES_COVERED, 1.0, 1), (HIGH_QUALITY_FRACTION, 100.0, 1), (REVERSE_KL, 1.0, 2), (COLLAPSED, 100.0, 0))
+# Per-run 0/1 metrics counted in the results table: (metric, header)
+COUNT_COLUMNS = ((NO_HIGH_QUALITY, "No HQ sample"), (LEVELLED_OFF, "Levelled off"), (UNDER_TRAINED, "Under-trained"))
 
 
 def _by_key(table: pd.DataFrame) -> dict[tuple[str, str, str], dict]:
@@ -93,16 +105,15 @@ def _by_key(table: pd.DataFrame) -> dict[tuple[str, str, str], dict]:
 
 
 def results_table(*, summary: pd.DataFrame, runs: pd.DataFrame, tests: pd.DataFrame, variants: list[str]) -> str:
-    """Final-step results per dataset and variant: mean ± s.e.m. across seeds with the 95% CI,
-    $^\\ast$ where a Holm-corrected test finds a difference from the baseline, the collapse rate
-    and how many seeds diverged."""
+    """Final-step results per dataset and variant: mean ± s.e.m. across seeds with the 95% CI
+    and n (`n_note`), $^\\ast$ where a Holm-corrected test finds a difference from the baseline,
+    the collapse rate, how many seeds diverged, and counts of runs with no high-quality sample
+    (reverse KL by the log K convention), that levelled off, and that are under-trained
+    (collapsed but not levelled off)."""
     index, significant = _by_key(summary), _by_key(tests)
-    lines = [
-        r"\begin{tabular}{lllllll}",
-        r"\toprule",
-        r"Dataset & Variant & Modes covered & High quality (\%) & Reverse KL & Collapsed (\%) & Diverged \\",
-        r"\midrule",
-    ]
+    headers = ["Dataset", "Variant", "Modes covered", r"High quality (\%)", "Reverse KL", r"Collapsed (\%)", "Diverged",
+               *(header for _, header in COUNT_COLUMNS)]
+    lines = [r"\begin{tabular}{" + "l" * len(headers) + "}", r"\toprule", " & ".join(headers) + r" \\", r"\midrule"]
     for d_index, dataset in enumerate(dict.fromkeys(summary["dataset"])):
         if d_index:
             lines.append(r"\midrule")
@@ -116,13 +127,15 @@ def results_table(*, summary: pd.DataFrame, runs: pd.DataFrame, tests: pd.DataFr
                     cell += r"$^\ast$"
                 cells.append(cell)
             diverged = f"{int((mine['status'] == 'diverged').sum())}/{len(mine)}"
-            lines.append(" & ".join([label if v_index == 0 else "", latex_escape(variant), *cells, diverged]) + r" \\")
+            counts = [_count_cell(index.get((dataset, variant, metric))) for metric, _ in COUNT_COLUMNS]
+            lines.append(" & ".join([label if v_index == 0 else "", latex_escape(variant), *cells, diverged, *counts]) + r" \\")
         floor = index.get((dataset, variants[0], metrics.REVERSE_KL_FLOOR)) if variants else None
         if floor is not None:  # what a perfect generator scores at the same sample size
             kl = rf"{_number(floor['mean'], 4)} (floor)"
             ceiling = index.get((dataset, variants[0], metrics.MODES_COVERED_CEILING))  # below K when n is small
             modes = _number(ceiling["mean"], 1) if ceiling else str(get_dataset(dataset).n_modes)
-            lines.append(" & ".join(["", r"\emph{perfect generator}", modes, "", kl, "", ""]) + r" \\")
+            blanks = [""] * (len(headers) - 5)
+            lines.append(" & ".join(["", r"\emph{perfect generator}", modes, "", kl, *blanks]) + r" \\")
     lines += [r"\bottomrule", r"\end{tabular}", ""]
     return "\n".join(lines)
 
@@ -137,8 +150,9 @@ DISTANCE_COLUMNS = (
 
 
 def distances_table(*, summary: pd.DataFrame, tests: pd.DataFrame, variants: list[str]) -> str:
-    """Final-step distribution metrics per dataset and variant (means across seeds; $^\\ast$ marks a
-    Holm-significant difference from the baseline), with the perfect generator's JSD floor."""
+    """Final-step distribution metrics per dataset and variant (means across seeds with n, see
+    `n_note`; $^\\ast$ marks a Holm-significant difference from the baseline), with the perfect
+    generator's JSD floor."""
     index, significant = _by_key(summary), _by_key(tests)
     lines = [
         r"\begin{tabular}{ll" + "r" * len(DISTANCE_COLUMNS) + "}",
@@ -153,7 +167,10 @@ def distances_table(*, summary: pd.DataFrame, tests: pd.DataFrame, variants: lis
             cells = []
             for metric, _, digits in DISTANCE_COLUMNS:
                 row = index.get((dataset, variant, metric))
-                cell = "--" if row is None or row["n"] == 0 else _number(row["mean"], digits)
+                if row is None:
+                    cell = "--"
+                else:
+                    cell = ("--" if row["n"] == 0 else _number(row["mean"], digits)) + rf" {{\tiny({n_note(row)})}}"
                 if significant.get((dataset, variant, metric), {}).get("significant"):
                     cell += r"$^\ast$"
                 cells.append(cell)
@@ -166,49 +183,194 @@ def distances_table(*, summary: pd.DataFrame, tests: pd.DataFrame, variants: lis
     return "\n".join(lines)
 
 
-def _published_cell(value: tuple[float, float | None] | None, scale: float, digits: int) -> str:
-    if value is None:
-        return "--"
-    mean, sem = value
-    return f"{mean * scale:.{digits}f}" + (rf" $\pm$ {sem * scale:.{digits}f}" if sem is not None else "")
+# How each metric of a published table is shown: (header, scale, digits of our numbers)
+REPLICATION_METRICS = {
+    MODES_COVERED: ("Modes covered", 1.0, 1),
+    HIGH_QUALITY_FRACTION: (r"High quality (\%)", 100.0, 1),
+    REVERSE_KL: ("Reverse KL", 1.0, 2),
+}
+VERDICT_TEXT = {replication.AGREES: "agrees", replication.HIGHER: r"\textbf{higher}", replication.LOWER: r"\textbf{lower}"}
+# Our run's cell by how the row stands beside the study ({run} escaped; {note}: the letter of
+# the row's list of differing settings, spelled out beneath the table by `differs_notes`)
+RUN_TEXT = {
+    replication.MATCHED: r"\texttt{{{run}}}",
+    replication.OTHER_SETTING: r"\texttt{{{run}}}, other setting ({note})",
+    replication.NOT_PUBLISHED: r"\texttt{{{run}}}, context",
+    replication.NO_RUN: "no run",
+}
 
 
-def comparison_table(*, summary: pd.DataFrame) -> str:
-    """Each published row beside our matching variant, with whether the published mean of modes
-    covered lies inside our 95% interval. Rows whose variant or dataset the study lacks are left out."""
-    index = _by_key(summary)
+def _decimals(value: float) -> int:
+    """Decimals of a number as written (after undoing float noise: 0.956 * 100 -> 95.6 -> 1)."""
+    text = repr(round(value, 6))
+    return len(text.split(".")[1].rstrip("0")) if "." in text and "e" not in text else 0
+
+
+def _published_number(value: float, digits: int) -> str:
+    """A published number with at least `digits` decimals and every decimal it was printed with."""
+    return f"{value:.{max(digits, _decimals(value))}f}"
+
+
+def _published_cell(value: tuple[float, float | None], *, scale: float, digits: int, trials: int) -> str:
+    """mean ± s.e. as published (at least `digits` decimals), with the trials behind it."""
+    mean, se = value
+    text = _published_number(mean * scale, digits)
+    text += rf" $\pm$ {_published_number(se * scale, digits)}" if se is not None else ""
+    return text + rf" {{\tiny(n={trials})}}"
+
+
+def differs_notes(matches: Sequence[replication.Match]) -> dict[tuple[str, ...], str]:
+    """A letter (a, b, ...) for each distinct list of differing settings among the rows that
+    stand beside a run of another setting, in table order."""
+    lists = dict.fromkeys(m.differs for m in matches if m.status == replication.OTHER_SETTING)
+    return {differs: chr(ord("a") + i) for i, differs in enumerate(lists)}
+
+
+def _differs_text(differs: Sequence[str]) -> str:
+    return ", ".join(rf"\texttt{{{latex_escape(key)}}}" for key in differs)
+
+
+def replication_table(
+    table: replication.PublishedTable, *, matches: Sequence[replication.Match], summary: Mapping[tuple[str, str, str], Mapping[str, Any]]
+) -> str:
+    """One published table beside the study: per row the published model, our run (matched,
+    other setting with a letter for the settings that differ, context, or none) and per metric
+    the published mean ± s.e. (trials), ours mean ± s.e. with the 95% CI and n, and the verdict
+    (`replication.row_verdicts`: only beside a run of the row's own setting)."""
+    columns, notes = list(table.metrics), differs_notes(matches)
     lines = [
-        r"\begin{tabular}{lllllllllll}",
+        r"\begin{tabular}{lll" + "lll" * len(columns) + "}",
         r"\toprule",
-        r" & & & \multicolumn{2}{c}{Modes covered} & \multicolumn{2}{c}{High quality (\%)} & \multicolumn{2}{c}{Reverse KL} & & \\",
-        r"\cmidrule(lr){4-5}\cmidrule(lr){6-7}\cmidrule(lr){8-9}",
-        r"Dataset & Published model & Our variant & published & ours & published & ours & published & ours & Source & In CI? \\",
+        " & & & " + " & ".join(rf"\multicolumn{{3}}{{c}}{{{REPLICATION_METRICS[m][0]}}}" for m in columns) + r" \\",
+        "".join(rf"\cmidrule(lr){{{4 + 3 * i}-{6 + 3 * i}}}" for i in range(len(columns))),
+        r"Dataset & Published model & Our run & " + " & ".join(["published & ours & verdict"] * len(columns)) + r" \\",
         r"\midrule",
     ]
-    shown = 0
-    for source, model, variant, dataset, numbers in PUBLISHED:
-        modes = index.get((dataset, variant, MODES_COVERED))
-        if modes is None:
-            continue
-        shown += 1
-        hq, kl = index.get((dataset, variant, HIGH_QUALITY_FRACTION)), index.get((dataset, variant, REVERSE_KL))
-        mean = numbers[MODES_COVERED][0]
-        if np.isfinite(modes["ci_low"]):
-            verdict = "yes" if modes["ci_low"] <= mean <= modes["ci_high"] else r"\textbf{no}"
-        else:
-            verdict = "too few seeds"
-        cite = r"\cite{pacgan}" if source in (PACGAN, PACGAN_2) else r"\cite{veegan}"
-        lines.append(" & ".join([
-            latex_escape(dataset), model, latex_escape(variant),
-            _published_cell(numbers[MODES_COVERED], 1, 1), _cell(modes, digits=1),
-            _published_cell(numbers.get(HIGH_QUALITY_FRACTION), 100, 1), _cell(hq, scale=100, digits=1),
-            _published_cell(numbers.get(REVERSE_KL), 1, 2), _cell(kl, digits=2),
-            cite, verdict,
-        ]) + r" \\")
-    if not shown:
-        lines.append(r"\multicolumn{11}{l}{This study trains none of the published models' variants.} \\")
+    previous = None
+    for match in matches:
+        row = match.row
+        if previous is not None and row.label != previous:
+            lines.append(r"\midrule")
+        verdicts = replication.row_verdicts(match, summary)
+        cells = []
+        for metric in columns:
+            scale, digits = REPLICATION_METRICS[metric][1:]
+            published = row.numbers.get(metric)
+            ours = summary.get((row.dataset, match.run, metric)) if match.run is not None else None
+            cells += [
+                "--" if published is None else _published_cell(
+                    published, scale=scale, digits=digits, trials=row.trials or table.trials),
+                _cell(ours, scale=scale, digits=digits),
+                VERDICT_TEXT.get(verdicts.get(metric), "--"),
+            ]
+        run = RUN_TEXT[match.status].format(run=latex_escape(match.run or ""), note=notes.get(match.differs, ""))
+        group = latex_escape(row.label) if row.label != previous else ""
+        lines.append(" & ".join([group, latex_escape(row.model), run, *cells]) + r" \\")
+        previous = row.label
     lines += [r"\bottomrule", r"\end{tabular}", ""]
     return "\n".join(lines)
+
+
+# How a metric reads in a sentence
+METRIC_WORDS = {MODES_COVERED: "modes covered", HIGH_QUALITY_FRACTION: "high-quality fraction", REVERSE_KL: "reverse KL"}
+DIRECTION_WORDS = {1: "higher", -1: "lower"}
+SIGNIFICANCE_TEXT = {
+    replication.SIGNIFICANT: r"significant ($p_{{\mathrm{{Holm}}}}={p_holm}$)",
+    replication.NOT_SIGNIFICANT: r"not significant ($p_{{\mathrm{{Holm}}}}={p_holm}$)",
+    replication.UNREACHABLE: r"the seed counts cannot reach significance (smallest attainable $p_{{\mathrm{{Holm}}}}={min_p}$)",
+    replication.UNTESTED: "not compared by this study's tests",
+}
+SETTINGS_TEXT = {replication.MATCHED: "the paper's setting", replication.OTHER_SETTING: "another setting"}
+
+
+def _p(value: float) -> str:
+    return "--" if not math.isfinite(value) else f"{value:.3g}"
+
+
+def direction_clause(check: replication.DirectionCheck) -> str:
+    """One published direction of a pair and what our test shows: "modes covered: higher in the
+    paper; ours same direction, significant ($p_Holm$=0.012)"."""
+    sign = "" if check.sign == replication.UNTESTED else f"{check.sign}, "
+    significance = SIGNIFICANCE_TEXT[check.significance].format(p_holm=_p(check.p_holm), min_p=_p(check.min_p))
+    return f"{METRIC_WORDS[check.direction.metric]} {DIRECTION_WORDS[check.direction.sign]} in the paper, ours {sign}{significance}"
+
+
+def direction_item(title: str, checks: Sequence[replication.DirectionCheck]) -> str:
+    """The published directions of one pair of rows (same runs) and our tests of them."""
+    first = checks[0]
+    d = first.direction
+    return (
+        rf"{latex_escape(d.group)}, {latex_escape(d.model)} against {latex_escape(d.baseline)} ({latex_escape(title)}); "
+        rf"ours \texttt{{{latex_escape(first.run)}}} against \texttt{{{latex_escape(first.baseline_run)}}} "
+        rf"({SETTINGS_TEXT[first.settings]}): " + "; ".join(direction_clause(c) for c in checks) + "."
+    )
+
+
+REPLICATION_INTRO = r"""\subsection{Against the published numbers}\label{sec:replication}
+Each published table below has its own setting (\texttt{docs/protocol.md} \S5 and \S7): the study data
+it needs and every training setting of each of its rows (loss, tricks, networks, optimiser,
+steps, batch size, update scheme, latent distribution, evaluation sample size).
+\emph{Matching rule:} a published row stands beside one of our runs when this study trains the
+row's dataset, the study's data settings equal the table's, and the run's resolved settings
+equal every setting the row requires, compared exactly as the config gives them. Otherwise the
+row stands beside our nearest run of the same model (same loss and tricks; fewest differing
+settings), marked \emph{other setting} with a letter for the settings that differ (listed
+beneath the table), and gets no verdict;
+\emph{no run} means the study trains no run of the row's dataset and model, and \emph{context}
+rows (a setting the paper does not fully publish, or no published error bars) never get one.
+\emph{Verdict rule:} beside a run of its own setting, our mean \emph{agrees} with the
+published one when $|\bar x_{\mathrm{ours}} - \bar x_{\mathrm{pub}}| \le \VerdictWidth
+\sqrt{\mathrm{se}_{\mathrm{ours}}^2 + \mathrm{se}_{\mathrm{pub}}^2}$, and is otherwise
+\emph{higher} or \emph{lower}; there is no verdict (--) when either standard error is missing
+or fewer than \VerdictMinSeeds{} of our seeds have a value. Published cells give mean $\pm$
+standard error over the paper's trials, ours mean $\pm$ standard error across seeds with the
+95\% bootstrap interval in brackets and n as in Table~\ref{tab:results}.
+"""
+
+
+def replication_section(
+    *, study: Mapping[str, Any], settings: Mapping[str, Mapping[str, Mapping[str, Any]]], summary: pd.DataFrame,
+    tests: pd.DataFrame, tables: Sequence[replication.PublishedTable] = replication.PUBLISHED_TABLES,
+) -> str:
+    """The report's section on the published numbers: the matching and verdict rules, a table
+    per published table (`replication_table`), and the published directions with what our
+    tests show (`replication.check_directions`). `settings` are the study's resolved run
+    settings (`replication.study_settings`)."""
+    index = _by_key(summary)
+    blocks, pairs = [REPLICATION_INTRO], {}
+    for table in tables:
+        matches = replication.match_table(table, study_data=study["data"], runs=settings)
+        for check in replication.check_directions(replication.published_directions(table), matches, tests):
+            d = check.direction
+            pairs.setdefault((table.title, d.group, d.model, d.baseline), []).append(check)
+        data = ", ".join(rf"\texttt{{data.{latex_escape(k)}}}={latex_escape(format_value(v))}" for k, v in table.data.items())
+        notes = "".join(
+            rf" Other setting ({letter}): differs in {_differs_text(differs)}." for differs, letter in differs_notes(matches).items()
+        )
+        caption = (
+            rf"{latex_escape(table.title)}~\cite{{{table.cite}}} ({table.trials} trials; {latex_escape(table.source)})"
+            + (rf"; study data it needs: {data}" if data else "")
+            + (rf". {latex_escape(table.note)}" if table.note else ".")
+            + notes
+        )
+        blocks += [
+            r"\begin{table}[ht]\centering\scriptsize",
+            r"\resizebox{\linewidth}{!}{" + replication_table(table, matches=matches, summary=index) + "}",
+            rf"\caption{{{caption}}}\label{{tab:{table.id}}}",
+            r"\end{table}",
+            "",
+        ]
+    blocks.append(
+        r"\paragraph{Published directions.} A published row implies a direction when it differs from its "
+        r"baseline row by more than \VerdictWidth{} combined standard errors. For each such pair whose two "
+        r"models this study trains (in the paper's setting or another) we give the sign of our mean difference "
+        r"and its Holm-corrected Mann--Whitney test (Section~\ref{sec:results})."
+    )
+    if pairs:
+        blocks += [r"\begin{itemize}", *(r"\item " + direction_item(key[0], checks) for key, checks in pairs.items()), r"\end{itemize}"]
+    else:
+        blocks.append("This study trains no pair of models that a published direction compares.")
+    return "\n".join(blocks) + "\n"
 
 
 def sweeps_section(*, summary: pd.DataFrame, runs: pd.DataFrame, tests: pd.DataFrame, sweep_runs: list[str]) -> str:
@@ -310,9 +472,87 @@ def variants_table(variants: list[str]) -> str:
     return "\n".join(lines)
 
 
-def study_macros(*, study: Mapping[str, Any], runs: pd.DataFrame) -> str:
+def _thousands(value: int) -> str:
+    return f"{value:,}".replace(",", "{,}")
+
+
+def _percent(share: float) -> str:
+    return rf"{100 * share:g}\%"
+
+
+# The stacked training set, by whether it is a fixed set (stacked_size > 0) or drawn on the fly (0)
+STACKED_SET_TEXT = {
+    True: "a fixed set of {size} stacked images drawn once",
+    False: (
+        "no fixed set: three digits are drawn afresh for every training image (stacked\\_size 0), and "
+        "evaluation compares with {reference} stacked images drawn once"
+    ),
+}
+STACK_FROM_TEXT = {
+    "train": "the base family's training split",
+    "all": "all of the base family's images, training and held-out splits together",
+}
+# What the study's runs show on the plateau criterion, by whether it is defined for any run
+LEVELLED_OFF_TEXT = {
+    True: "In this study {levelled} of the {defined} runs where the criterion is defined levelled off, and {under} are under-trained",
+    False: (
+        "In this study no run has enough snapshots in its plateau window for the criterion, so none is counted "
+        "as levelled off or under-trained"
+    ),
+}
+REACH_TEXT = {
+    True: "so a consistent difference can reach significance",
+    False: "so no comparison of a variant with the baseline can reach significance, whatever the data",
+}
+
+
+def smallest_p_values(study: Mapping[str, Any]) -> dict[str, float | int]:
+    """The Holm families of the study's tests and the smallest Holm-adjusted p-value each allows
+    (`stats.smallest_p_value`, every seed against every seed, exact test): "variants" (each base
+    variant but the baseline against the baseline, one family per dataset and metric) and
+    "sweeps" (every sweep point against its own base; NaN without sweeps)."""
+    seeds = len(study["seeds"])
+    family = sum(1 for variant in study["variants"] if variant != BASELINE)
+    sweeps = len(study_runs(study)) - len(study["variants"])
+    return {
+        "family": family,
+        "sweep_family": sweeps,
+        "raw": smallest_p_value(n_variant=seeds, n_baseline=seeds, family_size=1),
+        "variants": smallest_p_value(n_variant=seeds, n_baseline=seeds, family_size=family) if family else math.nan,
+        "sweeps": smallest_p_value(n_variant=seeds, n_baseline=seeds, family_size=sweeps) if sweeps else math.nan,
+    }
+
+
+def _per_dataset(values: Mapping[str, str]) -> str:
+    return "; ".join(f"{latex_escape(dataset)}: {value}" for dataset, value in values.items()) or "none"
+
+
+def mmd_bandwidths(summary: pd.DataFrame) -> dict[str, float]:
+    """The MMD² kernel width of each dataset that has one (the summary's mmd_bandwidth; one
+    value per dataset, the same for every run)."""
+    rows = summary[(summary["metric"] == MMD_BANDWIDTH) & (summary["n"] > 0)]
+    return {dataset: float(group["mean"].iloc[0]) for dataset, group in rows.groupby("dataset", sort=False)}
+
+
+def run_counts(summary: pd.DataFrame) -> dict[str, tuple[int, int]]:
+    """(runs with value 1, runs with a value) of each per-run 0/1 metric of COUNT_COLUMNS,
+    summed over every (dataset, run) of the summary."""
+    totals = {}
+    for metric, _ in COUNT_COLUMNS:
+        counted = [count_of(row) for row in summary[summary["metric"] == metric].to_dict("records")]
+        totals[metric] = (sum(c[0] for c in counted), sum(c[1] for c in counted))
+    return totals
+
+
+def study_macros(*, study: Mapping[str, Any], runs: pd.DataFrame, summary: pd.DataFrame) -> str:
+    """The study's settings and headline numbers as LaTeX macros, one per fact (tests/test_report.py
+    checks each against its source)."""
     table, shared, image_shared = settings_table(study)
     diverged = int((runs["status"] == "diverged").sum())
+    data, evaluation = study["data"], study["evaluation"]
+    p_values = smallest_p_values(study)
+    counts = run_counts(summary)
+    log_k = {d: rf"$\log {get_dataset(d).n_modes} = {math.log(get_dataset(d).n_modes):.2f}$" for d in study["datasets"]}
     lines = [
         "% Generated by the workflow's study_macros rule: do not edit.",
         _macro("StudyScale", latex_escape(study.get("scale", "default"))),
@@ -322,18 +562,42 @@ def study_macros(*, study: Mapping[str, Any], runs: pd.DataFrame) -> str:
         _macro("StudySeedList", ", ".join(map(str, study["seeds"]))),
         _macro("StudyRuns", len(runs)),
         _macro("StudyDiverged", diverged),
-        _macro("StudyDataSize", f"{study['data']['size']:,}".replace(",", "{,}")),
-        _macro("StudyDataSeed", study["data"]["seed"]),
-        _macro("StudyThreshold", f"{study['evaluation']['threshold']:g}"),
-        _macro("StudyCollapseShare", f"{study['evaluation']['collapse_coverage']:.0%}".replace("%", r"\%")),
-        _macro("StudyDevices", ", ".join(sorted(set(runs["device"])))),
+        _macro("StudyDataSize", _thousands(data["size"])),
+        _macro("StudyStackedSize", _thousands(data["stacked_size"])),
+        _macro("StudyStackedSet", STACKED_SET_TEXT[data["stacked_size"] > 0].format(
+            size=_thousands(data["stacked_size"]), reference=_thousands(ONLINE_REFERENCE_SIZE))),
+        _macro("StudyStackFrom", STACK_FROM_TEXT[data["stack_from"]]),
+        _macro("StudyDataSeed", data["seed"]),
+        _macro("StudyThreshold", f"{evaluation['threshold']:g}"),
+        _macro("StudyCollapseShare", _percent(evaluation["collapse_coverage"])),
+        _macro("StudyPlateauWindow", _percent(evaluation["plateau_window"])),
+        _macro("StudyPlateauTolerance", f"{evaluation['plateau_tolerance']:g}"),
+        _macro("StudyPlateauMinSnapshots", PLATEAU_MIN_SNAPSHOTS),
+        _macro("StudyNoHighQuality", counts[NO_HIGH_QUALITY][0]),
+        _macro("StudyLevelledOff", counts[LEVELLED_OFF][0]),
+        _macro("StudyLevelledOffDefined", counts[LEVELLED_OFF][1]),
+        _macro("StudyUnderTrained", counts[UNDER_TRAINED][0]),
+        _macro("StudyLevelledOffSentence", LEVELLED_OFF_TEXT[counts[LEVELLED_OFF][1] > 0].format(
+            levelled=counts[LEVELLED_OFF][0], defined=counts[LEVELLED_OFF][1], under=counts[UNDER_TRAINED][0])),
+        _macro("StudyLogK", _per_dataset(log_k)),
+        _macro("StudyMMDBandwidths", _per_dataset({d: f"{w:.3g}" for d, w in mmd_bandwidths(summary).items()})),
+        _macro("StudyAlpha", f"{ALPHA:g}"),
+        _macro("StudyHolmFamily", p_values["family"]),
+        _macro("StudySmallestRawP", f"{p_values['raw']:.3g}"),
+        _macro("StudySmallestP", _p(p_values["variants"])),
+        _macro("StudySignificanceReach", REACH_TEXT[p_values["variants"] < ALPHA]),
+        _macro("StudySweepFamily", p_values["sweep_family"]),
+        _macro("StudySweepsSmallestP", _p(p_values["sweeps"])),
+        _macro("VerdictWidth", f"{replication.VERDICT_WIDTH:g}"),
+        _macro("VerdictMinSeeds", replication.MIN_SEEDS),
+        _macro("StudyDevices", latex_escape(", ".join(sorted(set(runs["device"]))))),
         _macro("StudyTrainHours", f"{runs['wall_time_s'].sum() / 3600:.2f}"),
         _macro("StudyCommit", latex_escape(_commit(runs))),
         _macro("SettingsTable", table),
         _macro("SharedSettings", shared),
         _macro("ImageSettings", image_shared),
-        _macro("StudyConfidence", f"{study['evaluation']['confidence']:g}"),
-        _macro("StudyImageSamples", f"{TrainSettings(**shared_settings(study, image=True)).snapshot_samples:,}".replace(",", "{,}")),
+        _macro("StudyConfidence", f"{evaluation['confidence']:g}"),
+        _macro("StudyImageSamples", _thousands(TrainSettings(**shared_settings(study, image=True)).snapshot_samples)),
         _macro("Baseline", latex_escape(BASELINE)),
         _macro("StudyEnsembleSize", study.get("ensemble_size") or len(study["seeds"])),
         _macro("VariantsTable", variants_table(list(study["variants"]))),

@@ -40,7 +40,8 @@ rule modes_figure:
 
 
 rule coverage_figure:
-    """Share of modes covered over training, mean and 95% CI across seeds, per variant."""
+    """Share of modes covered over training, mean and 95% CI across seeds, per variant, with
+    each dataset's plateau window (the last evaluation.plateau_window of training) shaded."""
     input:
         "results/metrics.parquet",
     output:
@@ -48,6 +49,7 @@ rule coverage_figure:
     params:
         n_modes=N_MODES,
         variants=BASE_VARIANTS,
+        plateau_window=STUDY["evaluation"]["plateau_window"],
     log:
         "logs/figures/coverage.log",
     script:

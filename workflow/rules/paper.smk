@@ -3,7 +3,7 @@ SWEEP_RUNS = [p["run"] for p in SWEEP_POINTS[DATASETS[0]] if p["run"] not in BAS
 GENERATED = [
     "paper/generated/results_table.tex",
     "paper/generated/distances_table.tex",
-    "paper/generated/comparison_table.tex",
+    "paper/generated/replication.tex",
     "paper/generated/sweeps.tex",
     "paper/generated/samples_figures.tex",
     "paper/generated/classifiers.tex",
@@ -11,8 +11,9 @@ GENERATED = [
 
 
 rule tables:
-    """The report's tables and figure blocks: results per variant, published numbers beside
-    ours, the sweeps, the per-dataset sample figures."""
+    """The report's tables and figure blocks: results per variant, the replication section
+    (each published table beside the runs of its setting), the sweeps, the per-dataset sample
+    figures."""
     input:
         summary="results/summary.parquet",
         runs="results/runs.parquet",
@@ -21,7 +22,7 @@ rule tables:
     output:
         results="paper/generated/results_table.tex",
         distances="paper/generated/distances_table.tex",
-        comparison="paper/generated/comparison_table.tex",
+        replication="paper/generated/replication.tex",
         sweeps="paper/generated/sweeps.tex",
         samples="paper/generated/samples_figures.tex",
         classifiers="paper/generated/classifiers.tex",
@@ -31,6 +32,7 @@ rule tables:
         datasets=DATASETS,
         seed=SEEDS[0],
         families=FAMILIES,
+        study=STUDY,
     log:
         "logs/paper/tables.log",
     script:
@@ -41,6 +43,7 @@ rule study_macros:
     """The study's settings and headline numbers as LaTeX macros for the text."""
     input:
         runs="results/runs.parquet",
+        summary="results/summary.parquet",
     output:
         "paper/generated/study.tex",
     params:

@@ -1,4 +1,4 @@
-"""Rule coverage_figure: share of modes covered over training."""
+"""Rule coverage_figure: share of modes covered over training, with the plateau window shaded."""
 
 import sys
 
@@ -12,4 +12,5 @@ coverage_figure(
     n_modes=snakemake.params.n_modes,
     variants=snakemake.params.variants,
     path=snakemake.output[0],
+    plateau_window=snakemake.params.plateau_window,
 )

@@ -8,4 +8,7 @@ from modecollapse.io import write_text
 from modecollapse.report import study_macros
 
 sys.stderr = open(snakemake.log[0], "w")
-write_text(study_macros(study=snakemake.params.study, runs=pd.read_parquet(snakemake.input.runs)), snakemake.output[0])
+macros = study_macros(
+    study=snakemake.params.study, runs=pd.read_parquet(snakemake.input.runs), summary=pd.read_parquet(snakemake.input.summary)
+)
+write_text(macros, snakemake.output[0])

@@ -1,12 +1,13 @@
-"""Rule tables: the report's generated tables and figure blocks."""
+"""Rule tables: the report's generated tables, figure blocks and the replication section."""
 
 import sys
 
 import pandas as pd
 
 from modecollapse.io import read_json, write_text
+from modecollapse.replication import study_settings
 from modecollapse.report import (
-    classifier_table, comparison_table, distances_table, results_table, samples_figures, sweeps_section,
+    classifier_table, distances_table, replication_section, results_table, samples_figures, sweeps_section,
 )
 
 sys.stderr = open(snakemake.log[0], "w")
@@ -15,7 +16,10 @@ tests = pd.read_parquet(snakemake.input.tests)
 params = snakemake.params
 write_text(results_table(summary=summary, runs=runs, tests=tests, variants=params.variants), snakemake.output.results)
 write_text(distances_table(summary=summary, tests=tests, variants=params.variants), snakemake.output.distances)
-write_text(comparison_table(summary=summary), snakemake.output.comparison)
+write_text(
+    replication_section(study=params.study, settings=study_settings(params.study), summary=summary, tests=tests),
+    snakemake.output.replication,
+)
 write_text(sweeps_section(summary=summary, runs=runs, tests=tests, sweep_runs=params.sweep_runs), snakemake.output.sweeps)
 write_text(samples_figures(datasets=params.datasets, seed=params.seed), snakemake.output.samples)
 classifiers = {family: read_json(path) for family, path in zip(params.families, snakemake.input.classifiers)}
