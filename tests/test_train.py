@@ -107,11 +107,16 @@ def test_a_diverging_member_stops_and_the_others_go_on(points, monkeypatch):
     np.testing.assert_allclose(samples_of(result, 2)[["x", "y"]], samples_of(alone, 2)[["x", "y"]], atol=1e-2)
 
 
-@pytest.mark.parametrize("name", ["gan-ns", "wgan-gp", "sngan", "unrolled-5", "instance-noise"])
-def test_resume_from_checkpoint_reaches_the_uninterrupted_result(points, tmp_path, name):
+PROTOCOL_SETTINGS = {"update": "simultaneous", "z_distribution": "uniform", "g_lr": 3e-4, "bn_momentum": 0.05}
+
+
+@pytest.mark.parametrize(("name", "protocol"), [("gan-ns", {}), ("wgan-gp", {}), ("sngan", {}), ("unrolled-5", {}),
+                                                ("instance-noise", {}), ("unrolled-5", PROTOCOL_SETTINGS),
+                                                ("pacgan-2", {"g_steps": 2, "z_reuse": True})])
+def test_resume_from_checkpoint_reaches_the_uninterrupted_result(points, tmp_path, name, protocol):
     torch.use_deterministic_algorithms(True)
     try:
-        settings = settings_for(name, steps=60, snapshot_every=20)
+        settings = settings_for(name, steps=60, snapshot_every=20, **protocol)
         whole = train(data=points, settings=settings, seeds=[4, 5])
         with pytest.raises(Interrupted):
             train(data=points, settings=settings, seeds=[4, 5], checkpoint_dir=tmp_path, checkpoint_every=25, stop_after=33)
