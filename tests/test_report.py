@@ -284,6 +284,25 @@ def test_direction_checks_report_sign_and_significance(schema):
     assert "reverse KL lower in the paper, ours opposite direction, not significant" in both
 
 
+def test_a_direction_whose_row_is_matched_to_a_sweep_point_is_tested_on_the_base_variants(schema):
+    # PacGAN's GAN row trains at lr 1e-4: with the study at 1e-3 and a sweep point at 1e-4, the
+    # sweep point is the row's nearest run, but the study tests pacgan-2 only against gan-ns
+    config = yaml.safe_load((REPO / "config" / "pacgan-table1.yaml").read_text())
+    config["train"].update(steps=3000, lr=0.001)
+    config["sweeps"] = {"gan-ns": {"lr": [0.0001]}}
+    study = validate_config(config, schema=schema)
+    matches = rep.match_table(rep.PACGAN_TABLE1, study_data=study["data"], runs=rep.study_settings(study))
+    assert {(m.row.dataset, m.row.model): m.run for m in matches}["ring8", "GAN"] == "gan-ns@lr=0.0001"
+    tests = _tests([
+        {"dataset": "ring8", "variant": "pacgan-2", "baseline": "gan-ns", "family": "variants", "metric": MODES_COVERED,
+         "mean_difference": 1.5, "p_holm": 0.012, "min_p": 0.004, "significant": True},
+    ])
+    checks = {(c.direction.group, c.direction.model, c.direction.metric): c
+              for c in rep.check_directions(rep.published_directions(rep.PACGAN_TABLE1), matches, tests)}
+    check = checks["ring8", "PacGAN2", MODES_COVERED]
+    assert (check.run, check.baseline_run, check.sign, check.significance) == ("pacgan-2", "gan-ns", rep.SAME, rep.SIGNIFICANT)
+
+
 # --- results and distances tables: every cell shows its n -------------------------------------
 
 

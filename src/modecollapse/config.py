@@ -210,6 +210,11 @@ def format_value(value: Any) -> str:
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
+def base_variant(run: str) -> str:
+    """The variant a run name belongs to: "gan-ns@lr=0.0001" -> "gan-ns"; a variant is its own."""
+    return run.split("@", 1)[0]
+
+
 def _sweep_runs(config: Mapping[str, Any], dataset: str | None):
     """(variant, setting, value, run name, settings) of every sweep point."""
     for variant, keys in config.get("sweeps", {}).items():

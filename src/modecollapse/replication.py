@@ -36,7 +36,7 @@ from typing import Any, Mapping, Sequence
 
 import pandas as pd
 
-from .config import study_runs
+from .config import base_variant, study_runs
 from .metrics import HIGH_QUALITY_FRACTION, MODES_COVERED, REVERSE_KL
 from .stats import ALPHA
 
@@ -428,8 +428,10 @@ def _significance(*, p_holm: float, min_p: float, significant: bool) -> str:
 def check_directions(directions: Sequence[Direction], matches: Sequence[Match], tests: pd.DataFrame) -> list[DirectionCheck]:
     """For each published direction whose two rows both have a run in the study (of their
     setting or another, see `Match`), our test of the one run against the other (a row of
-    tests.parquet: variant against baseline, per dataset and metric) and what it shows. A pair
-    the study's tests do not compare is UNTESTED."""
+    tests.parquet: variant against baseline, per dataset and metric) and what it shows. When the
+    study does not test the two runs against each other (a row's nearest run may be a sweep point,
+    which is tested only against its own base), their base variants are compared instead; a pair
+    the study's tests do not compare either way is UNTESTED."""
     runs = {(m.row.label, m.row.model): m for m in matches if m.run is not None}
     index = {(r["dataset"], r["variant"], r["baseline"], r["metric"]): r for r in tests.to_dict("records")}
     checks = []
@@ -437,10 +439,16 @@ def check_directions(directions: Sequence[Direction], matches: Sequence[Match], 
         mine, base = runs.get((direction.group, direction.model)), runs.get((direction.group, direction.baseline))
         if mine is None or base is None or mine.run == base.run:
             continue
-        test = index.get((direction.dataset, mine.run, base.run, direction.metric), {})
+        # the rows' own runs when the study tests them against each other; otherwise their base
+        # variants (a row matched to a sweep point, e.g. gan-ns@lr=0.0001, is tested as gan-ns)
+        pairs = [(mine.run, base.run), (base_variant(mine.run), base_variant(base.run))]
+        run, baseline_run = next((pair for pair in pairs if (direction.dataset, *pair, direction.metric) in index), pairs[0])
+        if run == baseline_run:
+            continue
+        test = index.get((direction.dataset, run, baseline_run, direction.metric), {})
         numbers = {key: _float(test.get(key)) for key in ("mean_difference", "p_holm", "min_p")}
         checks.append(DirectionCheck(
-            direction=direction, run=mine.run, baseline_run=base.run,
+            direction=direction, run=run, baseline_run=baseline_run,
             settings=MATCHED if mine.status == base.status == MATCHED else OTHER_SETTING,
             sign=_sign(direction, numbers["mean_difference"]),
             significance=_significance(**{k: numbers[k] for k in ("p_holm", "min_p")}, significant=bool(test.get("significant", False))),
