@@ -1,7 +1,16 @@
+import io
+import os
+import re
+import stat
+
+import numpy as np
 import pandas as pd
 import pytest
 
-from modecollapse.io import atomic_path, write_parquet
+from modecollapse.io import (
+    UnreadableFile, atomic_path, read_json, read_npz, read_parquet, set_aside_unreadable, write_json, write_npz,
+    write_parquet,
+)
 
 
 def test_failed_write_leaves_nothing(tmp_path):
@@ -19,3 +28,62 @@ def test_write_replaces_whole_file(tmp_path):
     write_parquet(pd.DataFrame({"a": [3]}), target)
     assert pd.read_parquet(target)["a"].tolist() == [3]
     assert [p.name for p in tmp_path.iterdir()] == ["t.parquet"]
+
+
+# --- permissions: outputs follow the umask, like any new file -------------------------------
+
+
+@pytest.mark.parametrize("umask, mode", [(0o022, 0o644), (0o002, 0o664), (0o077, 0o600)])
+def test_outputs_follow_the_umask(tmp_path, umask, mode):
+    previous = os.umask(umask)
+    try:
+        write_parquet(pd.DataFrame({"a": [1]}), tmp_path / "t.parquet")
+        write_json({"a": 1}, tmp_path / "t.json")
+    finally:
+        os.umask(previous)
+    assert {stat.S_IMODE(p.stat().st_mode) for p in tmp_path.iterdir()} == {mode}
+
+
+# --- unreadable files: errors that name the file, set aside before a run --------------------
+
+
+def _damaged(tmp_path):
+    """A truncated Parquet file, an .npz overwritten in its middle, and a truncated JSON file."""
+    write_parquet(pd.DataFrame({"a": range(1000)}), tmp_path / "t.parquet")
+    write_npz(tmp_path / "d.npz", x=np.arange(10_000, dtype=np.int64))
+    write_json({"status": "ok", "seed": 3}, tmp_path / "r.json")
+    for name, damage in (("t.parquet", "truncate"), ("d.npz", "overwrite"), ("r.json", "truncate")):
+        path = tmp_path / name
+        data = bytearray(path.read_bytes())
+        if damage == "truncate":
+            data = data[: len(data) // 2]
+        else:
+            data[len(data) // 3 : len(data) // 3 + 64] = b"\xff" * 64
+        path.write_bytes(bytes(data))
+    return tmp_path / "t.parquet", tmp_path / "d.npz", tmp_path / "r.json"
+
+
+def test_reading_an_unreadable_file_names_it(tmp_path):
+    parquet, npz, json_file = _damaged(tmp_path)
+    for read, path in ((read_parquet, parquet), (read_npz, npz), (read_json, json_file)):
+        with pytest.raises(UnreadableFile, match=rf"^{re.escape(str(path))}: cannot be read .*Delete it and rerun"):
+            read(path)
+    with pytest.raises(FileNotFoundError):  # a missing file stays a missing file
+        read_parquet(tmp_path / "missing.parquet")
+
+
+def test_unreadable_files_are_set_aside_with_their_reason_and_good_ones_kept(tmp_path):
+    damaged = _damaged(tmp_path)
+    good = tmp_path / "good"
+    write_parquet(pd.DataFrame({"a": [1]}), good / "g.parquet")
+    write_npz(good / "g.npz", x=np.arange(3))
+    write_json({"a": 1}, good / "g.json")
+    log = io.StringIO()
+    aside = set_aside_unreadable([*damaged, *good.iterdir(), tmp_path / "missing.parquet"], log=log)
+    assert aside == list(damaged)
+    for path in damaged:
+        assert not path.exists() and (tmp_path / (path.name + ".unreadable")).exists()
+        assert str(path) in log.getvalue()
+        assert (tmp_path / (path.name + ".unreadable.txt")).read_text().strip()
+    assert sorted(p.name for p in good.iterdir()) == ["g.json", "g.npz", "g.parquet"]
+    assert set_aside_unreadable(good.iterdir(), log=log) == []

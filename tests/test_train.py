@@ -1,4 +1,5 @@
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -170,6 +171,23 @@ def test_checkpoint_from_other_settings_is_refused(points, tmp_path):
         load_checkpoint(path, identity=other)
     same = run_identity(settings=settings, seeds=[0], data=points, device="cpu")
     assert load_checkpoint(path, identity=same)["step"] == 20
+
+
+@pytest.mark.parametrize("damage", ["truncate", "garbage"])
+def test_an_unreadable_checkpoint_is_set_aside_and_training_starts_afresh(points, tmp_path, damage):
+    settings = settings_for("gan-ns", steps=60)
+    with pytest.raises(Interrupted):
+        train(data=points, settings=settings, seeds=[0], checkpoint_dir=tmp_path, checkpoint_every=20, stop_after=40)
+    (path,) = tmp_path.glob("*.pt")
+    whole = path.read_bytes()
+    path.write_bytes(whole[: len(whole) // 2] if damage == "truncate" else b"not a checkpoint" * 100)
+    with pytest.warns(UserWarning, match=rf"checkpoint {re.escape(str(path))} cannot be read .*starts from scratch"):
+        result = train(data=points, settings=settings, seeds=[0], checkpoint_dir=tmp_path, checkpoint_every=20)
+    assert result.resumed_from_step is None
+    aside = path.with_name(path.name + ".unreadable")
+    assert aside.exists() and aside.with_name(aside.name + ".txt").read_text().strip()
+    fresh = train(data=points, settings=settings, seeds=[0])
+    pd.testing.assert_frame_equal(samples_of(result, 0), samples_of(fresh, 0))
 
 
 cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")

@@ -1,16 +1,49 @@
-"""Atomic file writes: every output appears whole under its final name or not at all."""
+"""Atomic file writes, and reads that name the file they fail on.
+
+Every output appears whole under its final name or not at all, with the permissions that the
+umask gives a new file. A file that exists but cannot be read (truncated, overwritten, not what
+its name says) raises UnreadableFile with its path and what to do; `set_aside_unreadable` finds
+such files before a workflow run and renames them, so that Snakemake rebuilds them.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import json
 import os
+import sys
 import tempfile
+import zipfile
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 import numpy as np
 import pandas as pd
+import pyarrow
+import pyarrow.parquet
+
+UNREADABLE_SUFFIX = ".unreadable"  # a set-aside file: name.unreadable, with its reason in name.unreadable.txt
+
+
+class UnreadableFile(RuntimeError):
+    """A file that exists but cannot be read as what its name says it is."""
+
+    def __init__(self, path: str | os.PathLike, reason: str):
+        self.path, self.reason = Path(path), reason
+        super().__init__(
+            f"{path}: cannot be read ({reason}); the file is damaged, truncated or not what its name says. "
+            f"Delete it and rerun: the workflow rebuilds it from its inputs (a file you placed by hand: place a good copy)."
+        )
+
+
+def _reason(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}".strip().rstrip(":")
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 @contextlib.contextmanager
@@ -23,6 +56,7 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.fchmod(fd, 0o666 & ~_umask())  # mkstemp creates 0600, and the rename would keep it
     os.close(fd)
     tmp = Path(tmp)
     try:
@@ -54,4 +88,76 @@ def write_npz(path: str | os.PathLike, **arrays: np.ndarray) -> None:
 
 
 def read_json(path: str | os.PathLike) -> Any:
-    return json.loads(Path(path).read_text())
+    try:
+        return json.loads(Path(path).read_text())
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise UnreadableFile(path, _reason(error)) from None
+
+
+def read_parquet(path: str | os.PathLike, **options) -> pd.DataFrame:
+    try:
+        return pd.read_parquet(path, **options)
+    except (pyarrow.ArrowException, OSError) as error:
+        if isinstance(error, FileNotFoundError):
+            raise
+        raise UnreadableFile(path, _reason(error)) from None
+
+
+def read_npz(path: str | os.PathLike) -> dict[str, np.ndarray]:
+    """Every array of an .npz archive (no pickled objects)."""
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            return {key: archive[key] for key in archive.files}
+    except (zipfile.BadZipFile, EOFError, ValueError, OSError) as error:
+        if isinstance(error, FileNotFoundError):
+            raise
+        raise UnreadableFile(path, _reason(error)) from None
+
+
+def check_readable(path: str | os.PathLike) -> None:
+    """Raise UnreadableFile when `path` (.parquet, .npz or .json) is not whole: cheap checks that
+    catch truncation and overwriting (a Parquet footer, a zip directory and each member's CRC,
+    a JSON parse) without loading the data. Other suffixes are not checked."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"no such file: {path}")
+    try:
+        if path.suffix == ".parquet":
+            pyarrow.parquet.read_metadata(path)
+        elif path.suffix == ".npz":
+            with zipfile.ZipFile(path) as archive:
+                bad = archive.testzip()
+            if bad is not None:
+                raise zipfile.BadZipFile(f"member {bad} fails its CRC")
+        elif path.suffix == ".json":
+            read_json(path)
+    except UnreadableFile:
+        raise
+    except (pyarrow.ArrowException, zipfile.BadZipFile, EOFError, OSError) as error:
+        raise UnreadableFile(path, _reason(error)) from None
+
+
+def set_aside(path: str | os.PathLike, reason: str) -> Path:
+    """Rename `path` to path.unreadable (replacing an older one) beside a note of why; returns the new path."""
+    path = Path(path)
+    aside = path.with_name(path.name + UNREADABLE_SUFFIX)
+    write_text(f"{reason}\n", aside.with_name(aside.name + ".txt"))
+    os.replace(path, aside)
+    return aside
+
+
+def set_aside_unreadable(paths: Iterable[str | os.PathLike], *, log=sys.stderr) -> list[Path]:
+    """Check each existing file of `paths` (check_readable) and set aside the unreadable ones with a
+    warning on `log` that names each, so that a workflow run rebuilds them instead of trusting them
+    (or failing on them in every later job). Returns the paths set aside."""
+    aside = []
+    for path in map(Path, paths):
+        try:
+            check_readable(path)
+        except FileNotFoundError:
+            continue
+        except UnreadableFile as error:
+            moved = set_aside(path, error.reason)
+            print(f"modecollapse: warning: {path} cannot be read ({error.reason}); moved to {moved} and rebuilding it", file=log)
+            aside.append(path)
+    return aside

@@ -14,7 +14,10 @@ import hashlib
 import json
 import math
 import os
+import pickle
 import time
+import warnings
+import zipfile
 from pathlib import Path
 from typing import Any, Callable, TextIO
 
@@ -25,7 +28,7 @@ from torch.func import functional_call
 from tqdm import tqdm
 
 from .config import TrainSettings
-from .io import atomic_path
+from .io import atomic_path, set_aside
 from .losses import LOSSES
 from .models import Discriminator, Generator, conv_networks, init_members
 from .regularisers import gradient_penalty, r1_penalty
@@ -195,11 +198,23 @@ def checkpoint_name(identity: str) -> str:
 
 
 def load_checkpoint(path: str | os.PathLike, *, identity: str) -> dict[str, Any] | None:
-    """The checkpoint at `path` if it exists; refuse one written under another identity."""
+    """The checkpoint at `path` if it exists; refuse one written under another identity.
+
+    A checkpoint that cannot be read (truncated, overwritten) is set aside as path.unreadable,
+    with its reason beside it, and the run starts from scratch with a warning: the checkpoint is
+    only ever a shortcut, and the run's results do not depend on it."""
     path = Path(path)
     if not path.exists():
         return None
-    state = torch.load(path, map_location="cpu", weights_only=True)
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+        if not isinstance(state, dict) or not isinstance(state.get("identity"), str):
+            raise ValueError("not a modecollapse checkpoint")
+    except (RuntimeError, EOFError, OSError, ValueError, pickle.UnpicklingError, zipfile.BadZipFile) as error:
+        reason = f"{type(error).__name__}: {error}".splitlines()[0]
+        aside = set_aside(path, reason)
+        warnings.warn(f"checkpoint {path} cannot be read ({reason}); moved to {aside}, training starts from scratch", stacklevel=2)
+        return None
     if state.get("identity") != identity:
         saved, wanted = json.loads(state.get("identity", "{}")), json.loads(identity)
         differs = sorted(
