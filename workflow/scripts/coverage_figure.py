@@ -2,13 +2,12 @@
 
 import sys
 
-import pandas as pd
-
+from modecollapse.io import read_parquet
 from modecollapse.plots import coverage_figure
 
 sys.stderr = open(snakemake.log[0], "w")
 coverage_figure(
-    metrics=pd.read_parquet(snakemake.input[0]),
+    metrics=read_parquet(snakemake.input[0]),
     n_modes=snakemake.params.n_modes,
     variants=snakemake.params.variants,
     path=snakemake.output[0],

@@ -8,7 +8,7 @@ import pandas as pd
 
 from modecollapse.data import load_dataset, scale_images
 from modecollapse.evaluate import SHARE_COLUMNS, evaluate_image_run, evaluate_run, reference_sample
-from modecollapse.io import read_json, write_parquet
+from modecollapse.io import read_json, read_parquet, write_parquet
 from modecollapse.metrics import class_mode_stats_floor, mode_stats_floor
 from modecollapse.stats import LONG_COLUMNS
 from modecollapse.train import samples_to_images
@@ -23,7 +23,7 @@ if image_shape:
     classifier = load_classifier(snakemake.input.classifier)
 tables, share_tables, floors, real_features = [], [], {}, {}
 for samples_path, run_path in zip(snakemake.input.samples, snakemake.input.runs):
-    run, samples = read_json(run_path), pd.read_parquet(samples_path)
+    run, samples = read_json(run_path), read_parquet(samples_path)
     n = int((samples["step"] == samples["step"].max()).sum())
     run_level = {  # the run-level metrics of the final step
         "diverged": run["status"] == "diverged", "plateau_window": params.plateau_window,

@@ -6,12 +6,13 @@ import pandas as pd
 
 from modecollapse.data import load_dataset
 from modecollapse.evaluate import digit_shares
+from modecollapse.io import read_parquet
 from modecollapse.plots import mode_histogram_figure
 
 sys.stderr = open(snakemake.log[0], "w")
 params = snakemake.params
 shares = pd.concat(
-    [pd.read_parquet(path).assign(variant=variant) for variant, path in zip(params.variants, snakemake.input.shares)],
+    [read_parquet(path).assign(variant=variant) for variant, path in zip(params.variants, snakemake.input.shares)],
     ignore_index=True,
 )
 labels = load_dataset(snakemake.input.data)["labels"]

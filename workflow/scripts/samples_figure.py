@@ -3,16 +3,15 @@ beside real ones), for one dataset."""
 
 import sys
 
-import pandas as pd
-
 from modecollapse.data import load_dataset, scale_images
+from modecollapse.io import read_parquet
 from modecollapse.plots import image_grid_figure, samples_figure
 from modecollapse.train import samples_to_images
 
 sys.stderr = open(snakemake.log[0], "w")
 params = snakemake.params
 dataset = load_dataset(snakemake.input.data)
-samples = {variant: pd.read_parquet(path) for variant, path in zip(params.variants, snakemake.input.samples)}
+samples = {variant: read_parquet(path) for variant, path in zip(params.variants, snakemake.input.samples)}
 if "image_shape" in dataset:
     shape = tuple(dataset["image_shape"])
     final = {variant: frame[frame["step"] == frame["step"].max()] for variant, frame in samples.items()}

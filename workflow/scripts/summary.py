@@ -2,10 +2,8 @@
 
 import sys
 
-import pandas as pd
-
-from modecollapse.io import write_parquet
+from modecollapse.io import read_parquet, write_parquet
 from modecollapse.stats import summarise_final
 
 sys.stderr = open(snakemake.log[0], "w")
-write_parquet(summarise_final(pd.read_parquet(snakemake.input[0])), snakemake.output[0])
+write_parquet(summarise_final(read_parquet(snakemake.input[0])), snakemake.output[0])

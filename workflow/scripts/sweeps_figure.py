@@ -2,14 +2,13 @@
 
 import sys
 
-import pandas as pd
-
+from modecollapse.io import read_parquet
 from modecollapse.plots import sweeps_figure
 from modecollapse.stats import final_step
 
 sys.stderr = open(snakemake.log[0], "w")
 sweeps_figure(
-    final=final_step(pd.read_parquet(snakemake.input[0])),
+    final=final_step(read_parquet(snakemake.input[0])),
     points=snakemake.params.points,
     n_modes=snakemake.params.n_modes,
     path=snakemake.output[0],

@@ -2,17 +2,15 @@
 
 import sys
 
-import pandas as pd
-
-from modecollapse.io import read_json, write_text
+from modecollapse.io import read_json, read_parquet, write_text
 from modecollapse.replication import study_settings
 from modecollapse.report import (
     classifier_table, distances_table, replication_section, results_table, samples_figures, sweeps_section,
 )
 
 sys.stderr = open(snakemake.log[0], "w")
-summary, runs = pd.read_parquet(snakemake.input.summary), pd.read_parquet(snakemake.input.runs)
-tests = pd.read_parquet(snakemake.input.tests)
+summary, runs = read_parquet(snakemake.input.summary), read_parquet(snakemake.input.runs)
+tests = read_parquet(snakemake.input.tests)
 params = snakemake.params
 write_text(results_table(summary=summary, runs=runs, tests=tests, variants=params.variants), snakemake.output.results)
 write_text(distances_table(summary=summary, tests=tests, variants=params.variants), snakemake.output.distances)

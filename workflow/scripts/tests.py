@@ -3,15 +3,13 @@ variant, at the final step."""
 
 import sys
 
-import pandas as pd
-
-from modecollapse.io import write_parquet
+from modecollapse.io import read_parquet, write_parquet
 from modecollapse.stats import compare_with_baseline
 
 sys.stderr = open(snakemake.log[0], "w")
 params = snakemake.params
 table = compare_with_baseline(
-    pd.read_parquet(snakemake.input[0]), baseline=params.baseline, variants=list(params.variants),
+    read_parquet(snakemake.input[0]), baseline=params.baseline, variants=list(params.variants),
     sweeps=dict(params.sweeps),
 )
 write_parquet(table, snakemake.output[0])
