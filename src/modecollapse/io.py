@@ -115,7 +115,7 @@ def read_npz(path: str | os.PathLike) -> dict[str, np.ndarray]:
 
 
 def check_readable(path: str | os.PathLike) -> None:
-    """Raise UnreadableFile when `path` (.parquet, .npz or .json) is not whole: cheap checks that
+    """Raise UnreadableFile when `path` (.parquet, .npz, .pt or .json) is not whole: cheap checks that
     catch truncation and overwriting (a Parquet footer, a zip directory and each member's CRC,
     a JSON parse) without loading the data. Other suffixes are not checked."""
     path = Path(path)
@@ -124,7 +124,7 @@ def check_readable(path: str | os.PathLike) -> None:
     try:
         if path.suffix == ".parquet":
             pyarrow.parquet.read_metadata(path)
-        elif path.suffix == ".npz":
+        elif path.suffix in (".npz", ".pt"):  # torch.save writes a zip archive too
             with zipfile.ZipFile(path) as archive:
                 bad = archive.testzip()
             if bad is not None:
