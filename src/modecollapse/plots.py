@@ -18,9 +18,17 @@ from .io import atomic_path  # noqa: E402
 from .metrics import MODES_COVERED  # noqa: E402
 
 
+# What a saved figure may record of when it was made, by format: nothing, so that the same data
+# give the same bytes (matplotlib dates a PDF and an SVG by the clock unless told not to)
+NO_DATE = {"pdf": {"CreationDate": None}, "svg": {"Date": None}}
+
+
 def _save(fig: plt.Figure, path: str | os.PathLike) -> None:
+    """Write `fig` to `path` (format from its suffix, PDF without one) whole or not at all, with no
+    date in it, and close it."""
+    fmt = os.path.splitext(path)[1].lstrip(".") or "pdf"
     with atomic_path(path) as tmp:
-        fig.savefig(tmp, format=os.path.splitext(path)[1].lstrip(".") or "pdf", bbox_inches="tight")
+        fig.savefig(tmp, format=fmt, bbox_inches="tight", metadata=NO_DATE.get(fmt))
     plt.close(fig)
 
 
