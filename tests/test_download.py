@@ -3,18 +3,26 @@
 import gzip
 import hashlib
 import http.server
+import json
 import logging
+import signal
 import socket
 import struct
+import subprocess
+import sys
 import threading
+import time
 
 import numpy as np
 import pytest
 
+from conftest import REPO
 from modecollapse.download import (
     MNIST_FILES,
     MNIST_SPLITS,
+    SIZE_MARGIN_BYTES,
     DownloadError,
+    PinnedFile,
     download_files,
     load_mnist,
     read_idx,
@@ -23,6 +31,8 @@ from modecollapse.download import (
 
 # Short enough that the hanging mirror costs little, long enough for a loopback answer on a busy CPU.
 TIMEOUT_S = 1.0
+ENDLESS_BYTES = 64 << 20  # what an "endless" mirror sends at most, so that a client without a cap still ends
+DRIP_INTERVAL_S = 0.05  # a "drip" mirror sends one byte this often: every read answers well within the timeout
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
@@ -40,6 +50,18 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if action == "close":  # drops the connection without a status line
             self.close_connection = True
             return
+        if action == "endless":  # a 200 without a length, then zeros until the client hangs up
+            self.send_response(200)
+            self.end_headers()
+            self._send_slowly([bytes(1 << 16)] * (ENDLESS_BYTES >> 16), interval=0)
+            return
+        if isinstance(action, tuple):  # ("drip", body): the full length announced, then one byte at a time
+            body = action[1]
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self._send_slowly([body[i : i + 1] for i in range(len(body))], interval=DRIP_INTERVAL_S)
+            return
         if isinstance(action, int):
             self.send_error(action)
             return
@@ -53,17 +75,31 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         server.observe()  # mid-body: the client is still receiving this file
         self.wfile.write(action[half:])
 
+    def _send_slowly(self, pieces, *, interval):
+        """Send `pieces` one by one, `interval` seconds apart, until the client hangs up or the test ends."""
+        for piece in pieces:
+            try:
+                self.wfile.write(piece)
+                self.wfile.flush()
+            except OSError:  # the client hung up
+                return
+            self.server.streaming.set()
+            if interval and self.server.release.wait(interval):
+                return
+
     def log_message(self, *args):
         pass
 
 
 @pytest.fixture
 def server():
-    """A threaded HTTP server on a free loopback port; `routes[mirror][file]` = bytes, a status, "hang" or "close"."""
+    """A threaded HTTP server on a free loopback port; `routes[mirror][file]` = bytes, a status, "hang",
+    "close", "endless" or ("drip", bytes); `streaming` is set once a slow body has begun."""
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     httpd.routes = {}
     httpd.requests = []
     httpd.release = threading.Event()
+    httpd.streaming = threading.Event()
     httpd.observe = lambda: None
     thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
@@ -95,7 +131,7 @@ def corrupt(data):
 
 @pytest.fixture
 def mnist_like(tmp_path):
-    """Tiny valid MNIST-format files (5 train, 3 test): arrays, gzip bytes per file name, and their SHA-256 table."""
+    """Tiny valid MNIST-format files (5 train, 3 test): arrays, gzip bytes per file name, and their pinned table."""
     rng = np.random.default_rng(0)
     arrays = {
         "train_images": rng.integers(0, 256, size=(5, 28, 28), dtype=np.uint8),
@@ -108,10 +144,14 @@ def mnist_like(tmp_path):
     for key, name in MNIST_SPLITS.items():
         write_idx(arrays[key], source / name)
         blobs[name] = (source / name).read_bytes()
-    table = {name: sha256(blob) for name, blob in blobs.items()}
+    table = {name: PinnedFile(sha256(blob), len(blob)) for name, blob in blobs.items()}
     assert set(table) == set(MNIST_FILES)  # same names as the real files, test-only digests
-    assert not set(table.values()) & set(MNIST_FILES.values())
+    assert not set(digests(table).values()) & set(digests(MNIST_FILES).values())
     return arrays, blobs, table
+
+
+def digests(table):
+    return {name: pinned.sha256 for name, pinned in table.items()}
 
 
 def final_files(directory):
@@ -125,10 +165,10 @@ def test_downloads_verifies_and_round_trips(server, mnist_like, tmp_path, caplog
     with caplog.at_level(logging.INFO, logger="modecollapse.download"):
         paths = download_files(files=table, mirrors=[mirror_url(server, "a")], directory=directory, timeout=TIMEOUT_S)
     assert paths == [directory.resolve() / name for name in table]
-    assert {p.name: sha256(p.read_bytes()) for p in paths} == table
+    assert {p.name: sha256(p.read_bytes()) for p in paths} == digests(table)
     assert final_files(directory) == sorted(table)  # no temporary files left beside them
     assert any(r.name == "modecollapse.download" and "a/train-images" in r.getMessage() for r in caplog.records)
-    loaded = load_mnist(directory)
+    loaded = load_mnist(directory, files=table)
     assert loaded.keys() == arrays.keys()
     for key, expected in arrays.items():
         assert loaded[key].dtype == np.uint8
@@ -162,8 +202,8 @@ def test_corrupt_first_mirror_then_good_second(server, mnist_like, tmp_path):
         timeout=TIMEOUT_S,
         backoff_s=0,
     )
-    assert {p.name: sha256(p.read_bytes()) for p in paths} == table
-    assert set(seen) <= set(table.values())
+    assert {p.name: sha256(p.read_bytes()) for p in paths} == digests(table)
+    assert set(seen) <= set(digests(table).values())
     assert len(seen) > 0  # the observer did look at downloaded files
     assert [path for path in server.requests if path.startswith("/bad/")] == [f"/bad/{n}" for n in table]
     assert final_files(directory) == sorted(table)
@@ -200,7 +240,7 @@ def test_404_on_first_mirror_falls_through(server, mnist_like, tmp_path):
         retries_per_mirror=3,
         backoff_s=0,
     )
-    assert {p.name: sha256(p.read_bytes()) for p in paths} == table
+    assert {p.name: sha256(p.read_bytes()) for p in paths} == digests(table)
     # A 404 is final for that mirror: one request per file, not one per retry.
     assert [path for path in server.requests if path.startswith("/empty/")] == [f"/empty/{n}" for n in table]
 
@@ -221,7 +261,7 @@ def test_unreachable_mirrors_give_offline_message(server, mnist_like, tmp_path):
     assert "offline" in message
     assert f"place these files in {directory.resolve()}:" in message
     for name in table:
-        assert (f"{name}  (SHA-256 {table[name]})" in message) == (name != present)
+        assert (f"{name}  (SHA-256 {table[name].sha256}, {table[name].size} bytes)" in message) == (name != present)
     for url in urls:
         assert url in message
     assert "SHA-256 mismatch" not in message
@@ -240,7 +280,7 @@ def test_existing_file_with_wrong_checksum_is_replaced(server, mnist_like, tmp_p
     stale = "train-labels-idx1-ubyte.gz"
     (directory / stale).write_bytes(corrupt(blobs[stale]))
     paths = download_files(files=table, mirrors=[mirror_url(server, "a")], directory=directory, timeout=TIMEOUT_S)
-    assert {p.name: sha256(p.read_bytes()) for p in paths} == table
+    assert {p.name: sha256(p.read_bytes()) for p in paths} == digests(table)
     assert server.requests == [f"/a/{stale}"]
 
 
@@ -312,3 +352,161 @@ def test_local_file_error_is_not_reported_as_offline(server, mnist_like, tmp_pat
     with pytest.raises(OSError) as caught:  # the directory cannot be created under a regular file
         download_files(files=table, mirrors=[mirror_url(server, "a")], directory=tmp_path / "a-file" / "raw")
     assert not isinstance(caught.value, DownloadError)
+
+
+def test_load_mnist_refuses_files_without_the_pinned_sha256(mnist_like, tmp_path):
+    """Well-formed MNIST files placed by hand, but not MNIST's: refused where they are read, with the
+    file, both checksums and what to do, and no dataset is built from them."""
+    from modecollapse.data import write_dataset
+
+    _, blobs, table = mnist_like
+    directory = tmp_path / "downloads" / "mnist"
+    directory.mkdir(parents=True)
+    for name, blob in blobs.items():
+        (directory / name).write_bytes(blob)
+    first = next(iter(MNIST_SPLITS.values()))
+    with pytest.raises(ValueError) as caught:
+        load_mnist(directory)
+    message = str(caught.value)
+    assert f"SHA-256 mismatch for {(directory / first).resolve()}" in message
+    assert MNIST_FILES[first].sha256 in message and table[first].sha256 in message
+    assert "Delete it and rerun" in message and "place the right file" in message
+    with pytest.raises(ValueError, match="SHA-256 mismatch"):
+        write_dataset("mnist", n=0, seed=0, path=tmp_path / "mnist.npz", sources={"mnist": directory})
+    assert not (tmp_path / "mnist.npz").exists()
+
+
+def test_endless_mirror_is_cut_off_at_the_size_cap(server, mnist_like, tmp_path):
+    _, _, table = mnist_like
+    server.routes["endless"] = {name: "endless" for name in table}
+    directory = tmp_path / "raw"
+    directory.mkdir()
+    handler = signal.getsignal(signal.SIGTERM)
+    started = time.monotonic()
+    with pytest.raises(DownloadError) as caught:
+        download_files(files=table, mirrors=[mirror_url(server, "endless")], directory=directory, timeout=TIMEOUT_S)
+    assert time.monotonic() - started < 5  # a client without a cap reads all ENDLESS_BYTES, then finds a mismatch
+    first = next(iter(table))
+    message = str(caught.value)
+    assert f"{mirror_url(server, 'endless')}{first}: sent more than {table[first].size + SIZE_MARGIN_BYTES} bytes" in message
+    assert "SHA-256 mismatch" not in message
+    assert server.requests == [f"/endless/{first}"]  # too large is final for that mirror: no retry
+    assert final_files(directory) == []  # no .tmp left
+    assert signal.getsignal(signal.SIGTERM) is handler  # the SIGTERM handler of the download is undone
+
+
+def test_file_mirror_downloads_and_is_refused_when_announcing_too_much(mnist_like, tmp_path):
+    """file:// mirrors (the config allows them) work, and a body announced larger than the cap is not read."""
+    _, _, table = mnist_like
+    mirror = (tmp_path / "source").as_uri() + "/"  # where mnist_like wrote the files
+    paths = download_files(files=table, mirrors=[mirror], directory=tmp_path / "raw")
+    assert {p.name: sha256(p.read_bytes()) for p in paths} == digests(table)
+    (tmp_path / "source" / "big.gz").write_bytes(bytes(2 * SIZE_MARGIN_BYTES))
+    with pytest.raises(DownloadError) as caught:
+        download_files(files={"big.gz": PinnedFile(sha256(b""), 1)}, mirrors=[mirror], directory=tmp_path / "big")
+    assert f"{mirror}big.gz: announced {2 * SIZE_MARGIN_BYTES} bytes, more than the {1 + SIZE_MARGIN_BYTES} allowed" in str(caught.value)
+    assert final_files(tmp_path / "big") == []
+
+
+def test_slow_drip_mirror_hits_the_deadline(server, mnist_like, tmp_path):
+    """Each read gets a byte well within the socket timeout; the file's deadline still ends it."""
+    _, blobs, table = mnist_like
+    first = next(iter(table))
+    server.routes["drip"] = {first: ("drip", blobs[first])}
+    server.routes["good"] = blobs
+    directory = tmp_path / "raw"
+    started = time.monotonic()
+    with pytest.raises(DownloadError) as caught:
+        download_files(
+            files=table, mirrors=[mirror_url(server, "drip"), mirror_url(server, "good")], directory=directory,
+            timeout=TIMEOUT_S, deadline_s=1.0,
+        )
+    assert time.monotonic() - started < 1.0 + TIMEOUT_S + 1.0
+    message = str(caught.value)
+    assert f"{first} did not arrive within its deadline of 1 s" in message
+    assert mirror_url(server, "drip") + first in message
+    assert server.requests == [f"/drip/{first}"]  # the deadline covers every mirror: the good one is not tried
+    assert final_files(directory) == []
+
+
+def test_deadline_spans_retries(server, mnist_like, tmp_path):
+    _, _, table = mnist_like
+    server.routes["hang"] = {name: "hang" for name in table}
+    started = time.monotonic()
+    with pytest.raises(DownloadError, match="deadline of 1.5 s"):
+        download_files(
+            files=table, mirrors=[mirror_url(server, "hang")], directory=tmp_path / "raw",
+            timeout=0.4, retries_per_mirror=20, backoff_s=0, deadline_s=1.5,
+        )
+    assert time.monotonic() - started < 1.5 + 0.4 + 1.0  # 20 attempts of 0.4 s would take 8 s
+    assert 2 <= len(server.requests) <= 6
+    with pytest.raises(ValueError, match="deadline_s must be a positive number of seconds, got 0"):
+        download_files(files=table, mirrors=[mirror_url(server, "hang")], directory=tmp_path / "raw", deadline_s=0)
+
+
+_DOWNLOAD_IN_SUBPROCESS = """
+import json, sys
+from modecollapse.download import PinnedFile, download_files
+files, mirror, directory = json.loads(sys.argv[1])
+files = {name: PinnedFile(*pinned) for name, pinned in files.items()}
+download_files(files=files, mirrors=[mirror], directory=directory, timeout=5.0)
+"""
+
+
+def test_sigterm_mid_download_leaves_no_temporary_file(server, mnist_like, tmp_path):
+    """As `timeout` or SLURM stop a job: SIGTERM while a body streams in removes the partial file."""
+    _, blobs, table = mnist_like
+    first = next(iter(table))
+    server.routes["drip"] = {first: ("drip", blobs[first])}
+    directory = tmp_path / "raw"
+    argument = json.dumps([{first: table[first]}, mirror_url(server, "drip"), str(directory)])
+    process = subprocess.Popen(
+        [sys.executable, "-c", _DOWNLOAD_IN_SUBPROCESS, argument], cwd=REPO, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        assert server.streaming.wait(timeout=30), "the download never started"
+        assert [p.name for p in directory.iterdir() if p.name.endswith(".tmp")]  # mid-stream: a partial file exists
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=10)
+    finally:
+        process.kill()
+    assert final_files(directory) == []
+    assert process.returncode == 128 + signal.SIGTERM  # as a shell reports a process that SIGTERM ended
+    assert "Traceback" not in stderr
+
+
+def test_downloads_from_a_thread_other_than_main(server, mnist_like, tmp_path):
+    """Signal handlers can only be set in the main thread; elsewhere the download still works."""
+    _, blobs, table = mnist_like
+    server.routes["a"] = blobs
+    outcome = []
+    thread = threading.Thread(target=lambda: outcome.append(download_files(
+        files=table, mirrors=[mirror_url(server, "a")], directory=tmp_path / "raw", timeout=TIMEOUT_S
+    )))
+    thread.start()
+    thread.join(timeout=30)
+    assert len(outcome) == 1 and final_files(tmp_path / "raw") == sorted(table)
+
+
+@pytest.mark.slow
+def test_workflow_refuses_hand_placed_files_with_the_wrong_sha256(mnist_like, tmp_path):
+    """The user's case: four well-formed files copied into data/downloads/mnist/ are not MNIST; the
+    dataset rule fails naming them instead of building data/mnist.npz from them."""
+    _, blobs, _ = mnist_like
+    workdir = tmp_path / "run"
+    directory = workdir / "data" / "downloads" / "mnist"
+    directory.mkdir(parents=True)
+    for name, blob in blobs.items():
+        (directory / name).write_bytes(blob)
+    config = tmp_path / "mnist.yaml"
+    config.write_text(json.dumps({"datasets": ["mnist"], "seeds": [0], "variants": {"gan-ns": {}}}))
+    result = subprocess.run(
+        [sys.executable, "-m", "snakemake", "--cores", "1", "--configfile", str(config), "--directory", str(workdir),
+         "data/mnist.npz"],
+        cwd=REPO, capture_output=True, text=True,
+    )
+    assert result.returncode != 0
+    assert not (workdir / "data" / "mnist.npz").exists()
+    first = next(iter(MNIST_SPLITS.values()))
+    log = (workdir / "logs" / "data" / "mnist.log").read_text()
+    assert f"SHA-256 mismatch for {(directory / first).resolve()}" in log
