@@ -1,4 +1,5 @@
-"""MNIST files: download from mirrors (pinned SHA-256 and size, a deadline per file), and read (checked against the pinned SHA-256) or write the IDX format."""
+"""MNIST files: download from mirrors (pinned SHA-256 and size, a deadline per file), read them
+checked against the pinned SHA-256, and read or write the IDX format."""
 
 from __future__ import annotations
 
