@@ -1,7 +1,11 @@
-"""What produced a result: package versions and the git commit of the code."""
+"""What produced a result: package versions, the git commit of the code, and a hash of the
+library source a workflow script runs."""
 
 from __future__ import annotations
 
+import hashlib
+import modulefinder
+import os
 import platform
 import subprocess
 from importlib import metadata
@@ -25,6 +29,40 @@ def git_commit(path: Path = Path(__file__).parent) -> str:
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
     return commit + ("-dirty" if dirty else "")
+
+
+class _PackageFinder(modulefinder.ModuleFinder):
+    """A ModuleFinder that follows imports inside this package only: third-party and standard
+    modules are neither searched nor scanned (scanning torch's would take minutes)."""
+
+    def import_module(self, partname, fqname, parent):
+        if fqname.partition(".")[0] != __package__:
+            return None  # as if not found
+        return super().import_module(partname, fqname, parent)
+
+
+def package_sources(script: str | os.PathLike) -> dict[str, Path]:
+    """Module name -> source file of every module of this package that `script` imports, directly
+    or through other modules, at the top level or inside functions (the package's __init__ too)."""
+    finder = _PackageFinder(path=[str(Path(__file__).resolve().parents[1])])
+    finder.run_script(os.fspath(script))
+    return {
+        name: Path(module.__file__)
+        for name, module in finder.modules.items()
+        if name.partition(".")[0] == __package__
+    }
+
+
+def source_hash(script: str | os.PathLike) -> str:
+    """SHA-256 over the names and bytes of the package modules `script` uses (package_sources).
+
+    A workflow rule carries it in its params: Snakemake's code trigger sees only the script, so
+    without it an edit to, say, metrics.py would leave the old numbers in place. Bytes, not syntax
+    trees: a comment-only edit reruns too, which is safe."""
+    digest = hashlib.sha256()
+    for name, path in sorted(package_sources(script).items()):
+        digest.update(f"{name} {hashlib.sha256(path.read_bytes()).hexdigest()}\n".encode())
+    return digest.hexdigest()
 
 
 def _version(package: str) -> str:

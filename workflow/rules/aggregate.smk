@@ -1,4 +1,6 @@
+# params.code: the hash of the modecollapse code a rule's script imports, so that editing it reruns the rule.
 from modecollapse.config import sweep_points
+from modecollapse.provenance import source_hash
 
 
 # Sweep run name -> its base variant, over every dataset (a point whose run is the base variant
@@ -17,6 +19,8 @@ rule metrics_table:
         expand("results/runs/{dataset}/{variant}/metrics.parquet", dataset=DATASETS, variant=VARIANTS),
     output:
         "results/metrics.parquet",
+    params:
+        code=source_hash(workflow.source_path("../scripts/concat_tables.py")),
     log:
         "logs/aggregate/metrics.log",
     script:
@@ -29,6 +33,8 @@ rule runs_table:
         every_run("run.json"),
     output:
         "results/runs.parquet",
+    params:
+        code=source_hash(workflow.source_path("../scripts/runs_table.py")),
     log:
         "logs/aggregate/runs.log",
     script:
@@ -42,6 +48,8 @@ rule summary:
         "results/metrics.parquet",
     output:
         "results/summary.parquet",
+    params:
+        code=source_hash(workflow.source_path("../scripts/summary.py")),
     log:
         "logs/aggregate/summary.log",
     script:
@@ -57,6 +65,7 @@ rule tests:
     output:
         "results/tests.parquet",
     params:
+        code=source_hash(workflow.source_path("../scripts/tests.py")),
         baseline=BASELINE,
         variants=BASE_VARIANTS,
         sweeps=SWEEP_BASES,

@@ -1,5 +1,7 @@
+# params.code: the hash of the modecollapse code a rule's script imports, so that editing it reruns the rule.
 from modecollapse.data import dataset_sources
 from modecollapse.download import MNIST_FILES
+from modecollapse.provenance import source_hash
 
 
 def dataset_inputs(wildcards):
@@ -15,6 +17,8 @@ def dataset_inputs(wildcards):
 rule download_mnist:
     """Fetch the four MNIST files from the configured mirrors, each checked against the SHA-256
     pinned in modecollapse.download; files already present and intact are not fetched again."""
+    # no params.code: the files are pinned by their SHA-256, so no code edit can make them stale,
+    # and a rerun would delete them and need the network
     output:
         expand("data/downloads/mnist/{file}", file=MNIST_FILES),
     params:
@@ -35,6 +39,7 @@ rule dataset:
     wildcard_constraints:
         dataset="|".join(map(re.escape, REGISTRY)),  # a stacked dataset also needs its base family's
     params:
+        code=source_hash(workflow.source_path("../scripts/make_dataset.py")),
         seed=STUDY["data"]["seed"],
         stack_from=STUDY["data"]["stack_from"],
         size=lambda wildcards: STUDY["data"]["stacked_size" if get_dataset(wildcards.dataset).stacked else "size"]
@@ -56,6 +61,7 @@ rule classifier:
     wildcard_constraints:
         family="digits|mnist",
     params:
+        code=source_hash(workflow.source_path("../scripts/train_classifier.py")),
         seed=STUDY["data"]["seed"],
     threads: 1
     log:

@@ -1,3 +1,6 @@
+# params.code: the hash of the modecollapse code a rule's script imports, so that editing it reruns the rule.
+from modecollapse.provenance import source_hash
+
 def evaluate_inputs(wildcards):
     """Every seed's samples and run record, the dataset, and for images the family's classifier."""
     inputs = {
@@ -18,6 +21,7 @@ rule evaluate:
         metrics="results/runs/{dataset}/{variant}/metrics.parquet",
         shares="results/runs/{dataset}/{variant}/digit_shares.parquet",
     params:
+        code=source_hash(workflow.source_path("../scripts/evaluate.py")),
         threshold=STUDY["evaluation"]["threshold"],
         confidence=STUDY["evaluation"]["confidence"],
         collapse_coverage=STUDY["evaluation"]["collapse_coverage"],

@@ -1,4 +1,6 @@
+# params.code: the hash of the modecollapse code a rule's script imports, so that editing it reruns the rule.
 from modecollapse.config import sweep_points
+from modecollapse.provenance import source_hash
 
 N_MODES = {d: get_dataset(d).n_modes for d in DATASETS}
 SWEEP_POINTS = {d: sweep_points(STUDY, d) for d in DATASETS}  # the unswept value can differ per dataset
@@ -13,6 +15,7 @@ rule samples_figure:
     output:
         "figures/samples_{dataset}.pdf",
     params:
+        code=source_hash(workflow.source_path("../scripts/samples_figure.py")),
         variants=BASE_VARIANTS,
         seed=SEEDS[0],
     log:
@@ -32,6 +35,7 @@ rule modes_figure:
     wildcard_constraints:
         dataset="|".join(map(re.escape, IMAGE_DATASETS)) or "(?!)",
     params:
+        code=source_hash(workflow.source_path("../scripts/modes_figure.py")),
         variants=BASE_VARIANTS,
     log:
         "logs/figures/modes_{dataset}.log",
@@ -47,6 +51,7 @@ rule coverage_figure:
     output:
         "figures/coverage.pdf",
     params:
+        code=source_hash(workflow.source_path("../scripts/coverage_figure.py")),
         n_modes=N_MODES,
         variants=BASE_VARIANTS,
         plateau_window=STUDY["evaluation"]["plateau_window"],
@@ -63,6 +68,7 @@ rule sweeps_figure:
     output:
         "figures/sweeps.pdf",
     params:
+        code=source_hash(workflow.source_path("../scripts/sweeps_figure.py")),
         n_modes=N_MODES,
         points=SWEEP_POINTS,
     log:

@@ -1,3 +1,6 @@
+# params.code: the hash of the modecollapse code a rule's script imports, so that editing it reruns the rule.
+from modecollapse.provenance import source_hash
+
 PAPER_SOURCES = sorted(str(p) for p in (REPO / "paper").glob("*.tex"))
 SWEEP_RUNS = [p["run"] for p in SWEEP_POINTS[DATASETS[0]] if p["run"] not in BASE_VARIANTS]
 GENERATED = [
@@ -27,6 +30,7 @@ rule tables:
         samples="paper/generated/samples_figures.tex",
         classifiers="paper/generated/classifiers.tex",
     params:
+        code=source_hash(workflow.source_path("../scripts/tables.py")),
         variants=BASE_VARIANTS,
         sweep_runs=SWEEP_RUNS,
         datasets=DATASETS,
@@ -47,6 +51,7 @@ rule study_macros:
     output:
         "paper/generated/study.tex",
     params:
+        code=source_hash(workflow.source_path("../scripts/study_macros.py")),
         study=STUDY,
     log:
         "logs/paper/study.log",
@@ -67,6 +72,8 @@ rule paper:
         ],
     output:
         "paper/main.pdf",
+    params:
+        code=source_hash(workflow.source_path("../scripts/build_paper.py")),
     log:
         "logs/paper/latexmk.log",
     script:

@@ -1,3 +1,9 @@
+from modecollapse.provenance import source_hash
+
+# the hash of the modecollapse code train.py imports (params.code): editing that code reruns training
+TRAIN_CODE = source_hash(workflow.source_path("../scripts/train.py"))
+
+
 # One training job per (dataset, run name, group of seeds): the group trains as one vectorised
 # ensemble (config `ensemble_size`). A rule per seed group, because a rule's outputs are fixed
 # by its wildcards and each group writes the run directories of its own seeds.
@@ -15,6 +21,7 @@ for group in SEED_GROUPS:
                 for kind, ext in (("samples", "parquet"), ("curves", "parquet"), ("run", "json"))
             },
         params:
+            code=TRAIN_CODE,
             settings=train_settings,  # a changed setting reruns only this variant's jobs
             seeds=list(group),
             device=STUDY["device"],
