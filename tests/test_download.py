@@ -509,4 +509,5 @@ def test_workflow_refuses_hand_placed_files_with_the_wrong_sha256(mnist_like, tm
     assert not (workdir / "data" / "mnist.npz").exists()
     first = next(iter(MNIST_SPLITS.values()))
     log = (workdir / "logs" / "data" / "mnist.log").read_text()
-    assert f"SHA-256 mismatch for {(directory / first).resolve()}" in log
+    assert f"SHA-256 mismatch for {(directory / first).resolve()}" in log and "Traceback" not in log
+    assert f"modecollapse: SHA-256 mismatch for {(directory / first).resolve()}" in result.stderr  # on the terminal too
