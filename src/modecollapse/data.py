@@ -15,7 +15,7 @@ import os
 
 import numpy as np
 
-from .io import write_npz
+from .io import read_npz, write_npz
 
 DIGITS_TEST_FRACTION = 0.2  # scikit-learn digits held out for the evaluator classifier's accuracy
 
@@ -246,5 +246,5 @@ def write_dataset(
 
 
 def load_dataset(path: str | os.PathLike) -> dict[str, np.ndarray]:
-    with np.load(path, allow_pickle=False) as archive:
-        return {key: archive[key] for key in archive.files}
+    """Every array of a dataset file; an unreadable one raises io.UnreadableFile naming it."""
+    return read_npz(path)
