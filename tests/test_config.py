@@ -1,11 +1,12 @@
 import dataclasses
+import re
 
 import pytest
 import yaml
 
 from conftest import REPO
 from modecollapse.config import (
-    TRAIN_KEYS, ConfigError, TrainSettings, load_config, resolve_settings, seed_groups, study_runs, sweep_points,
+    TRAIN_KEYS, ConfigError, TrainSettings, load_config, read_config, resolve_settings, seed_groups, study_runs, sweep_points,
     validate_config,
 )
 
@@ -85,7 +86,7 @@ def test_sweeps_make_named_runs_with_one_setting_changed(schema):
 @pytest.mark.parametrize(
     ("sweeps", "expected"),
     [
-        ({"gan-ns": {"lrr": [1]}}, r"config\['sweeps'\]\['gan-ns'\]: 'lrr' is not allowed; allowed: 'steps', 'batch_size', 'lr'"),
+        ({"gan-ns": {"lrr": [1]}}, r"config\['sweeps'\]\['gan-ns'\]: key 'lrr' is not allowed; allowed: 'steps', 'batch_size', 'lr'"),
         ({"gan-ns": {"d_steps": [0]}}, r"config\['sweeps'\]\['gan-ns'\]\['d_steps'\]: 0 is less than the minimum of 1"),
         ({"gan-nope": {"lr": [0.1]}}, r"config\['sweeps'\]: unknown variant 'gan-nope'"),
     ],
@@ -143,3 +144,174 @@ def test_table_three_sweeps_discriminator_width_for_half_g(schema):
     runs = study_runs(config, "stacked-mnist")
     assert runs["pacgan-2"].d_width == 2 and runs["pacgan-2@d_width=4"].d_width == 4
     assert (runs["gan-ns"].lr, runs["gan-ns"].g_lr, runs["gan-ns"].beta2) == (2e-4, 1e-4, 0.99)
+
+
+def _config_file(tmp_path, text: str | bytes, name="study.yaml"):
+    path = tmp_path / name
+    path.write_bytes(text if isinstance(text, bytes) else text.encode())
+    return path
+
+
+def load_file(path):
+    return load_config(path, schema_path=REPO / "workflow/schemas/config.schema.yaml")
+
+
+@pytest.mark.parametrize(
+    ("config", "expected"),
+    [
+        (_minimal(train={"steps": 100.0}), r"config\['train'\]\['steps'\]: 100.0 is not an integer; allowed: an integer, written without a decimal point or exponent"),
+        (_minimal(seeds=[1.0]), r"config\['seeds'\]\[0\]: 1.0 is not an integer"),
+        (_minimal(data={"seed": 0.0}), r"config\['data'\]\['seed'\]: 0.0 is not an integer"),
+        (_minimal(train={"batch_size": 1e11}), r"config\['train'\]\['batch_size'\]: 100000000000.0 is not an integer"),
+        (_minimal(sweeps={"gan-ns": {"steps": [100.0]}}), r"config\['sweeps'\]\['gan-ns'\]\['steps'\]: 100.0 is not an integer"),
+    ],
+)
+def test_a_float_is_refused_where_an_integer_is_meant(schema, config, expected):
+    with pytest.raises(ConfigError, match=expected):
+        validate_config(config, schema=schema)
+
+
+@pytest.mark.parametrize(
+    ("config", "where"),
+    [
+        (_minimal(train={"lr": float("nan")}), r"config\['train'\]\['lr'\]: nan"),
+        (_minimal(variants={"gan-ns": {"lr": float("inf")}}), r"config\['variants'\]\['gan-ns'\]\['lr'\]: inf"),
+        (_minimal(train={"g_lr": float("-inf")}), r"config\['train'\]\['g_lr'\]: -inf"),
+        (_minimal(evaluation={"threshold": float("inf")}), r"config\['evaluation'\]\['threshold'\]: inf"),
+        (_minimal(sweeps={"gan-ns": {"lr": [float("nan")]}}), r"config\['sweeps'\]\['gan-ns'\]\['lr'\]: nan"),
+    ],
+)
+def test_non_finite_numbers_are_refused(schema, config, where):
+    with pytest.raises(ConfigError, match=where + " is not a finite number; allowed: a finite number"):
+        validate_config(config, schema=schema)
+
+
+@pytest.mark.parametrize(
+    ("config", "expected"),
+    [
+        (_minimal(seeds=[2**32]), r"config\['seeds'\]\[0\]: 4294967296 is greater than the maximum of 4294967295"),
+        (_minimal(seeds=[0, 2**64]), r"config\['seeds'\]\[1\]: 18446744073709551616 is greater than the maximum of 4294967295"),
+        (_minimal(data={"seed": 2**32}), r"config\['data'\]\['seed'\]: 4294967296 is greater than the maximum of 4294967295"),
+        (_minimal(train={"batch_size": 10**11}), r"config\['train'\]\['batch_size'\]: 100000000000 is greater than the maximum of 65536"),
+        (_minimal(train={"steps": 10**8 + 1}), r"config\['train'\]\['steps'\]: 100000001 is greater than the maximum of 100000000"),
+        (_minimal(data={"size": 10**7 + 1}), r"config\['data'\]\['size'\]: 10000001 is greater than the maximum of 10000000"),
+        (_minimal(data={"stacked_size": 10**6 + 1}), r"config\['data'\]\['stacked_size'\]: 1000001 is greater than the maximum"),
+        (_minimal(train={"g_width": 10**6}), r"config\['train'\]\['g_width'\]: 1000000 is greater than the maximum of 1024"),
+        (_minimal(train={"train_size": 10**7 + 1}), r"config\['train'\]\['train_size'\]: 10000001 is greater than the maximum"),
+        (_minimal(train={"snapshot_samples": 10**9}), r"config\['train'\]\['snapshot_samples'\]: 1000000000 is greater than the maximum"),
+    ],
+)
+def test_values_beyond_what_training_can_meet_are_refused(schema, config, expected):
+    with pytest.raises(ConfigError, match=expected):
+        validate_config(config, schema=schema)
+
+
+def test_the_largest_allowed_values_are_valid(schema):
+    config = validate_config(
+        _minimal(seeds=[0, 2**32 - 1], data={"seed": 2**32 - 1, "size": 10**7},
+                 train={"batch_size": 65536, "steps": 10**8, "train_size": 10**7}),
+        schema=schema,
+    )
+    assert config["seeds"] == [0, 2**32 - 1] and config["data"]["size"] == 10**7
+
+
+def test_every_integer_and_number_setting_has_bounds(schema):
+    """Each integer and number a user sets is bounded below, and each integer size above, so that
+    nothing passes validation that training cannot allocate."""
+    def settings(node, path=()):
+        for key, sub in (node.get("properties") or {}).items():
+            yield (*path, key), sub
+            yield from settings(sub, (*path, key))
+    train = {("train", key): sub for key, sub in schema["$defs"]["train"]["properties"].items()}
+    for path, sub in [*settings(schema), *train.items()]:
+        types = sub.get("type") if isinstance(sub.get("type"), list) else [sub.get("type")]
+        if "integer" in types or "number" in types:
+            assert "minimum" in sub or "exclusiveMinimum" in sub, path
+        if "integer" in types and path[-1] not in ("ensemble_size",):
+            assert "maximum" in sub, path
+
+
+@pytest.mark.parametrize("scale", ["a$b", "x{y}", "a\\b", "a^^5b", "", " leading", "x" * 65, "tab\there"])
+def test_an_unsafe_scale_is_refused_with_the_allowed_pattern(schema, scale):
+    with pytest.raises(ConfigError, match=r"config\['scale'\]: .* does not match the allowed pattern \^\[A-Za-z0-9\]"):
+        validate_config(_minimal(scale=scale), schema=schema)
+
+
+@pytest.mark.parametrize("scale", ["default", "PacGAN Table 1", "v1.2_run-3"])
+def test_a_plain_scale_is_valid(schema, scale):
+    assert validate_config(_minimal(scale=scale), schema=schema)["scale"] == scale
+
+
+def test_a_variant_name_that_is_not_text_is_refused(schema):
+    with pytest.raises(ConfigError, match=r"config\['variants'\]: key 1 is an integer; allowed: a string"):
+        validate_config(_minimal(variants={1: {}}), schema=schema)
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("1e-4", 1e-4), ("1E5", 1e5), (".5e3", 500.0), ("-2.5e-3", -2.5e-3), ("+1e2", 100.0), ("1.0e+5", 1e5),
+     ("0.0005", 5e-4), ("3", 3), ("'1e-4'", "1e-4"), ("1e-4x", "1e-4x")],
+)
+def test_numbers_in_exponent_notation_are_read_as_numbers(tmp_path, text, value):
+    read = read_config(_config_file(tmp_path, f"value: {text}\n"))
+    assert read == {"value": value} and type(read["value"]) is type(value)
+
+
+def test_a_config_with_lr_1e_4_is_valid(tmp_path):
+    path = _config_file(tmp_path, "datasets: [ring8]\nseeds: [0]\ntrain: {lr: 1e-4, steps: 100}\nvariants: {gan-ns: {}}\n")
+    assert resolve_settings(load_file(path), "gan-ns").lr == 1e-4
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "key"),
+    [
+        ("datasets: [ring8]\nseeds: [0]\nseeds: [1]\nvariants: {gan-ns: {}}\n", 3, "seeds"),
+        ("datasets: [ring8]\nseeds: [0]\nvariants:\n  gan-ns:\n    lr: 0.1\n    steps: 5\n    lr: 0.2\n", 7, "lr"),
+        ("datasets: [ring8]\nseeds: [0]\nvariants: {gan-ns: {}, gan-ns: {lr: 1}}\n", 3, "gan-ns"),
+    ],
+)
+def test_a_duplicate_key_is_refused_with_file_and_line(tmp_path, text, line, key):
+    path = _config_file(tmp_path, text)
+    with pytest.raises(ConfigError, match=rf"^{re.escape(str(path))}:{line}:\d+: duplicate key '{key}' \(first at line"):
+        load_file(path)
+
+
+def test_merge_keys_override_without_counting_as_duplicates(tmp_path):
+    path = _config_file(
+        tmp_path,
+        "datasets: [ring8]\nseeds: [0]\ntrain: &shared {lr: 0.1, steps: 50}\nimage_train: {<<: *shared, lr: 0.2}\n"
+        "variants: {gan-ns: {}}\n",
+    )
+    config = load_file(path)
+    assert config["image_train"] == {"lr": 0.2, "steps": 50}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (b"[1, 2]\n", r":1:1: the file holds a list; a study config is a mapping of keys"),
+        (b"# a comment\n\n42\n", r":3:1: the file holds an integer; a study config is a mapping of keys"),
+        (b"datasets: [ring8]\nscale: caf\xe9\n", r":2:11: not UTF-8 text \(byte 0xe9\)"),
+        (b"datasets: [ring8]\nseeds: [0\nvariants: {}\n", r":3:\d+: not valid YAML: "),
+        (b"datasets: [ring8]\n\tseeds: [0]\n", r":2:1: not valid YAML: "),
+        (b"datasets: [ring8]\nscale: a\x07\n", r":2:9: not valid YAML: unacceptable character #x0007"),
+        (b"a: !!python/object/apply:os.system [ls]\n", r":1:4: not valid YAML: could not determine a constructor"),
+        (b"a: 1\n---\nb: 2\n", r":2:1: not valid YAML: but found another document \(expected a single document"),
+    ],
+)
+def test_a_malformed_file_is_refused_in_one_line_with_file_and_line(tmp_path, text, expected):
+    path = _config_file(tmp_path, text)
+    with pytest.raises(ConfigError, match=rf"^{re.escape(str(path))}{expected}") as error:
+        load_file(path)
+    assert "\n" not in str(error.value)
+
+
+def test_a_missing_file_is_named(tmp_path):
+    with pytest.raises(ConfigError, match=rf"^{re.escape(str(tmp_path / 'nope.yaml'))}: cannot be read: No such file"):
+        load_file(tmp_path / "nope.yaml")
+
+
+def test_an_invalid_config_file_names_the_file(tmp_path):
+    path = _config_file(tmp_path, "datasets: [ring8]\nseeds: [0]\nvariants: {gan-ns: {lr: .nan}}\n")
+    with pytest.raises(ConfigError, match=rf"^{re.escape(str(path))}: invalid configuration:\n  - config\['variants'\]\['gan-ns'\]\['lr'\]: nan"):
+        load_file(path)

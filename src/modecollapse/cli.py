@@ -32,10 +32,11 @@ def _variants(_: argparse.Namespace) -> int:
 
 
 def _check_config(args: argparse.Namespace) -> int:
+    """Read and validate a config as the workflow does; a refused one is named on stderr, exit code 1."""
     try:
         load_config(args.config, schema_path=args.schema)
-    except ConfigError as error:
-        print(f"{args.config}: {error}", file=sys.stderr)
+    except ConfigError as error:  # its message names the file (and the line, for a malformed one)
+        print(f"modecollapse: {error}", file=sys.stderr)
         return 1
     print(f"{args.config}: valid")
     return 0

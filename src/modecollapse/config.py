@@ -1,9 +1,20 @@
-"""Study configuration: validation against the JSON schema, and the settings each run resolves to."""
+"""Study configuration: reading it, validation against the JSON schema, and the settings each run resolves to.
+
+A config file is read by `read_config` (the CLI's check-config and the workflow both use it), whose
+YAML loader differs from PyYAML's safe loader in two ways that make a file mean what its author
+wrote: 1e-4 is a number (as in YAML 1.2; YAML 1.1 reads it as text), and a key repeated in a
+mapping is refused instead of silently keeping its last value. `validate_config` then checks the
+values against the schema with two stricter types than JSON Schema's: an integer is never a
+float (100.0 is refused for steps) and a number is finite (nan and inf are refused).
+"""
 
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
+import re
+from pathlib import Path
 from typing import Any, Mapping
 
 import jsonschema
@@ -97,24 +108,176 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
+class DuplicateKeyError(yaml.constructor.ConstructorError):
+    """A key that appears twice in one YAML mapping."""
+
+
+class StudyLoader(yaml.SafeLoader):
+    """PyYAML's safe loader that refuses duplicate keys and reads 1e-4, 1E5 and .5e3 as floats."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
+        """A mapping, after checking that none of its own keys repeats (keys merged in with `<<`
+        may be overridden: that is what a merge is for)."""
+        first_line: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = self.construct_object(key_node, deep=True)
+            try:
+                seen = key in first_line
+            except TypeError:  # an unhashable key: the base class names it
+                continue
+            if seen:
+                raise DuplicateKeyError(
+                    None, None, f"duplicate key {key!r} (first at line {first_line[key] + 1}); a key may appear once in a mapping",
+                    key_node.start_mark,
+                )
+            first_line[key] = key_node.start_mark.line
+        return super().construct_mapping(node, deep=deep)
+
+
+# YAML 1.2's float syntax. Integers keep their own resolver, which is tried first.
+StudyLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$"),
+    list("-+0123456789."),
+)
+
+_KINDS = {bool: "a boolean", int: "an integer", float: "a number", str: "a string", list: "a list", dict: "a mapping",
+          type(None): "null"}
+_TYPES = {"integer": "an integer", "number": "a finite number", "string": "a string", "boolean": "true or false",
+          "array": "a list", "object": "a mapping", "null": "null"}
+
+
+def _kind(value: Any) -> str:
+    """What a YAML value is, in words: "a list", "an integer"."""
+    return _KINDS.get(type(value), f"a {type(value).__name__}")
+
+
+def _line_column(text: str | bytes, offset: int) -> str:
+    """"line:column" (both from 1) of the character or byte at `offset` of `text`."""
+    newline = "\n" if isinstance(text, str) else b"\n"
+    return f"{text.count(newline, 0, offset) + 1}:{offset - text.rfind(newline, 0, offset)}"
+
+
+def _yaml_problem(error: yaml.YAMLError, text: str) -> str:
+    """"line:column: what is wrong" of a YAML error in `text`, on one line."""
+    if isinstance(error, yaml.reader.ReaderError):
+        return f"{_line_column(text, error.position)}: not valid YAML: unacceptable character #x{error.character:04x}: {error.reason}"
+    mark = error.problem_mark or error.context_mark
+    where = f"{mark.line + 1}:{mark.column + 1}: " if mark else ""
+    if isinstance(error, DuplicateKeyError):
+        return where + error.problem
+    problem = error.problem or error.context
+    if error.context and error.problem and error.context_mark:
+        problem += f" ({error.context} at line {error.context_mark.line + 1})"
+    return f"{where}not valid YAML: {problem}"
+
+
+def _parse_yaml(text: str, *, name: str) -> tuple[Any, yaml.Mark | None]:
+    """The document in `text` and where it starts; a YAML error is a ConfigError "name:line:column: problem"."""
+    try:
+        loader = StudyLoader(text)  # refuses unprintable characters already
+        try:
+            node = loader.get_single_node()
+            return (loader.construct_document(node), node.start_mark) if node is not None else (None, None)
+        finally:
+            loader.dispose()
+    except yaml.YAMLError as error:
+        raise ConfigError(f"{name}:{_yaml_problem(error, text)}") from None
+
+
+def read_config(path: str | os.PathLike) -> dict[str, Any]:
+    """The mapping in the YAML (or JSON) file `path`; an empty file is {}.
+
+    A file that cannot be read, is not UTF-8, is not valid YAML, repeats a key or holds
+    something other than a mapping raises ConfigError with one line: the file, the line and
+    what is wrong.
+    """
+    try:
+        data = Path(path).read_bytes()
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot be read: {error.strerror}") from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ConfigError(
+            f"{path}:{_line_column(data, error.start)}: not UTF-8 text (byte 0x{data[error.start]:02x}); save the file as UTF-8"
+        ) from None
+    config, start = _parse_yaml(text, name=str(path))
+    if config is None:
+        return {}
+    if not isinstance(config, dict):
+        raise ConfigError(
+            f"{path}:{start.line + 1}:{start.column + 1}: the file holds {_kind(config)}; "
+            f"a study config is a mapping of keys (datasets, seeds, variants, ...)"
+        )
+    return config
+
+
+def read_override(entry: str) -> tuple[str, Any]:
+    """(key, value) of one `snakemake --config key=value` entry, its value read as a config file's is."""
+    key, _, text = entry.partition("=")
+    value, _ = _parse_yaml(text, name=f"--config {key}")
+    return key, value
+
+
 def load_schema(path: str | os.PathLike) -> dict:
-    with open(path) as handle:
-        return yaml.safe_load(handle)
+    """The JSON schema of study configs (a YAML file), read as a config is."""
+    return read_config(path)
+
+
+def _is_integer(_, value: Any) -> bool:
+    """JSON Schema's integer without 100.0: a float where a count is meant is a mistake."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_finite_number(_, value: Any) -> bool:
+    """JSON Schema's number without nan and ±inf, which no setting can use."""
+    return _is_integer(_, value) or isinstance(value, float) and math.isfinite(value)
+
+
+StudyValidator = jsonschema.validators.extend(
+    jsonschema.Draft202012Validator,
+    type_checker=jsonschema.Draft202012Validator.TYPE_CHECKER.redefine_many(
+        {"integer": _is_integer, "number": _is_finite_number}
+    ),
+)
 
 
 def _where(path) -> str:
     return "config" + "".join(f"[{p!r}]" if isinstance(p, str) else f"[{p}]" for p in path)
 
 
-def _describe(error: jsonschema.ValidationError) -> str:
-    where = _where(error.absolute_path)
+def _type_problem(value: Any, allowed: str | list[str]) -> str:
+    """Why `value` is not of the JSON Schema type(s) `allowed`, and what is."""
+    allowed = [allowed] if isinstance(allowed, str) else allowed
+    wanted = " or ".join(_TYPES[t] for t in allowed)
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"is not a finite number; allowed: {wanted}"
+    if isinstance(value, float) and value.is_integer() and "integer" in allowed:
+        return f"is not an integer; allowed: {wanted}, written without a decimal point or exponent"
+    return f"is {_kind(value)}; allowed: {wanted}"
+
+
+def _describe(error: jsonschema.ValidationError, *, prefix: tuple = ()) -> str:
+    """One problem as "config[key]...: value, what is wrong; what is allowed". `prefix` is the
+    path to the validated object when that is part of a config."""
+    where = _where([*prefix, *error.absolute_path])
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
         allowed = sorted(error.schema.get("properties", {}))
-        unknown = sorted(set(error.instance) - set(allowed))
-        return f"{where}: unknown key(s) {', '.join(map(repr, unknown))}; allowed: {', '.join(allowed)}"
+        unknown = sorted(map(repr, set(error.instance) - set(allowed)))
+        return f"{where}: unknown key(s) {', '.join(unknown)}; allowed: {', '.join(allowed)}"
+    value = ("key " if "propertyNames" in error.absolute_schema_path else "") + repr(error.instance)
+    why = f". {error.schema['description'].strip()}" if "description" in error.schema else ""
     if error.validator == "enum":
-        allowed = ", ".join(map(repr, error.validator_value))
-        return f"{where}: {error.instance!r} is not allowed; allowed: {allowed}"
+        return f"{where}: {value} is not allowed; allowed: {', '.join(map(repr, error.validator_value))}"
+    if error.validator == "type":
+        return f"{where}: {value} {_type_problem(error.instance, error.validator_value)}"
+    if error.validator == "pattern":
+        return f"{where}: {value} does not match the allowed pattern {error.validator_value}{why}"
+    if error.validator in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+        return f"{where}: {error.message}{why}"
     return f"{where}: {error.message}"
 
 
@@ -123,7 +286,9 @@ def validate_config(config: Mapping[str, Any], *, schema: Mapping[str, Any]) -> 
 
     Raises ConfigError naming every problem at once, with what is allowed, before any job runs.
     """
-    validator = jsonschema.Draft202012Validator(schema)
+    if not isinstance(config, Mapping):
+        raise ConfigError(f"invalid configuration: the config is {_kind(config)}; a study config is a mapping of keys")
+    validator = StudyValidator(schema)
     problems = [_describe(e) for e in sorted(validator.iter_errors(config), key=lambda e: list(map(str, e.absolute_path)))]
     datasets = config.get("datasets") if isinstance(config.get("datasets"), list) else []
     unknown_datasets = [d for d in datasets if isinstance(d, str) and d not in DATASETS]
@@ -135,6 +300,8 @@ def validate_config(config: Mapping[str, Any], *, schema: Mapping[str, Any]) -> 
     variants = config.get("variants") if isinstance(config.get("variants"), dict) else {}
     sweeps = config.get("sweeps") if isinstance(config.get("sweeps"), dict) else {}
     for name in [*variants, *(v for v in sweeps if v not in variants)]:
+        if not isinstance(name, str):
+            continue  # the schema's propertyNames check already names it
         try:
             variant_defaults(name)
         except VariantError as error:
@@ -170,22 +337,24 @@ def _with_defaults(config: Mapping[str, Any]) -> dict[str, Any]:
 def _sweep_problems(sweeps: Mapping[str, Any], schema: Mapping[str, Any]) -> list[str]:
     """Each swept value must be a valid value of its train setting."""
     train_schema = {**schema["$defs"]["train"], "$defs": schema.get("$defs", {})}
-    validator = jsonschema.Draft202012Validator(train_schema)
+    validator = StudyValidator(train_schema)
     problems = []
     for variant, keys in sweeps.items():
         for key, values in (keys or {}).items() if isinstance(keys, dict) else []:
             if key not in train_schema["properties"]:
                 continue  # the schema's propertyNames check already names it
             for value in values if isinstance(values, list) else []:
-                for error in validator.iter_errors({key: value}):
-                    problems.append(f"config['sweeps'][{variant!r}][{key!r}]: {error.message}")
+                problems.extend(_describe(error, prefix=("sweeps", variant)) for error in validator.iter_errors({key: value}))
     return problems
 
 
 def load_config(path: str | os.PathLike, *, schema_path: str | os.PathLike) -> dict[str, Any]:
-    with open(path) as handle:
-        config = yaml.safe_load(handle) or {}
-    return validate_config(config, schema=load_schema(schema_path))
+    """The validated study in the config file `path`; a ConfigError's message starts with the file."""
+    config = read_config(path)
+    try:
+        return validate_config(config, schema=load_schema(schema_path))
+    except ConfigError as error:
+        raise ConfigError(f"{path}: {error}") from None
 
 
 def shared_settings(config: Mapping[str, Any], *, image: bool) -> dict[str, Any]:

@@ -2,12 +2,29 @@
 import dataclasses
 import re
 
-from modecollapse.config import ConfigError, load_schema, seed_groups, study_runs, validate_config
+from snakemake.utils import update_config
+
+from modecollapse.config import (
+    ConfigError, load_schema, read_config, read_override, seed_groups, study_runs, validate_config,
+)
 from modecollapse.data import DATASETS as REGISTRY, get_dataset, is_image
 from modecollapse.variants import BASELINE
 
+
+def study_config():
+    """The study as `modecollapse check-config` reads it: each --configfile (else DEFAULT_CONFIG)
+    reread with modecollapse's loader (Snakemake's reads 1e-4 as text and keeps the last of two
+    equal keys), merged in order as Snakemake merges them, then each --config key=value on top."""
+    study = {}
+    for path in workflow.overwrite_configfiles or [DEFAULT_CONFIG]:
+        update_config(study, read_config(path))
+    for key, value in map(read_override, workflow.config_settings.config_args or []):
+        update_config(study, {key: value})
+    return study
+
+
 try:
-    STUDY = validate_config(config, schema=load_schema(workflow.source_path("../schemas/config.schema.yaml")))
+    STUDY = validate_config(study_config(), schema=load_schema(workflow.source_path("../schemas/config.schema.yaml")))
 except ConfigError as error:
     raise SystemExit(f"modecollapse: {error}") from None
 
