@@ -1,10 +1,13 @@
 """The report's generated parts: every number of its text against the config or the tables it
-comes from, the replication section's matching and verdict rules, and that it compiles."""
+comes from, the replication section's matching and verdict rules, and that it compiles: from the
+study's own directory only, to the same bytes wherever and whenever it is built."""
 
 import math
 import re
 import shutil
 import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -503,3 +506,109 @@ def test_replication_section_and_tables_compile(schema, tmp_path):
         assert "other setting (a)" in text and "Other setting (a): differs in steps" in text
         assert "PacGAN (Lin et al. 2018), Table 1" in text
         assert "n=4 of 5; 1 diverged" in text
+
+
+# --- each study's report from its own directory, byte for byte the same -----------------------
+
+needs_pdftotext = pytest.mark.skipif(
+    shutil.which("latexmk") is None or shutil.which("pdftotext") is None, reason="latexmk or pdftotext not installed"
+)
+
+
+def _figure(path, label):
+    """A one-page PDF figure whose text is `label`, the same bytes every time."""
+    import matplotlib.pyplot as plt
+
+    fig = plt.figure(figsize=(2, 1))
+    fig.text(0.1, 0.5, label)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, metadata={"CreationDate": None})
+    plt.close(fig)
+
+
+def _write_study(workdir, schema, *, scale, figure):
+    """A study's generated parts (paper/generated/*.tex, from the report's functions) and figures
+    (figures/*.pdf, each a copy of one whose text is `figure`) in `workdir`, as the workflow's rules
+    leave them."""
+    study, runs, summary = _macro_inputs(schema, scale=scale)
+    tests = _tests([])
+    parts = {
+        "study": report.study_macros(study=study, runs=runs, summary=summary),
+        "results_table": report.results_table(summary=summary, runs=runs, tests=tests, variants=list(study["variants"])),
+        "distances_table": report.distances_table(summary=summary, tests=tests, variants=list(study["variants"])),
+        "replication": report.replication_section(study=study, settings=rep.study_settings(study), summary=summary, tests=tests),
+        "sweeps": report.sweeps_section(summary=summary, runs=runs, tests=tests, sweep_runs=["gan-ns@lr=0.003"]),
+        "samples_figures": report.samples_figures(datasets=list(study["datasets"]), seed=0),
+        "classifiers": report.classifier_table({}),
+    }
+    generated = workdir / "paper" / "generated"
+    generated.mkdir(parents=True)
+    for name, text in parts.items():
+        (generated / f"{name}.tex").write_text(text)
+    _figure(workdir / "one_figure.pdf", figure)
+    sources = "".join(parts.values()) + (REPO / "paper" / "main.tex").read_text()
+    for name in set(re.findall(r"\\includegraphics(?:\[[^]]*\])?\{(figures/[^}]+)\}", sources)):
+        (workdir / name).parent.mkdir(exist_ok=True)
+        shutil.copyfile(workdir / "one_figure.pdf", workdir / name)
+
+
+def _text(pdf):
+    return " ".join(subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout.split())
+
+
+def _compile_paper(checkout, workdir, study=None):
+    """Compile the checkout's paper/main.tex for the study in `workdir` as the paper rule does
+    (workflow/scripts/build_paper.py); the PDF's path."""
+    pdf = workdir / "paper" / "main.pdf"
+    report.compile_latex(main_tex=checkout / "paper" / "main.tex", search_dirs=[workdir / "paper", workdir], pdf=pdf,
+                         log=workdir / "latexmk.log")
+    return pdf
+
+
+def _snakemake_paper(checkout, workdir, study):
+    """Run the checkout's workflow for `study` in `workdir`, its paper rule alone (the rule's
+    inputs are in place); the PDF's path."""
+    config = workdir / "study.yaml"
+    config.write_text(yaml.safe_dump(study))
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "snakemake"), "--cores", "1", "--snakefile", str(checkout / "workflow" / "Snakefile"),
+         "--configfile", str(config), "--directory", str(workdir), "--allowed-rules", "paper", "--", "paper/main.pdf"],
+        capture_output=True, text=True,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    return workdir / "paper" / "main.pdf"
+
+
+def _checkout(tmp_path, schema):
+    """A copy of the repository's workflow and report template whose paper/generated/ and
+    paper/figures/ hold a built study's parts and figures (scale "decoy", "DECOY FIGURE"): what
+    no study built elsewhere with `--directory` may read."""
+    checkout = tmp_path / "checkout"
+    shutil.copytree(REPO / "workflow", checkout / "workflow", ignore=shutil.ignore_patterns("__pycache__"))
+    (checkout / "paper").mkdir()
+    shutil.copy(REPO / "paper" / "main.tex", checkout / "paper" / "main.tex")
+    _write_study(checkout, schema, scale="decoy", figure="DECOY FIGURE")
+    shutil.copytree(checkout / "figures", checkout / "paper" / "figures")
+    return checkout
+
+
+@needs_pdftotext
+@pytest.mark.parametrize("build", [_compile_paper, pytest.param(_snakemake_paper, marks=pytest.mark.slow)])
+def test_each_study_reports_its_own_parts_never_the_checkouts(schema, tmp_path, build):
+    checkout = _checkout(tmp_path, schema)
+    texts = {}
+    for name in ("north", "south"):
+        _write_study(tmp_path / name, schema, scale=name, figure=f"FIGURE OF {name.upper()}")
+        texts[name] = _text(build(checkout, tmp_path / name, _study(schema, scale=name)))
+    for name, other in (("north", "south"), ("south", "north")):
+        assert f"scale: {name}" in texts[name] and f"FIGURE OF {name.upper()}" in texts[name]
+        assert "decoy" not in texts[name].lower() and other not in texts[name]
+
+
+@needs_pdftotext
+def test_the_same_study_gives_the_same_pdf_bytes_wherever_and_whenever_it_is_built(schema, tmp_path):
+    checkout = _checkout(tmp_path, schema)
+    first, second = tmp_path / "first", tmp_path / "elsewhere" / "second"
+    _write_study(first, schema, scale="north", figure="FIGURE")
+    shutil.copytree(first, second)
+    assert _compile_paper(checkout, first).read_bytes() == _compile_paper(checkout, second).read_bytes()

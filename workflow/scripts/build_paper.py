@@ -1,13 +1,17 @@
-"""Rule paper: compile paper/main.tex into paper/main.pdf."""
+"""Rule paper: compile the repository's paper/main.tex with the study's own generated parts and
+figures into paper/main.pdf; a failed build exits with report.compile_latex's message."""
 
 from pathlib import Path
 
-from modecollapse.report import compile_latex
+from modecollapse.report import LatexError, compile_latex
 
 main_tex = next(p for p in snakemake.input.sources if Path(p).name == "main.tex")
-compile_latex(
-    main_tex=main_tex,
-    search_dirs=[Path(snakemake.output[0]).parent, Path(".")],  # paper/generated/..., figures/...
-    pdf=snakemake.output[0],
-    log=snakemake.log[0],
-)
+try:
+    compile_latex(
+        main_tex=main_tex,
+        search_dirs=[Path(snakemake.output[0]).parent, Path(".")],  # the study's paper/generated/..., figures/...
+        pdf=snakemake.output[0],
+        log=snakemake.log[0],
+    )
+except LatexError as error:
+    raise SystemExit(f"modecollapse: {error}") from None
