@@ -6,7 +6,7 @@ import yaml
 
 from conftest import REPO
 from modecollapse.config import (
-    TRAIN_KEYS, ConfigError, TrainSettings, load_config, read_config, resolve_settings, seed_groups, study_runs, sweep_points,
+    TRAIN_KEYS, ConfigError, TrainSettings, load_config, read_config, read_override, resolve_settings, seed_groups, study_runs, sweep_points,
     validate_config,
 )
 
@@ -315,3 +315,17 @@ def test_an_invalid_config_file_names_the_file(tmp_path):
     path = _config_file(tmp_path, "datasets: [ring8]\nseeds: [0]\nvariants: {gan-ns: {lr: .nan}}\n")
     with pytest.raises(ConfigError, match=rf"^{re.escape(str(path))}: invalid configuration:\n  - config\['variants'\]\['gan-ns'\]\['lr'\]: nan"):
         load_file(path)
+
+
+@pytest.mark.parametrize(
+    ("entry", "expected"),
+    [("device=cpu", ("device", "cpu")), ("seeds=[0, 1]", ("seeds", [0, 1])), ("train={lr: 1e-4}", ("train", {"lr": 1e-4})),
+     ("scale=", ("scale", None)), ("scale=a=b", ("scale", "a=b"))],
+)
+def test_a_config_override_is_read_as_a_config_file_is(entry, expected):
+    assert read_override(entry) == expected
+
+
+def test_a_malformed_config_override_is_named():
+    with pytest.raises(ConfigError, match=r"^--config train:1:\d+: not valid YAML: expected ',' or '}'"):
+        read_override("train={lr: 1")

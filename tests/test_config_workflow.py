@@ -24,11 +24,12 @@ def dry_run(workdir: Path, *args: str) -> subprocess.CompletedProcess:
 
 
 def test_config_override_without_configfile_applies_to_the_default_study(tmp_path):
-    result = dry_run(tmp_path / "run", "--config", "device=cpu")
+    result = dry_run(tmp_path / "run", "--config", "device=cpu", "seeds=[0, 1]")  # Snakemake alone reads '0', '1'
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     default = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
-    trained = {w["dataset"] for rule, w in planned_jobs(result.stdout) if rule.startswith("train_seeds")}
-    assert trained == set(default["datasets"])
+    trained = [(rule, w["dataset"]) for rule, w in planned_jobs(result.stdout) if rule.startswith("train_seeds")]
+    assert {dataset for _, dataset in trained} == set(default["datasets"])
+    assert {rule for rule, _ in trained} == {"train_seeds_0_1"}  # the two seeds in one job (ensemble_size 0)
     assert not (tmp_path / "run" / "results").exists()
 
 

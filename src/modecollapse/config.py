@@ -161,11 +161,12 @@ def _line_column(text: str | bytes, offset: int) -> str:
 
 
 def _yaml_problem(error: yaml.YAMLError, text: str) -> str:
-    """"line:column: what is wrong" of a YAML error in `text`, on one line."""
+    """":line:column: what is wrong" of a YAML error in `text` (": what is wrong" where it has no
+    position), on one line, to follow the file's name."""
     if isinstance(error, yaml.reader.ReaderError):
-        return f"{_line_column(text, error.position)}: not valid YAML: unacceptable character #x{error.character:04x}: {error.reason}"
+        return f":{_line_column(text, error.position)}: not valid YAML: unacceptable character #x{error.character:04x}: {error.reason}"
     mark = error.problem_mark or error.context_mark
-    where = f"{mark.line + 1}:{mark.column + 1}: " if mark else ""
+    where = f":{mark.line + 1}:{mark.column + 1}: " if mark else ": "
     if isinstance(error, DuplicateKeyError):
         return where + error.problem
     problem = error.problem or error.context
@@ -184,7 +185,7 @@ def _parse_yaml(text: str, *, name: str) -> tuple[Any, yaml.Mark | None]:
         finally:
             loader.dispose()
     except yaml.YAMLError as error:
-        raise ConfigError(f"{name}:{_yaml_problem(error, text)}") from None
+        raise ConfigError(name + _yaml_problem(error, text)) from None
 
 
 def read_config(path: str | os.PathLike) -> dict[str, Any]:
