@@ -32,6 +32,7 @@ latex:
 	fi
 
 paper: setup
+	$(BIN)/modecollapse check-config $(CONFIG)
 	$(BIN)/snakemake --cores $(CORES) --configfile $(CONFIG)
 
 test: setup

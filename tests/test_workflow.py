@@ -179,6 +179,32 @@ def test_second_run_does_nothing(smoke):
     assert "Nothing to be done" in result.stdout + result.stderr
 
 
+def test_unreadable_files_are_set_aside_and_rebuilt(smoke, tmp_path):
+    """A truncated dataset and run sample file and a garbage summary: the next run names each,
+    sets it aside, rebuilds it and everything after it, and ends with the same numbers."""
+    workdir, config = smoke
+    study = tmp_path / "study"
+    shutil.copytree(workdir, study, symlinks=True)  # copy2: the files keep their times
+    metrics = study / "results/runs/ring8/gan-ns/metrics.parquet"
+    before = pd.read_parquet(metrics)
+    damaged = [study / "data/ring8.npz", study / "results/runs/ring8/gan-ns/seed1/samples.parquet"]
+    for path in damaged:
+        path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    summary = study / "results/summary.parquet"
+    summary.write_bytes(b"not parquet" * 100)
+    result = snakemake(study, study / config.name)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    for path in [*damaged, summary]:
+        relative = path.relative_to(study)
+        assert f"modecollapse: warning: {relative} cannot be read" in result.stderr
+        assert (study / f"{relative}.unreadable").exists()
+    after = pd.read_parquet(metrics)
+    assert sorted(after["seed"].unique()) == sorted(before["seed"].unique())  # no seed went missing
+    pd.testing.assert_frame_equal(after, before)  # same machine, same config: bitwise the same
+    assert pd.read_parquet(summary).equals(pd.read_parquet(workdir / "results/summary.parquet"))
+    assert "Nothing to be done" in snakemake(study, study / config.name, "-n").stdout
+
+
 def test_changing_one_variant_reruns_only_its_jobs(smoke, tmp_path):
     workdir, config = smoke
     study = yaml.safe_load(config.read_text())

@@ -21,7 +21,7 @@ import jsonschema
 import yaml
 
 from .data import DATASETS, is_image
-from .download import DEFAULT_MIRRORS
+from .download import DEFAULT_DEADLINE_S, DEFAULT_MIRRORS
 from .variants import VariantError, variant_defaults
 
 
@@ -102,7 +102,7 @@ DEFAULTS: dict[str, Any] = {
     "evaluation": {
         "threshold": 3.0, "confidence": 0.9, "collapse_coverage": 0.5, "plateau_window": 0.25, "plateau_tolerance": 0.1,
     },
-    "download": {"mirrors": list(DEFAULT_MIRRORS)},
+    "download": {"mirrors": list(DEFAULT_MIRRORS), "deadline_s": DEFAULT_DEADLINE_S},
     "train": {},
     "image_train": {},
 }

@@ -23,6 +23,7 @@ rule download_mnist:
         expand("data/downloads/mnist/{file}", file=MNIST_FILES),
     params:
         mirrors=STUDY["download"]["mirrors"],
+        deadline_s=STUDY["download"]["deadline_s"],
     log:
         "logs/data/download_mnist.log",
     script:
