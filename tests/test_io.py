@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from modecollapse.io import (
-    UnreadableFile, atomic_path, read_json, read_npz, read_parquet, set_aside_unreadable, write_json, write_npz,
-    write_parquet,
+    UnreadableFile, atomic_path, read_json, read_npz, read_parquet, read_parquet_metadata, set_aside_unreadable,
+    write_json, write_npz, write_parquet,
 )
 
 
@@ -28,6 +28,27 @@ def test_write_replaces_whole_file(tmp_path):
     write_parquet(pd.DataFrame({"a": [3]}), target)
     assert pd.read_parquet(target)["a"].tolist() == [3]
     assert [p.name for p in tmp_path.iterdir()] == ["t.parquet"]
+
+
+# --- metadata: what produced a table travels inside it ---------------------------------------
+
+
+def test_metadata_round_trips_beside_unchanged_data(tmp_path):
+    frame = pd.DataFrame({"metric": ["modes_covered", "reverse_kl"], "value": [7.0, 0.25], "seed": [0, 1]})
+    record = {"versions": {"torch": "2.13.0", "POT": "0.9.7.post1"}, "git_commit": "abc", "cuda": None}
+    write_parquet(frame, tmp_path / "with.parquet", metadata=record)
+    assert read_parquet_metadata(tmp_path / "with.parquet") == record
+    pd.testing.assert_frame_equal(read_parquet(tmp_path / "with.parquet"), frame)
+    write_parquet(frame, tmp_path / "without.parquet")
+    assert read_parquet_metadata(tmp_path / "without.parquet") == {}
+
+
+def test_metadata_of_an_empty_table_and_of_a_damaged_file(tmp_path):
+    write_parquet(pd.DataFrame(columns=["seed", "share"]), tmp_path / "empty.parquet", metadata={"a": 1})
+    assert read_parquet_metadata(tmp_path / "empty.parquet") == {"a": 1}
+    parquet, _, _ = _damaged(tmp_path)
+    with pytest.raises(UnreadableFile, match=rf"^{re.escape(str(parquet))}: cannot be read"):
+        read_parquet_metadata(parquet)
 
 
 # --- permissions: outputs follow the umask, like any new file -------------------------------

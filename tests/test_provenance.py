@@ -77,3 +77,30 @@ def test_hash_changes_with_the_code_the_script_uses_and_only_with_it(copy, tmp_p
     train = copy / "modecollapse" / "train.py"
     train.write_bytes(train.read_bytes() + b"# a comment\n")  # not used by the script
     assert hash_in(copy, path) == before
+
+
+# --- the record of what computed a result ----------------------------------------------------
+
+
+def test_provenance_names_every_package_that_computes_a_number():
+    from importlib import metadata
+
+    from modecollapse.provenance import provenance
+
+    versions = provenance()["versions"]
+    for name in ("torch", "numpy", "scipy", "scikit-learn", "POT", "pandas", "pyarrow"):
+        assert versions[name] == metadata.version(name)  # installed, so never "unknown"
+
+
+def test_a_cpu_run_records_no_gpu_and_a_cuda_run_its_gpu_and_cuda():
+    import torch
+
+    from modecollapse.provenance import provenance
+
+    assert "gpu" not in provenance(device="cpu") and "cuda" not in provenance()
+    if not torch.cuda.is_available():
+        pytest.skip("no CUDA device: the GPU record is checked on a machine with one")
+    record = provenance(device="cuda")
+    assert record["gpu"] == torch.cuda.get_device_name("cuda") and record["gpu"]
+    assert record["cuda"] == torch.version.cuda and record["cuda"]
+

@@ -23,6 +23,7 @@ import pyarrow
 import pyarrow.parquet
 
 UNREADABLE_SUFFIX = ".unreadable"  # a set-aside file: name.unreadable, with its reason in name.unreadable.txt
+METADATA_KEY = b"modecollapse.provenance"  # the Arrow schema metadata key of write_parquet's `metadata`
 
 
 class UnreadableFile(RuntimeError):
@@ -66,9 +67,15 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
         tmp.unlink(missing_ok=True)
 
 
-def write_parquet(frame: pd.DataFrame, path: str | os.PathLike) -> None:
+def write_parquet(frame: pd.DataFrame, path: str | os.PathLike, *, metadata: dict | None = None) -> None:
+    """Write `frame` (without its index); `metadata`, when given, goes with it as JSON under
+    METADATA_KEY in the Arrow schema metadata, so that what produced a table travels inside it
+    (read it back with read_parquet_metadata)."""
+    table = pyarrow.Table.from_pandas(frame, preserve_index=False)
+    if metadata is not None:
+        table = table.replace_schema_metadata({**(table.schema.metadata or {}), METADATA_KEY: json.dumps(metadata, sort_keys=True)})
     with atomic_path(path) as tmp:
-        frame.to_parquet(tmp, index=False)
+        pyarrow.parquet.write_table(table, tmp)
 
 
 def write_json(obj: Any, path: str | os.PathLike) -> None:
@@ -101,6 +108,23 @@ def read_parquet(path: str | os.PathLike, **options) -> pd.DataFrame:
         if isinstance(error, FileNotFoundError):
             raise
         raise UnreadableFile(path, _reason(error)) from None
+
+
+def read_parquet_metadata(path: str | os.PathLike) -> dict:
+    """The `metadata` that write_parquet stored in the Parquet file `path` ({} when it has none),
+    without reading the data."""
+    try:
+        stored = (pyarrow.parquet.read_schema(path).metadata or {}).get(METADATA_KEY)
+    except (pyarrow.ArrowException, OSError) as error:
+        if isinstance(error, FileNotFoundError):
+            raise
+        raise UnreadableFile(path, _reason(error)) from None
+    if stored is None:
+        return {}
+    try:
+        return json.loads(stored)
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise UnreadableFile(path, f"its {METADATA_KEY.decode()} metadata: {_reason(error)}") from None
 
 
 def read_npz(path: str | os.PathLike) -> dict[str, np.ndarray]:

@@ -13,7 +13,8 @@ from pathlib import Path
 
 from . import __version__
 
-PACKAGES = ("torch", "numpy", "pandas", "scipy")
+# Every installed distribution that computes or stores a number of the results (POT: optimal transport)
+PACKAGES = ("torch", "numpy", "scipy", "scikit-learn", "POT", "pandas", "pyarrow")
 
 
 def git_commit(path: Path = Path(__file__).parent) -> str:
@@ -72,11 +73,24 @@ def _version(package: str) -> str:
         return "unknown"
 
 
-def provenance() -> dict:
+def accelerator(device: str | None) -> dict:
+    """The GPU's name and the CUDA version torch was built with, when `device` is a CUDA device;
+    {} otherwise (CPU results need no more than the package versions)."""
+    if device is None or not str(device).startswith("cuda"):
+        return {}
+    import torch  # only here: provenance() is cheap for scripts that never touch torch
+
+    return {"gpu": torch.cuda.get_device_name(device), "cuda": torch.version.cuda}
+
+
+def provenance(*, device: str | None = None) -> dict:
+    """What produced a result: the versions of modecollapse and of every package in PACKAGES, the
+    Python version, the git commit, and the GPU and CUDA version when `device` is a CUDA device."""
     return {
         "versions": {"modecollapse": __version__, **{name: _version(name) for name in PACKAGES}},
         "python": platform.python_version(),
         "git_commit": git_commit(),
+        **accelerator(device),
     }
 
 

@@ -10,6 +10,7 @@ from modecollapse.data import load_dataset, scale_images
 from modecollapse.evaluate import SHARE_COLUMNS, evaluate_image_run, evaluate_run, reference_sample
 from modecollapse.io import read_json, read_parquet, write_parquet
 from modecollapse.metrics import class_mode_stats_floor, mode_stats_floor
+from modecollapse.provenance import provenance
 from modecollapse.stats import LONG_COLUMNS
 from modecollapse.train import samples_to_images
 
@@ -50,6 +51,8 @@ for samples_path, run_path in zip(snakemake.input.samples, snakemake.input.runs)
             collapse_coverage=params.collapse_coverage, floors=floors[n], **run_level,
         )
     tables.append(metrics.assign(dataset=run["dataset"], variant=run["variant"], seed=run["seed"]))
-write_parquet(pd.concat(tables, ignore_index=True)[list(LONG_COLUMNS)], snakemake.output.metrics)
+write_parquet(  # with what computed the numbers (read it back with modecollapse.io.read_parquet_metadata)
+    pd.concat(tables, ignore_index=True)[list(LONG_COLUMNS)], snakemake.output.metrics, metadata=provenance(),
+)
 shares = pd.concat(share_tables, ignore_index=True) if share_tables else pd.DataFrame(columns=SHARE_COLUMNS)
 write_parquet(shares[list(SHARE_COLUMNS)].astype({"seed": np.int64, "channel": np.int64, "digit": np.int64, "share": float}), snakemake.output.shares)

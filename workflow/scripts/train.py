@@ -43,7 +43,7 @@ for member in result.members:
             "resumed_from_step": result.resumed_from_step,
             "wall_time_s": round(result.wall_time_s / len(seeds), 3),  # the ensemble's time, shared equally
             "ensemble_wall_time_s": round(result.wall_time_s, 3),
-            **provenance(),
+            **provenance(device=result.device),
         },
         snakemake.output[f"run_{member.seed}"],
     )
