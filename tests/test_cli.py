@@ -82,3 +82,81 @@ def test_check_config_console_script_gives_no_traceback(tmp_path):
     result = subprocess.run([str(Path(sys.executable).parent / "modecollapse"), "check-config", str(path)], capture_output=True, text=True)
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert result.stderr == f"modecollapse: {path}:1:1: the file holds a list; a study config is a mapping of keys (datasets, seeds, variants, ...)\n"
+
+
+# --- summary: the results table in the terminal ------------------------------------------------
+
+
+def _summary_rows(dataset, variant, *, n=8, n_runs=10, n_diverged=2):
+    """Realistic summary.parquet rows (stats.SUMMARY_COLUMNS) of one (dataset, variant)."""
+    values = {"modes_covered": (7.25, 0.25, 6.75, 7.75), "high_quality_fraction": (0.8531, 0.012, 0.83, 0.876),
+              "reverse_kl": (0.0412, 0.005, 0.031, 0.051), "collapsed": (0.125, 0.125, 0.0, 0.375), "jsd": (0.1, 0.01, 0.08, 0.12)}
+    return [
+        {"dataset": dataset, "variant": variant, "metric": metric, "n": n, "n_runs": n_runs, "n_diverged": n_diverged,
+         "mean": mean, "sem": sem, "ci_low": low, "ci_high": high}
+        for metric, (mean, sem, low, high) in values.items()
+    ]
+
+
+def test_summary_prints_each_dataset_with_mean_se_ci_and_n(tmp_path, capsys):
+    import pandas as pd
+
+    from modecollapse.io import write_parquet
+
+    rows = [*_summary_rows("ring8", "gan-ns"), *_summary_rows("ring8", "wgan-gp", n=10, n_diverged=0),
+            *_summary_rows("grid25", "gan-ns")]
+    write_parquet(pd.DataFrame(rows), tmp_path / "results" / "summary.parquet")
+    assert main(["summary", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert max(map(len, out.splitlines())) <= 100
+    blocks = out.split("\n\n")
+    assert [block.splitlines()[0] for block in blocks] == ["ring8 (8 modes)", "grid25 (25 modes)"]
+    lines = blocks[0].splitlines()
+    assert lines[2].split() == ["gan-ns", "modes", "covered", "7.2", "±", "0.2", "[6.8,", "7.8]", "n=8", "of", "10;", "2", "diverged"]
+    assert "high quality (%)  85.3 ± 1.2" in lines[3] and "[83.0, 87.6]" in lines[3]
+    assert "reverse KL" in lines[4] and "0.04 ± 0.01" in lines[4]
+    assert "collapsed (%)" in lines[5] and "12 ± 12" in lines[5] and "[0, 38]" in lines[5]
+    assert "wgan-gp" in lines[6] and lines[6].endswith("n=10 of 10")  # nothing diverged: not said
+    assert "jsd" not in out
+
+
+def test_summary_of_a_cell_without_values_shows_a_dash_and_its_n(tmp_path, capsys):
+    import pandas as pd
+
+    from modecollapse.io import write_parquet
+
+    rows = _summary_rows("ring8", "gan-ns", n=0, n_diverged=10)
+    for row in rows:
+        row.update(mean=float("nan"), sem=float("nan"), ci_low=float("nan"), ci_high=float("nan"))
+    write_parquet(pd.DataFrame(rows), tmp_path / "results" / "summary.parquet")
+    assert main(["summary", str(tmp_path)]) == 0
+    line = capsys.readouterr().out.splitlines()[2]
+    assert line.split()[3:] == ["--", "n=0", "of", "10;", "10", "diverged"]
+
+
+def test_summary_without_results_says_to_run_the_workflow(tmp_path, capsys):
+    assert main(["summary", str(tmp_path)]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == "" and len(captured.err.splitlines()) == 1
+    assert captured.err.startswith(f"modecollapse: {tmp_path / 'results' / 'summary.parquet'}: no results yet; run the workflow first")
+
+
+def test_summary_of_an_unreadable_or_foreign_table_names_the_file(tmp_path, capsys):
+    import pandas as pd
+
+    from modecollapse.io import write_parquet
+
+    path = tmp_path / "results" / "summary.parquet"
+    path.parent.mkdir()
+    path.write_bytes(b"PAR1 not really")
+    assert main(["summary", str(tmp_path)]) == 1
+    assert capsys.readouterr().err.startswith(f"modecollapse: {path}: cannot be read (")
+    write_parquet(pd.DataFrame({"dataset": ["ring8"], "value": [1.0]}), path)
+    assert main(["summary", str(tmp_path)]) == 1
+    assert capsys.readouterr().err.startswith(f"modecollapse: {path}: lacks the column(s) variant, metric, n,")
+
+
+def test_summary_console_script_runs_in_the_current_directory(tmp_path):
+    result = subprocess.run([str(Path(sys.executable).parent / "modecollapse"), "summary"], capture_output=True, text=True, cwd=tmp_path)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.startswith("modecollapse: results/summary.parquet: no results yet")

@@ -1,4 +1,5 @@
-"""The `modecollapse` command: list datasets and variants, check a config."""
+"""The `modecollapse` command: list datasets and variants, check a config, show a study's results
+table and where its runs stand."""
 
 from __future__ import annotations
 
@@ -6,11 +7,26 @@ import argparse
 import sys
 from pathlib import Path
 
+import numpy as np
+
 from .config import ConfigError, load_config
 from .data import DATASETS
+from .evaluate import COLLAPSED
+from .io import UnreadableFile, read_parquet
+from .metrics import HIGH_QUALITY_FRACTION, MODES_COVERED, REVERSE_KL
+from .stats import SUMMARY_COLUMNS
+from .status import format_status, study_status
 from .variants import BASELINE, TRICKS, VARIANTS
 
-DEFAULT_SCHEMA = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml"
+REPO = Path(__file__).resolve().parents[2]
+DEFAULT_SCHEMA = REPO / "workflow" / "schemas" / "config.schema.yaml"
+DEFAULT_CONFIG = REPO / "config" / "config.yaml"  # the workflow's study when no --configfile is given
+SUMMARY = Path("results") / "summary.parquet"
+# The results table's metrics as the terminal shows them: (metric, label, scale, digits)
+SUMMARY_METRICS = (
+    (MODES_COVERED, "modes covered", 1.0, 1), (HIGH_QUALITY_FRACTION, "high quality (%)", 100.0, 1),
+    (REVERSE_KL, "reverse KL", 1.0, 2), (COLLAPSED, "collapsed (%)", 100.0, 0),
+)
 
 
 def _datasets(_: argparse.Namespace) -> int:
@@ -42,6 +58,78 @@ def _check_config(args: argparse.Namespace) -> int:
     return 0
 
 
+def _summary_cells(row: dict | None, *, scale: float, digits: int) -> tuple[str, str, str]:
+    """(mean ± s.e., [95% CI], n) of one summary row, "--" for what it lacks."""
+    if row is None:
+        return "--", "", ""
+    n = f"n={row['n']} of {row['n_runs']}" + (f"; {row['n_diverged']} diverged" if row["n_diverged"] else "")
+    if not row["n"]:
+        return "--", "", n
+
+    def number(value: float) -> str:
+        return f"{value * scale:.{digits}f}" if np.isfinite(value) else "--"
+
+    mean = number(row["mean"]) + (f" ± {number(row['sem'])}" if np.isfinite(row["sem"]) else "")
+    ci = f"[{number(row['ci_low'])}, {number(row['ci_high'])}]" if np.isfinite(row["ci_low"]) else ""
+    return mean, ci, n
+
+
+def format_summary(summary) -> str:
+    """The results table as text: one block per dataset, per variant a line for each metric of
+    SUMMARY_METRICS with its mean ± s.e., 95% CI and n (fits in 100 columns)."""
+    rows = {(r["dataset"], r["variant"], r["metric"]): r for r in summary.to_dict("records")}
+    variant_width = max([len("variant"), *map(len, summary["variant"])])
+    label_width = max(len(label) for _, label, _, _ in SUMMARY_METRICS)
+    blocks = []
+    for dataset in dict.fromkeys(summary["dataset"]):
+        spec = DATASETS.get(dataset)
+        lines = [f"{dataset} ({spec.n_modes} modes)" if spec else dataset,
+                 f"  {'variant':<{variant_width}}  {'metric':<{label_width}}  {'mean ± s.e.':<16}  {'95% CI':<18}  n"]
+        for variant in dict.fromkeys(summary.loc[summary["dataset"] == dataset, "variant"]):
+            for index, (metric, label, scale, digits) in enumerate(SUMMARY_METRICS):
+                mean, ci, n = _summary_cells(rows.get((dataset, variant, metric)), scale=scale, digits=digits)
+                name = variant if index == 0 else ""
+                lines.append(f"  {name:<{variant_width}}  {label:<{label_width}}  {mean:<16}  {ci:<18}  {n}".rstrip())
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks) + "\n"
+
+
+def _summary(args: argparse.Namespace) -> int:
+    """Print the results table of the study in args.directory; a missing or unreadable table is
+    named on stderr, exit code 1."""
+    path = Path(args.directory) / SUMMARY
+    try:
+        summary = read_parquet(path)
+    except FileNotFoundError:
+        print(f"modecollapse: {path}: no results yet; run the workflow first (snakemake --cores all in {args.directory})", file=sys.stderr)
+        return 1
+    except UnreadableFile as error:
+        print(f"modecollapse: {error}", file=sys.stderr)
+        return 1
+    missing = [column for column in SUMMARY_COLUMNS if column not in summary.columns]
+    if missing:
+        print(f"modecollapse: {path}: lacks the column(s) {', '.join(missing)}; a summary table has "
+              f"{', '.join(SUMMARY_COLUMNS)} (rerun the workflow to rebuild it)", file=sys.stderr)
+        return 1
+    print(format_summary(summary), end="")
+    return 0
+
+
+def _status(args: argparse.Namespace) -> int:
+    """Print where the runs of the study (args.configfile) stand in args.directory."""
+    try:
+        study = load_config(args.configfile, schema_path=args.schema)
+    except ConfigError as error:
+        print(f"modecollapse: {error}", file=sys.stderr)
+        return 1
+    if not Path(args.directory).is_dir():
+        print(f"modecollapse: {args.directory}: no such directory; give the study's working directory", file=sys.stderr)
+        return 1
+    print(f"{args.configfile} in {args.directory}")
+    print(format_status(study_status(study, args.directory)), end="")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="modecollapse", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -51,6 +139,14 @@ def main(argv: list[str] | None = None) -> int:
     check.add_argument("config")
     check.add_argument("--schema", default=str(DEFAULT_SCHEMA), help="JSON schema (default: the workflow's)")
     check.set_defaults(run=_check_config)
+    summary = commands.add_parser("summary", help="print a study's results table (results/summary.parquet)")
+    summary.add_argument("directory", nargs="?", default=".", help="the study's working directory (default: .)")
+    summary.set_defaults(run=_summary)
+    status = commands.add_parser("status", help="which runs of a study are done, diverged, running, failed or pending")
+    status.add_argument("directory", nargs="?", default=".", help="the study's working directory (default: .)")
+    status.add_argument("--configfile", default=str(DEFAULT_CONFIG), help="the study's config (default: the workflow's)")
+    status.add_argument("--schema", default=str(DEFAULT_SCHEMA), help="JSON schema (default: the workflow's)")
+    status.set_defaults(run=_status)
     args = parser.parse_args(argv)
     return args.run(args)
 
