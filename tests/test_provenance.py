@@ -104,3 +104,26 @@ def test_a_cpu_run_records_no_gpu_and_a_cuda_run_its_gpu_and_cuda():
     assert record["gpu"] == torch.cuda.get_device_name("cuda") and record["gpu"]
     assert record["cuda"] == torch.version.cuda and record["cuda"]
 
+
+
+# --- how to cite and reuse the project ---------------------------------------------------------
+
+
+def test_citation_file_has_the_required_cff_keys_and_the_package_version():
+    import tomllib
+
+    import yaml
+
+    citation = yaml.safe_load((REPO / "CITATION.cff").read_text())
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    assert citation["cff-version"] == "1.2.0"  # checked with `cffconvert --validate` too
+    assert {"message", "title", "authors"} <= set(citation) and all(citation[key] for key in ("message", "title"))
+    assert citation["authors"] == [{"name": "The modecollapse authors"}]
+    assert citation["version"] == project["version"]
+    assert citation["license"] == project["license"]["text"] == "MIT"
+
+
+def test_license_is_mit_with_the_authors_copyright():
+    text = (REPO / "LICENSE").read_text()
+    assert text.startswith("MIT License\n\nCopyright (c) 2026 the modecollapse authors\n")
+    assert "THE SOFTWARE IS PROVIDED \"AS IS\", WITHOUT WARRANTY OF ANY KIND" in text
