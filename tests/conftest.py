@@ -1,11 +1,24 @@
-"""Shared fixtures: paths into the repository (read only; tests write under tmp_path)."""
+"""Shared fixtures: paths into the repository (read only; tests write under tmp_path), and the
+`needs_tex` marker: a test that compiles LaTeX or reads a PDF's text is skipped, naming what is
+missing, where TeX is not installed (`make test-fast` runs without it)."""
 
+import shutil
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 SCHEMA = REPO / "workflow" / "schemas" / "config.schema.yaml"
+TEX_PROGRAMS = ("latexmk", "pdflatex", "pdftotext")  # what report.compile_latex and the PDF checks run
+
+
+def pytest_runtest_setup(item):
+    """Skip a test marked needs_tex when a program of TEX_PROGRAMS is not on PATH."""
+    if item.get_closest_marker("needs_tex") is None:
+        return
+    missing = [program for program in TEX_PROGRAMS if shutil.which(program) is None]
+    if missing:
+        pytest.skip(f"needs TeX: {', '.join(missing)} not on PATH (Debian: apt-get install latexmk texlive-latex-recommended poppler-utils)")
 
 
 @pytest.fixture

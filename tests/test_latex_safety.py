@@ -52,6 +52,7 @@ def test_latex_escape_leaves_no_special_character_or_caret_pair():
     assert not set("\\{}$&#^_%~") & set(escaped), escaped
 
 
+@pytest.mark.needs_tex
 @needs_latex
 def test_escaped_text_is_typeset_literally_and_reads_no_file(tmp_path):
     (tmp_path / "secret.tex").write_text(SECRET + "\n")
@@ -66,6 +67,7 @@ def test_a_scale_with_tex_code_is_refused_before_work_starts():
         validate_config(config, schema=load_schema(REPO / "workflow" / "schemas" / "config.schema.yaml"))
 
 
+@pytest.mark.needs_tex
 @needs_latex
 def test_latex_runs_without_shell_escape_even_where_tex_allows_it(tmp_path, monkeypatch):
     monkeypatch.setenv("shell_escape", "t")  # kpathsea's setting: as on a TeX installation that allows it
@@ -74,6 +76,7 @@ def test_latex_runs_without_shell_escape_even_where_tex_allows_it(tmp_path, monk
     assert not list(tmp_path.rglob("PWNED"))
 
 
+@pytest.mark.needs_tex
 @needs_latex
 def test_a_failed_build_names_the_log_the_generated_file_and_the_config_key(tmp_path):
     study = "\n".join([
@@ -95,6 +98,7 @@ def test_a_failed_build_names_the_log_the_generated_file_and_the_config_key(tmp_
     assert not (tmp_path / "out" / "main.pdf").exists()
 
 
+@pytest.mark.needs_tex
 @needs_latex
 def test_a_failure_in_a_generated_file_names_its_line(tmp_path):
     (tmp_path / "generated").mkdir()

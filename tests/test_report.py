@@ -463,6 +463,7 @@ def test_latex_escape_escapes_each_special_character_once():
 # --- the section compiles ---------------------------------------------------------------------
 
 
+@pytest.mark.needs_tex
 @pytest.mark.skipif(shutil.which("latexmk") is None, reason="latexmk not installed")
 def test_replication_section_and_tables_compile(schema, tmp_path):
     study, runs, summary = _macro_inputs(schema)
@@ -592,6 +593,7 @@ def _checkout(tmp_path, schema):
     return checkout
 
 
+@pytest.mark.needs_tex
 @needs_pdftotext
 @pytest.mark.parametrize("build", [_compile_paper, pytest.param(_snakemake_paper, marks=pytest.mark.slow)])
 def test_each_study_reports_its_own_parts_never_the_checkouts(schema, tmp_path, build):
@@ -605,6 +607,7 @@ def test_each_study_reports_its_own_parts_never_the_checkouts(schema, tmp_path, 
         assert "decoy" not in texts[name].lower() and other not in texts[name]
 
 
+@pytest.mark.needs_tex
 @needs_pdftotext
 def test_the_same_study_gives_the_same_pdf_bytes_wherever_and_whenever_it_is_built(schema, tmp_path):
     checkout = _checkout(tmp_path, schema)
