@@ -1,15 +1,24 @@
-# The two commands of the README: `make paper` (the default study, ending in paper/main.pdf)
-# and `make test`. Both start with `make setup`, which is idempotent.
+# The commands of the README: `make paper` (a study, ending in its paper/main.pdf), `make report`
+# (its Snakemake HTML report) and `make test`. Each starts with the setup it needs, which is
+# idempotent: `venv` (the Python environment) and `latex` (the TeX programs of the PDF report).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CORES ?= all
 CONFIG ?= config/config.yaml
+# Every study in its own directory: the default study in the repository itself (paper/main.pdf
+# here), any other in studies/<name of its config>/, e.g. `make paper CONFIG=config/paper.yaml`
+# in studies/paper/; DIR=... chooses another.
+DEFAULT_CONFIG := config/config.yaml
+DIR ?= $(if $(filter $(abspath $(DEFAULT_CONFIG)),$(abspath $(CONFIG))),.,studies/$(basename $(notdir $(CONFIG))))
+SNAKEMAKE := $(BIN)/snakemake --configfile $(abspath $(CONFIG)) --directory $(DIR)
 
-.PHONY: setup latex paper test test-fast clean-results
+.PHONY: setup venv latex paper report test test-fast clean-results
 
-setup: $(STAMP) latex
+setup: venv latex
+
+venv: $(STAMP)
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "modecollapse needs Python >= 3.11; found " + sys.version.split()[0] + " (set PYTHON=python3.11)")'
@@ -33,13 +42,20 @@ latex:
 
 paper: setup
 	$(BIN)/modecollapse check-config $(CONFIG)
-	$(BIN)/snakemake --cores $(CORES) --configfile $(CONFIG)
+	$(SNAKEMAKE) --cores $(CORES)
+
+# The study's self-contained HTML report (description, configuration, tables, figures) beside
+# its paper/main.pdf; runs whatever of the study is not done yet first.
+report: paper
+	$(SNAKEMAKE) --report $(abspath $(DIR))/report.html
+	@echo "report: $(DIR)/report.html"
 
 test: setup
 	$(BIN)/python -m pytest -ra
 
-test-fast: setup
+# Without TeX: the tests that need it are skipped.
+test-fast: venv
 	$(BIN)/python -m pytest -ra -m "not slow"
 
 clean-results:
-	rm -rf results figures/*.pdf figures/*.png paper/generated paper/build paper/main.pdf logs
+	cd $(DIR) && rm -rf results figures/*.pdf figures/*.png paper/generated paper/build paper/main.pdf logs report.html

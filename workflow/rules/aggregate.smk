@@ -2,7 +2,6 @@
 from modecollapse.config import sweep_points
 from modecollapse.provenance import source_hash
 
-
 # Sweep run name -> its base variant, over every dataset (a point whose run is the base variant
 # itself is that variant, not a sweep point): each sweep point is tested against its own base.
 SWEEP_BASES = {
@@ -19,10 +18,12 @@ rule metrics_table:
         expand("results/runs/{dataset}/{variant}/metrics.parquet", dataset=DATASETS, variant=VARIANTS),
     output:
         "results/metrics.parquet",
-    params:
-        code=source_hash(workflow.source_path("../scripts/concat_tables.py")),
     log:
         "logs/aggregate/metrics.log",
+    conda:
+        "../envs/evaluate.yaml"
+    params:
+        code=source_hash(workflow.source_path("../scripts/concat_tables.py")),
     script:
         "../scripts/concat_tables.py"
 
@@ -33,10 +34,12 @@ rule runs_table:
         every_run("run.json"),
     output:
         "results/runs.parquet",
-    params:
-        code=source_hash(workflow.source_path("../scripts/runs_table.py")),
     log:
         "logs/aggregate/runs.log",
+    conda:
+        "../envs/evaluate.yaml"
+    params:
+        code=source_hash(workflow.source_path("../scripts/runs_table.py")),
     script:
         "../scripts/runs_table.py"
 
@@ -48,10 +51,12 @@ rule summary:
         "results/metrics.parquet",
     output:
         "results/summary.parquet",
-    params:
-        code=source_hash(workflow.source_path("../scripts/summary.py")),
     log:
         "logs/aggregate/summary.log",
+    conda:
+        "../envs/evaluate.yaml"
+    params:
+        code=source_hash(workflow.source_path("../scripts/summary.py")),
     script:
         "../scripts/summary.py"
 
@@ -64,12 +69,57 @@ rule tests:
         "results/metrics.parquet",
     output:
         "results/tests.parquet",
+    log:
+        "logs/aggregate/tests.log",
+    conda:
+        "../envs/evaluate.yaml"
     params:
         code=source_hash(workflow.source_path("../scripts/tests.py")),
         baseline=BASELINE,
         variants=BASE_VARIANTS,
         sweeps=SWEEP_BASES,
-    log:
-        "logs/aggregate/tests.log",
     script:
         "../scripts/tests.py"
+
+
+rule csv_tables:
+    """The summary and the tests as CSV: the tables of the Snakemake HTML report."""
+    input:
+        "results/summary.parquet",
+        "results/tests.parquet",
+    output:
+        report(
+            "results/summary.csv",
+            caption="../report/summary.rst",
+            category="Tables",
+            labels={"table": "summary across seeds"},
+        ),
+        report(
+            "results/tests.csv",
+            caption="../report/tests.rst",
+            category="Tables",
+            labels={"table": "tests against the baseline"},
+        ),
+    log:
+        "logs/aggregate/csv_tables.log",
+    conda:
+        "../envs/evaluate.yaml"
+    params:
+        code=source_hash(workflow.source_path("../scripts/csv_tables.py")),
+    script:
+        "../scripts/csv_tables.py"
+
+
+rule study_config:
+    """The study as this run read it, defaults filled in: the report's configuration."""
+    output:
+        report("results/study.yaml", caption="../report/study.rst", category="Configuration"),
+    log:
+        "logs/aggregate/study_config.log",
+    conda:
+        "../envs/evaluate.yaml"
+    params:
+        code=source_hash(workflow.source_path("../scripts/study_config.py")),
+        study=STUDY,
+    script:
+        "../scripts/study_config.py"

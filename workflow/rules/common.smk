@@ -1,13 +1,24 @@
-# Validated study configuration and the names every rule shares. Nothing here computes science.
+# Validated study configuration, the names every rule shares and the input functions and
+# resource estimates of the rules (Snakemake's lint wants functions apart from rules).
+# Nothing here computes science.
 import dataclasses
+import math
 import re
 
 from snakemake.utils import update_config
 
 from modecollapse.config import (
-    ConfigError, load_schema, read_config, read_override, seed_groups, study_runs, validate_config,
+    ConfigError,
+    load_schema,
+    read_config,
+    read_override,
+    seed_groups,
+    study_runs,
+    validate_config,
 )
-from modecollapse.data import DATASETS as REGISTRY, get_dataset, is_image
+from modecollapse.data import DATASETS as REGISTRY, dataset_sources, get_dataset, is_image
+from modecollapse.download import MNIST_FILES
+from modecollapse.provenance import source_hash
 from modecollapse.variants import BASELINE
 
 
@@ -27,6 +38,8 @@ try:
     STUDY = validate_config(study_config(), schema=load_schema(workflow.source_path("../schemas/config.schema.yaml")))
 except ConfigError as error:
     raise SystemExit(f"modecollapse: {error}") from None
+# the checked study, as the HTML report's template (report/workflow.rst) reads it
+config.update(STUDY)
 
 DATASETS = list(STUDY["datasets"])
 IMAGE_DATASETS = [d for d in DATASETS if is_image(d)]
@@ -62,3 +75,75 @@ def classifier_of(dataset):
         "classifier": f"results/classifiers/{family}/classifier.pt",
         "classifier_metrics": f"results/classifiers/{family}/metrics.json",
     }
+
+
+def dataset_inputs(wildcards):
+    """What building a dataset reads: nothing for generated data, the MNIST files for mnist, the
+    base family's dataset for stacked digits."""
+    sources = dataset_sources(wildcards.dataset)
+    inputs = {"base": f"data/{sources['base']}.npz"} if "base" in sources else {}
+    if "mnist" in sources:
+        inputs["mnist"] = expand("data/downloads/mnist/{file}", file=MNIST_FILES)
+    return inputs
+
+
+def evaluate_inputs(wildcards):
+    """Every seed's samples and run record, the dataset, and for images the family's classifier."""
+    run = expand(RUN, seed=SEEDS, dataset=wildcards.dataset, variant=wildcards.variant)
+    inputs = {
+        "samples": [f"{path}/samples.parquet" for path in run],
+        "runs": [f"{path}/run.json" for path in run],
+        "data": f"data/{wildcards.dataset}.npz",
+    }
+    return inputs | (classifier_of(wildcards.dataset) if is_image(wildcards.dataset) else {})
+
+
+# Cost of one training step of one ensemble member on one CPU thread, measured (BENCHMARKS.md) at
+# the default study's networks: 2D 1000 steps x 10 members ~ 30 s (g_width 64, d_width 32,
+# batch 100), images 320 steps x 10 members ~ 25 s (g_width 16, d_width 16, batch 32).
+STEP_COST = {
+    "2d": {"seconds": 30 / (1000 * 10), "widths": 64 * 32, "batch": 100},
+    "image": {"seconds": 25 / (320 * 10), "widths": 16 * 16, "batch": 32},
+}
+SAFETY = 3  # requested time = 3 x the estimate: slower nodes, a loaded machine, snapshots
+MIN_RUNTIME = 10  # minutes: start-up (Python and torch imports) and scheduling slack
+TRAIN_MEM_MB = {"2d": (1500, 20), "image": (2000, 100)}  # (torch and data, per member at default width)
+
+
+def train_estimate(dataset, variant, members):
+    """(seconds, scale) of one training job without the safety factor: the measured cost of a
+    member-step, times steps and members, times how much bigger the networks (width products)
+    and batches are than the benchmarked ones, times the updates per step (D steps + G steps,
+    each G step through `unrolled_steps` extra D updates: unrolled-5 ~ 6x)."""
+    settings = RUNS[dataset][variant]
+    cost = STEP_COST["image" if is_image(dataset) else "2d"]
+    scale = max(1.0, settings.g_width * settings.d_width / cost["widths"]) * max(
+        1.0, settings.batch_size / cost["batch"]
+    )
+    updates = (settings.d_steps + settings.g_steps * (1 + settings.unrolled_steps)) / 2
+    return cost["seconds"] * settings.steps * members * scale * updates, scale
+
+
+def train_runtime(members):
+    """The `runtime` resource (minutes) of a training job of `members` seeds: SAFETY x the
+    estimate, at least MIN_RUNTIME, doubled on each retry (`attempt`)."""
+
+    def runtime(wildcards, attempt):
+        seconds, _ = train_estimate(wildcards.dataset, wildcards.variant, members)
+        return max(MIN_RUNTIME, math.ceil(SAFETY * seconds / 60)) * attempt
+
+    return runtime
+
+
+def train_mem_mb(members):
+    """The `mem_mb` resource of a training job of `members` seeds: a base for torch and the
+    dataset plus each member's networks, optimiser state and snapshots, growing with the square
+    root of the compute scale (parameters grow with width, activations with width x batch, the
+    snapshots not at all); doubled on each retry."""
+
+    def mem_mb(wildcards, attempt):
+        base, per_member = TRAIN_MEM_MB["image" if is_image(wildcards.dataset) else "2d"]
+        _, scale = train_estimate(wildcards.dataset, wildcards.variant, members)
+        return math.ceil(base + per_member * members * math.sqrt(scale)) * attempt
+
+    return mem_mb

@@ -1,14 +1,5 @@
 # params.code: the hash of the modecollapse code a rule's script imports, so that editing it reruns the rule.
-from modecollapse.provenance import source_hash
-
-def evaluate_inputs(wildcards):
-    """Every seed's samples and run record, the dataset, and for images the family's classifier."""
-    inputs = {
-        "samples": expand(f"{RUN}/samples.parquet", seed=SEEDS, dataset=wildcards.dataset, variant=wildcards.variant),
-        "runs": expand(f"{RUN}/run.json", seed=SEEDS, dataset=wildcards.dataset, variant=wildcards.variant),
-        "data": f"data/{wildcards.dataset}.npz",
-    }
-    return inputs | (classifier_of(wildcards.dataset) if is_image(wildcards.dataset) else {})
+# The input function evaluate_inputs is in common.smk.
 
 
 rule evaluate:
@@ -20,6 +11,17 @@ rule evaluate:
     output:
         metrics="results/runs/{dataset}/{variant}/metrics.parquet",
         shares="results/runs/{dataset}/{variant}/digit_shares.parquet",
+    log:
+        "logs/evaluate/{dataset}/{variant}.log",
+    benchmark:
+        "logs/benchmarks/evaluate/{dataset}/{variant}.tsv"
+    # on a cluster, the evaluations are submitted together: profiles/slurm sets how many per job
+    # (--group-components evaluate=N); run locally, the group changes nothing
+    group:
+        "evaluate"
+    conda:
+        "../envs/evaluate.yaml"
+    threads: 1
     params:
         code=source_hash(workflow.source_path("../scripts/evaluate.py")),
         threshold=STUDY["evaluation"]["threshold"],
@@ -29,8 +31,5 @@ rule evaluate:
         # over the last plateau_window (a fraction) of training
         plateau_window=STUDY["evaluation"]["plateau_window"],
         plateau_tolerance=STUDY["evaluation"]["plateau_tolerance"],
-    threads: 1
-    log:
-        "logs/evaluate/{dataset}/{variant}.log",
     script:
         "../scripts/evaluate.py"

@@ -7,7 +7,9 @@ from modecollapse.io import set_aside_unreadable
 def study_outputs():
     """The study's files that later jobs read: datasets, classifiers, runs, per-variant and study tables."""
     runs = [f"{RUN}/{name}" for name in ("samples.parquet", "curves.parquet", "run.json")]
-    per_variant = [f"results/runs/{{dataset}}/{{variant}}/{name}" for name in ("metrics.parquet", "digit_shares.parquet")]
+    per_variant = [
+        f"results/runs/{{dataset}}/{{variant}}/{name}" for name in ("metrics.parquet", "digit_shares.parquet")
+    ]
     return [
         *(f"data/{dataset}.npz" for dataset in {*DATASETS, *FAMILIES}),
         *(f"results/classifiers/{family}/{name}" for family in FAMILIES for name in ("classifier.pt", "metrics.json")),

@@ -20,6 +20,16 @@ for group in SEED_GROUPS:
                 for seed in group
                 for kind, ext in (("samples", "parquet"), ("curves", "parquet"), ("run", "json"))
             },
+        log:
+            f"logs/train/{{dataset}}/{{variant}}/seeds{'-'.join(map(str, group))}.log",
+        benchmark:
+            f"logs/benchmarks/train/{{dataset}}/{{variant}}/seeds{'-'.join(map(str, group))}.tsv"
+        conda:
+            "../envs/train.yaml"
+        threads: 1
+        resources:  # estimated from steps, members and networks (common.smk: train_estimate)
+            mem_mb=train_mem_mb(len(group)),
+            runtime=train_runtime(len(group)),
         params:
             code=TRAIN_CODE,
             settings=train_settings,  # a changed setting reruns only this variant's jobs
@@ -27,11 +37,5 @@ for group in SEED_GROUPS:
             device=STUDY["device"],
             checkpoint_dir="results/checkpoints/{dataset}/{variant}",  # kept when a job fails
             checkpoint_every=STUDY["checkpoint_every"],
-        threads: 1
-        resources:
-            mem_mb=4000,
-            runtime=240,
-        log:
-            f"logs/train/{{dataset}}/{{variant}}/seeds{'-'.join(map(str, group))}.log",
         script:
             "../scripts/train.py"
