@@ -322,13 +322,13 @@ def test_results_table_counts_runs_without_high_quality_sample_and_under_trained
         _row("ring8", "pacgan-2", MODES_COVERED, [math.nan, math.nan, 8, 7, 8], n_diverged=2),
     ])
     text = report.results_table(summary=summary, runs=runs, tests=_tests([]), variants=["gan-ns", "pacgan-2"])
-    gan = next(line for line in text.splitlines() if "gan-ns" in line)
-    cells = [cell.strip() for cell in gan.removesuffix(r"\\").split("&")]
-    header = [cell.strip() for cell in text.splitlines()[2].removesuffix(r"\\").split("&")]
+    gan = next(line for line in text.splitlines() if line.startswith("gan-ns"))
+    cells = [cell.strip() for cell in gan.removesuffix(r"\\[2pt]").split("&")]
+    header = [" ".join(lines) for lines in report.RESULTS_HEADERS]
     assert dict(zip(header, cells))["No HQ sample"] == "1/5"
-    assert dict(zip(header, cells))["Levelled off"] == r"3/4 {\tiny(of 5)}"
-    assert dict(zip(header, cells))["Under-trained"] == r"1/4 {\tiny(of 5)}"
-    assert dict(zip(header, cells))["Reverse KL"].endswith(r"{\tiny(n=5)}")  # the log K run stays in
+    assert dict(zip(header, cells))["Levelled off"] == "3/4 (of 5)"
+    assert dict(zip(header, cells))["Under- trained"] == "1/4 (of 5)"
+    assert dict(zip(header, cells))["Reverse KL"].endswith(r"(n=5)\end{tabular}")  # the log K run stays in
     pacgan = next(line for line in text.splitlines() if "pacgan-2" in line)
     assert "(n=3 of 5; 2 diverged)" in pacgan and "5/5" in pacgan  # the runs table's diverged count
 
@@ -488,9 +488,9 @@ def test_replication_section_and_tables_compile(schema, tmp_path):
     main = tmp_path / "doc.tex"
     main.write_text("\n".join([
         r"\documentclass{article}", r"\usepackage[T1]{fontenc}", r"\usepackage{lmodern}", r"\usepackage{amsmath,amssymb}",
-        r"\usepackage{booktabs}", r"\usepackage{graphicx}", r"\usepackage{url}", r"\input{generated/study}",
-        r"\begin{document}", r"\section{Results}\label{sec:results}",
-        r"\begin{table}[ht]\resizebox{\linewidth}{!}{\input{generated/results_table}}\caption{R}\label{tab:results}\end{table}",
+        r"\usepackage{booktabs}", r"\usepackage{longtable}", r"\usepackage{graphicx}", r"\usepackage{url}",
+        r"\input{generated/study}", r"\begin{document}", r"\section{Results}\label{sec:results}",
+        r"\input{generated/results_table}",
         r"\resizebox{\linewidth}{!}{\input{generated/distances_table}}",
         r"\StudyStackedSet; \StudyStackFrom; \StudyLogK; \StudyMMDBandwidths; \StudySignificanceReach.",
         r"\input{generated/replication}",
@@ -541,6 +541,7 @@ def _write_study(workdir, schema, *, scale, figure):
         "sweeps": report.sweeps_section(summary=summary, runs=runs, tests=tests, sweep_runs=["gan-ns@lr=0.003"]),
         "samples_figures": report.samples_figures(datasets=list(study["datasets"]), seed=0),
         "classifiers": report.classifier_table({}),
+        "findings": report.findings(tests),
     }
     generated = workdir / "paper" / "generated"
     generated.mkdir(parents=True)
@@ -608,6 +609,15 @@ def test_each_study_reports_its_own_parts_never_the_checkouts(schema, tmp_path, 
 
 
 @pytest.mark.needs_tex
+@needs_pdftotext
+def test_no_line_of_the_report_runs_into_the_margin(schema, tmp_path):
+    """Every line of the whole report (text, settings, tables) fits the text width: latexmk's log
+    has no overfull box."""
+    _write_study(tmp_path, schema, scale="north", figure="FIGURE")
+    _compile_paper(REPO, tmp_path)
+    assert "Overfull \\hbox" not in (tmp_path / "latexmk.log").read_text()
+
+
 @needs_pdftotext
 def test_the_same_study_gives_the_same_pdf_bytes_wherever_and_whenever_it_is_built(schema, tmp_path):
     checkout = _checkout(tmp_path, schema)

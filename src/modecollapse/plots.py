@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 
@@ -15,12 +16,35 @@ import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
 from .io import atomic_path  # noqa: E402
-from .metrics import MODES_COVERED  # noqa: E402
+from .metrics import MODES_COVERED, REVERSE_KL  # noqa: E402
+
+
+# The report's text width in inches (paper/main.tex: US letter, 2.2 cm margins). Every figure is
+# drawn at most this wide and included at its natural size, so that a font's size here is its
+# size in print, and no figure is blown up or shrunk to the page.
+TEXT_WIDTH = 8.5 - 2 * 2.2 / 2.54
+MIN_FONT_SIZE = 7.0  # points in print: the smallest text of any figure
+# Font sizes of every figure (points), none below MIN_FONT_SIZE
+FONT_SIZES = {
+    "font.size": 8, "axes.titlesize": 8, "axes.labelsize": 8, "xtick.labelsize": 7, "ytick.labelsize": 7,
+    "legend.fontsize": 7, "legend.title_fontsize": 8, "figure.titlesize": 8,
+}
 
 
 # What a saved figure may record of when it was made, by format: nothing, so that the same data
 # give the same bytes (matplotlib dates a PDF and an SVG by the clock unless told not to)
 NO_DATE = {"pdf": {"CreationDate": None}, "svg": {"Date": None}}
+
+
+def _theme(style: str) -> None:
+    """seaborn's paper theme with the report's font sizes (`FONT_SIZES`)."""
+    sns.set_theme(style=style, context="paper", rc=FONT_SIZES)
+
+
+def _panel_width(columns: int, *, most: float) -> float:
+    """The width in inches of each of `columns` panels side by side: at most `most`, and all of
+    them together within the text width, leaving room for the axis labels."""
+    return min(most, (TEXT_WIDTH - 0.4) / columns)
 
 
 def _save(fig: plt.Figure, path: str | os.PathLike) -> None:
@@ -42,9 +66,10 @@ def samples_figure(
     columns: int = 6,
 ) -> None:
     """A panel per variant: the run's last snapshot as dots over the real modes (crosses)."""
-    sns.set_theme(style="white", context="paper")
+    _theme("white")
     rows = -(-len(samples) // columns)
-    fig, axes = plt.subplots(rows, columns, figsize=(1.6 * columns, 1.75 * rows), squeeze=False)
+    side = _panel_width(columns, most=1.6)
+    fig, axes = plt.subplots(rows, columns, figsize=(side * columns, (side + 0.2) * rows), squeeze=False)
     span = np.abs(centers).max() * 1.5
     for ax in axes.flat[len(samples):]:
         ax.axis("off")
@@ -54,8 +79,8 @@ def samples_figure(
         sns.scatterplot(data=last, x="x", y="y", s=2, alpha=0.35, linewidth=0, color="C0", ax=ax)
         ax.scatter(centers[:, 0], centers[:, 1], marker="x", s=10, color="C3", linewidths=0.8)
         ax.set(xlim=(-span, span), ylim=(-span, span), xticks=[], yticks=[], xlabel="", ylabel="", aspect="equal")
-        ax.set_title(variant, fontsize=7)
-    fig.suptitle(f"{dataset}: final samples (seed {seed}); crosses: real modes", y=1.0, fontsize=9)
+        ax.set_title(variant)
+    fig.suptitle(f"{dataset}: final samples (seed {seed}); crosses: real modes", y=1.0)
     fig.tight_layout()
     _save(fig, path)
 
@@ -79,47 +104,104 @@ def coverage_figure(
     mean across seeds with a 95% bootstrap interval (seeded). With `plateau_window` (a share of
     training, evaluation.plateau_window) each panel shades every dataset's plateau window
     (`plateau_spans`) in the dataset's colour: the span where levelling off is judged."""
-    sns.set_theme(style="whitegrid", context="paper")
+    _theme("whitegrid")
     data = metrics[(metrics["metric"] == MODES_COVERED) & metrics["variant"].isin(variants)].copy()
     data["share of modes covered"] = data["value"] / data["dataset"].map(n_modes)
     datasets = list(dict.fromkeys(data["dataset"]))
     palette = dict(zip(datasets, sns.color_palette(n_colors=len(datasets))))
+    columns = min(4, len(variants))
+    width = _panel_width(columns, most=1.7)
     grid = sns.relplot(
         data=data, x="step", y="share of modes covered", hue="dataset", hue_order=datasets, palette=palette,
-        col="variant", col_order=variants, col_wrap=6, kind="line", errorbar=("ci", 95), seed=0, height=1.5, aspect=1.2,
+        col="variant", col_order=variants, col_wrap=columns, kind="line", errorbar=("ci", 95), seed=0,
+        height=1.3, aspect=width / 1.3, facet_kws={"legend_out": False},
     )
-    grid.set_titles("{col_name}", size=7)
+    grid.set_titles("{col_name}")
+    grid.set_axis_labels("step", "modes covered")
     grid.set(ylim=(0, 1.05))
+    sns.move_legend(grid, "upper center", bbox_to_anchor=(0.5, 0.0), ncol=len(datasets), title=None, frameon=False)
     if plateau_window is not None:
         spans = plateau_spans(data, window=plateau_window)
         for ax in grid.axes.flat:
             for dataset, (start, end) in spans.items():
                 ax.axvspan(start, end, color=palette[dataset], alpha=PLATEAU_ALPHA, linewidth=0, zorder=0)
-        grid.figure.suptitle(f"shaded: plateau window (last {plateau_window:.0%} of training)", y=1.02, fontsize=8)
+        grid.figure.suptitle(f"shaded: plateau window (last {plateau_window:.0%} of training)", y=1.02)
     _save(grid.figure, path)
+
+
+def _sweep_axis(ax: plt.Axes, values: list[float], key: str) -> None:
+    """An x axis of a swept setting: ticks at its values only, written as given (0.002, 1e+06),
+    on a log scale when they span a factor of ten or more."""
+    positive = [v for v in values if v > 0]
+    if len(positive) == len(values) and max(values) >= 10 * min(values):
+        ax.set_xscale("log")
+    ax.set_xticks(values, [f"{v:g}" for v in values])
+    ax.minorticks_off()
+    ax.set_xlabel(key)
 
 
 def sweeps_figure(
     *, final: pd.DataFrame, points: dict[str, list[dict]], n_modes: dict[str, int], path: str | os.PathLike
 ) -> None:
     """Share of modes covered at the final step against each swept setting (mean and 95% CI
-    across seeds), a panel per (variant, setting), a line per dataset; `points` are each
-    dataset's sweep points (the unswept variant is its own point, at its value on that dataset)."""
-    sns.set_theme(style="whitegrid", context="paper")
-    rows = []
-    for dataset, dataset_points in points.items():
-        for point in dataset_points:
-            mine = final[(final["dataset"] == dataset) & (final["variant"] == point["run"]) & (final["metric"] == MODES_COVERED)]
-            rows.append(mine.assign(sweep=f"{point['variant']}: {point['key']}", setting=str(point["value"]), number=point["value"]))
-    data = pd.concat(rows, ignore_index=True).sort_values(["sweep", "number"])
-    data["share of modes covered"] = data["value"] / data["dataset"].map(n_modes)
-    grid = sns.catplot(
-        data=data, x="setting", y="share of modes covered", hue="dataset", col="sweep", kind="point",
-        errorbar=("ci", 95), seed=0, height=2.0, aspect=1.1, sharex=False, dodge=0.2, col_wrap=min(4, data["sweep"].nunique()),
-    )
-    grid.set_titles("{col_name}")
-    grid.set(ylim=(0, 1.05))
-    _save(grid.figure, path)
+    across seeds): a row of panels per dataset, a panel per (variant, setting), each with its
+    own numeric x axis, since the unswept value (the variant's own point, `points`) can differ
+    per dataset."""
+    _theme("whitegrid")
+    sweeps = list(dict.fromkeys((p["variant"], p["key"]) for dataset_points in points.values() for p in dataset_points))
+    columns = len(sweeps)
+    width = _panel_width(columns, most=2.2)
+    fig, axes = plt.subplots(len(points), columns, figsize=(width * columns, 1.6 * len(points)), squeeze=False, sharey=True)
+    for row, (dataset, dataset_points) in enumerate(points.items()):
+        for ax, (variant, key) in zip(axes[row], sweeps):
+            mine = [p for p in dataset_points if (p["variant"], p["key"]) == (variant, key)]
+            runs = {p["run"]: p["value"] for p in mine}
+            data = final[(final["dataset"] == dataset) & final["variant"].isin(runs) & (final["metric"] == MODES_COVERED)]
+            data = data.assign(value=data["value"] / n_modes[dataset], setting=data["variant"].map(runs))
+            sns.lineplot(data=data, x="setting", y="value", errorbar=("ci", 95), seed=0, marker="o", err_style="bars", ax=ax)
+            _sweep_axis(ax, sorted(set(runs.values())), key)
+            ax.set(ylim=(0, 1.05), ylabel="modes covered" if ax is axes[row, 0] else "")
+            ax.set_title(f"{dataset}: {variant}")
+    fig.tight_layout()
+    _save(fig, path)
+
+
+@contextlib.contextmanager
+def _seeded_numpy_random(seed: int):
+    """NumPy's global generator seeded with `seed` for the block, then as it was: seaborn's
+    stripplot jitters with it, and the same data should give the same figure."""
+    state = np.random.get_state()
+    np.random.seed(seed)
+    try:
+        yield
+    finally:
+        np.random.set_state(state)
+
+
+def spread_figure(
+    *, final: pd.DataFrame, n_modes: dict[str, int], variants: list[str], path: str | os.PathLike
+) -> None:
+    """Every seed's final share of modes covered and reverse KL per variant, a dot per seed over
+    a box plot of the seeds, a row per dataset: the spread across seeds, which a mean hides.
+    `final` holds each run's final-step metrics (`stats.final_step`); a diverged run's
+    non-finite value is left out."""
+    _theme("whitegrid")
+    datasets = list(n_modes)
+    shown = (("share of modes covered", MODES_COVERED), ("reverse KL", REVERSE_KL))
+    fig, axes = plt.subplots(len(datasets), len(shown), figsize=(TEXT_WIDTH - 0.2, 2.1 * len(datasets)), squeeze=False)
+    for row, dataset in enumerate(datasets):
+        for ax, (label, metric) in zip(axes[row], shown):
+            data = final[(final["dataset"] == dataset) & (final["metric"] == metric) & final["variant"].isin(variants)]
+            data = data.assign(value=data["value"] / (n_modes[dataset] if metric == MODES_COVERED else 1.0))
+            sns.boxplot(data=data, x="variant", y="value", order=variants, color="0.88", showfliers=False, linewidth=0.8, ax=ax)
+            with _seeded_numpy_random(0):  # stripplot's jitter draws from NumPy's global generator
+                sns.stripplot(data=data, x="variant", y="value", order=variants, color="C0", size=3, jitter=0.25, ax=ax)
+            if metric == MODES_COVERED:
+                ax.set_ylim(0, 1.05)
+            ax.set(xlabel="", ylabel=label, title=dataset)
+            ax.tick_params(axis="x", labelrotation=90)
+    fig.tight_layout()
+    _save(fig, path)
 
 
 # Display values of an image mosaic, in [0, 1] (gray colormap: 0 black, 1 white).
@@ -171,11 +253,12 @@ def image_grid_figure(
 ) -> None:
     """A panel per entry of `samples` (in its order: "real" first, then the variants): a mosaic of
     the first `per_panel` final samples (n, C, H, W in [-1, 1]); C = 1 grayscale, C = 3 RGB."""
-    sns.set_theme(style="white", context="paper")
+    _theme("white")
     panels = len(samples)
     shown_columns = min(columns, panels)
     rows = -(-panels // shown_columns)
-    fig, axes = plt.subplots(rows, shown_columns, figsize=(1.6 * shown_columns, 1.9 * rows), squeeze=False)
+    side = _panel_width(shown_columns, most=1.6)
+    fig, axes = plt.subplots(rows, shown_columns, figsize=(side * shown_columns, (side + 0.25) * rows), squeeze=False)
     for ax in axes.flat[panels:]:
         ax.axis("off")
     for ax, (name, images) in zip(axes.flat, samples.items()):
@@ -185,8 +268,8 @@ def image_grid_figure(
         else:
             ax.imshow(mosaic, interpolation="nearest")
         ax.set(xticks=[], yticks=[])
-        ax.set_title(_image_panel_title(name, images), fontsize=7)
-    fig.suptitle(f"{dataset}: final samples (seed {seed})", y=1.0, fontsize=9)
+        ax.set_title(_image_panel_title(name, images))
+    fig.suptitle(f"{dataset}: final samples (seed {seed})", y=1.0)
     fig.tight_layout()
     _save(fig, path)
 
@@ -209,7 +292,7 @@ def mode_histogram_figure(
     """A panel per variant: share of the final samples predicted as each digit, mean across seeds
     with a 95% bootstrap interval (seeded); for stacked data a bar per channel (R, G, B). The real
     data's shares (`reference`: channel, digit, share) are black marks over the bars."""
-    sns.set_theme(style="whitegrid", context="paper")
+    _theme("whitegrid")
     channels = sorted(set(reference["channel"]) | set(shares["channel"]))
     stacked = len(channels) > 1
     label = {c: _CHANNEL_LABELS[c] if stacked else f"channel {c}" for c in channels}
@@ -218,15 +301,14 @@ def mode_histogram_figure(
 
     shown_columns = min(columns, len(variants))
     rows = -(-len(variants) // shown_columns)
-    fig, axes = plt.subplots(
-        rows, shown_columns, figsize=(2.0 * shown_columns, 1.9 * rows), squeeze=False, sharey=True
-    )
+    side = _panel_width(shown_columns, most=2.0)
+    fig, axes = plt.subplots(rows, shown_columns, figsize=(side * shown_columns, 1.5 * rows), squeeze=False, sharey=True)
     for ax in axes.flat[len(variants):]:
         ax.axis("off")
     for ax, variant in zip(axes.flat, variants):
         mine = shares[shares["variant"] == variant].assign(channel=lambda f: f["channel"].map(label))
         if mine.empty:
-            ax.text(0.5, 0.5, "no samples", ha="center", va="center", transform=ax.transAxes, fontsize=7)
+            ax.text(0.5, 0.5, "no samples", ha="center", va="center", transform=ax.transAxes)
         elif stacked:
             sns.barplot(
                 data=mine, x="digit", y="share", hue="channel", order=DIGITS,
@@ -242,16 +324,15 @@ def mode_histogram_figure(
         centres = reference["digit"].map(DIGITS.index) + reference["channel"].map(offset)
         ax.hlines(reference["share"], centres - bar_width / 2, centres + bar_width / 2, color="black", linewidth=1.2, zorder=3)
         ax.set(xlim=(-0.5, len(DIGITS) - 0.5), xticks=range(len(DIGITS)), xticklabels=DIGITS, xlabel="", ylabel="")
-        ax.tick_params(labelsize=6)
         ax.grid(axis="x", visible=False)  # digits are categories: only the share needs guide lines
-        ax.set_title(variant, fontsize=7)
+        ax.set_title(variant)
     axes[0, 0].set_ylim(bottom=0)
     handles = [plt.Line2D([], [], color="black", linewidth=1.2, label="real data")]
     if stacked:
         handles = [Patch(color=_CHANNEL_COLOURS[label[c]], label=f"channel {label[c]}") for c in channels] + handles
-    fig.supxlabel("predicted digit", fontsize=7)
-    fig.supylabel("share of final samples", fontsize=7)
-    fig.suptitle(f"{dataset}: share of each digit among final samples (mean over seeds); marks: real data", y=1.0, fontsize=9)
+    fig.supxlabel("predicted digit", fontsize=FONT_SIZES["axes.labelsize"])
+    fig.supylabel("share of final samples", fontsize=FONT_SIZES["axes.labelsize"])
+    fig.suptitle(f"{dataset}: share of each digit among final samples (mean over seeds); marks: real data", y=1.0)
     fig.tight_layout()
-    fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 0.95), fontsize=7, frameon=False)
+    fig.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=len(handles), frameon=False)
     _save(fig, path)

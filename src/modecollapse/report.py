@@ -82,17 +82,29 @@ def n_note(row: Mapping[str, Any]) -> str:
     return f"n={n} of {runs}" + (f"; {diverged} diverged" if diverged else "")
 
 
-def _cell(row: Mapping[str, Any] | None, *, scale: float = 1.0, digits: int = 2) -> str:
-    """mean ± s.e.m. with the 95% CI and the cell's n (`n_note`), or -- when nothing was measured."""
+def _stacked(lines: Sequence[str]) -> str:
+    """Lines stacked in one table cell, top-aligned, without padding ({} after each line break,
+    so that a line starting with "[" is not read as the break's optional space)."""
+    return r"\begin{tabular}[t]{@{}l@{}}" + r"\\{}".join(lines) + r"\end{tabular}"
+
+
+def _cell_lines(row: Mapping[str, Any] | None, *, scale: float, digits: int) -> list[str]:
+    """mean ± s.e.m., the 95% CI in brackets and the cell's n (`n_note`), or -- when nothing was measured."""
     if row is None:
-        return "--"
+        return ["--"]
     if row["n"] == 0:
-        return rf"-- {{\tiny({n_note(row)})}}"
+        return ["--", f"({n_note(row)})"]
     mean, sem = row["mean"] * scale, row["sem"] * scale
-    text = _number(mean, digits) + (rf" $\pm$ {_number(sem, digits)}" if np.isfinite(sem) else "")
+    lines = [_number(mean, digits) + (rf" $\pm$ {_number(sem, digits)}" if np.isfinite(sem) else "")]
     if np.isfinite(row["ci_low"]):
-        text += rf" {{\tiny[{_number(row['ci_low'] * scale, digits)}, {_number(row['ci_high'] * scale, digits)}]}}"
-    return text + rf" {{\tiny({n_note(row)})}}"
+        lines.append(f"[{_number(row['ci_low'] * scale, digits)}, {_number(row['ci_high'] * scale, digits)}]")
+    return lines + [f"({n_note(row)})"]
+
+
+def _cell(row: Mapping[str, Any] | None, *, scale: float = 1.0, digits: int = 2) -> str:
+    """`_cell_lines` on one line, the CI and n in small print (for the wide replication tables)."""
+    first, *rest = _cell_lines(row, scale=scale, digits=digits)
+    return " ".join([first, *(rf"{{\tiny{line}}}" for line in rest)])
 
 
 def count_of(row: Mapping[str, Any] | None) -> tuple[int, int] | None:
@@ -109,7 +121,7 @@ def _count_cell(row: Mapping[str, Any] | None) -> str:
         return "--"
     ones, n = counted
     runs = _int(row.get("n_runs"), n)
-    return f"{ones}/{n}" + (rf" {{\tiny(of {runs})}}" if n < runs else "")
+    return f"{ones}/{n}" + (f" (of {runs})" if n < runs else "")
 
 
 METRIC_COLUMNS = ((MODES_COVERED, 1.0, 1), (HIGH_QUALITY_FRACTION, 100.0, 1), (REVERSE_KL, 1.0, 2), (COLLAPSED, 100.0, 0))
@@ -122,39 +134,63 @@ def _by_key(table: pd.DataFrame) -> dict[tuple[str, str, str], dict]:
     return {(r.dataset, r.variant, r.metric): r._asdict() for r in table.itertuples(index=False)}
 
 
-def results_table(*, summary: pd.DataFrame, runs: pd.DataFrame, tests: pd.DataFrame, variants: list[str]) -> str:
-    """Final-step results per dataset and variant: mean ± s.e.m. across seeds with the 95% CI
-    and n (`n_note`), $^\\ast$ where a Holm-corrected test finds a difference from the baseline,
-    the collapse rate, how many seeds diverged, and counts of runs with no high-quality sample
-    (reverse KL by the log K convention), that levelled off, and that are under-trained
-    (collapsed but not levelled off)."""
+RESULTS_CAPTION = (
+    r"Final-step results per variant: mean $\pm$ standard error across seeds (\StudySeedList), the 95\% "
+    r"bootstrap interval in brackets, and n. No HQ sample: runs whose reverse KL is $\log K$ by convention; "
+    r"levelled off: runs on a plateau over the last \StudyPlateauWindow{} of training, of those where it is "
+    r"defined; under-trained: collapsed but not levelled off."
+)
+# The results table's column headers, each as the lines it is stacked in
+RESULTS_HEADERS = (
+    ("Variant",), ("Modes", "covered"), ("High", r"quality (\%)"), ("Reverse", "KL"), ("Collapsed", r"(\%)"),
+    ("Diverged",), ("No HQ", "sample"), ("Levelled", "off"), ("Under-", "trained"),
+)
+
+
+def results_table(
+    *, summary: pd.DataFrame, runs: pd.DataFrame, tests: pd.DataFrame, variants: list[str],
+    caption: str = RESULTS_CAPTION, label: str = "tab:results",
+) -> str:
+    """Final-step results per dataset and variant as a longtable (it may run over pages): mean ±
+    s.e.m. across seeds with the 95% CI and n (`n_note`) stacked in each cell, $^\\ast$ where a
+    Holm-corrected test finds a difference from the baseline, the collapse rate, how many seeds
+    diverged, and counts of runs with no high-quality sample (reverse KL by the log K
+    convention), that levelled off, and that are under-trained (collapsed but not levelled off).
+    A row per dataset heads its variants."""
     index, significant = _by_key(summary), _by_key(tests)
-    headers = ["Dataset", "Variant", "Modes covered", r"High quality (\%)", "Reverse KL", r"Collapsed (\%)", "Diverged",
-               *(header for _, header in COUNT_COLUMNS)]
-    lines = [r"\begin{tabular}{" + "l" * len(headers) + "}", r"\toprule", " & ".join(headers) + r" \\", r"\midrule"]
+    columns = len(RESULTS_HEADERS)
+    header = " & ".join(_stacked(lines) for lines in RESULTS_HEADERS) + r" \\"
+    lines = [
+        r"{\footnotesize\setlength{\tabcolsep}{3pt}",
+        r"\begin{longtable}{l" + "l" * (columns - 1) + "}",
+        rf"\caption{{{caption}}}\label{{{label}}}\\",
+        r"\toprule", header, r"\midrule", r"\endfirsthead",
+        r"\toprule", header, r"\midrule", r"\endhead",
+        r"\bottomrule", r"\endfoot",
+    ]
     for d_index, dataset in enumerate(dict.fromkeys(summary["dataset"])):
         if d_index:
             lines.append(r"\midrule")
-        label = rf"{latex_escape(dataset)} ({get_dataset(dataset).n_modes} modes)"
-        for v_index, variant in enumerate(variants):
+        lines.append(rf"\multicolumn{{{columns}}}{{l}}{{\textbf{{{latex_escape(dataset)} ({get_dataset(dataset).n_modes} modes)}}}} \\*")
+        for variant in variants:
             mine = runs[(runs["dataset"] == dataset) & (runs["variant"] == variant)]
             cells = []
             for metric, scale, digits in METRIC_COLUMNS:
-                cell = _cell(index.get((dataset, variant, metric)), scale=scale, digits=digits)
+                cell = _cell_lines(index.get((dataset, variant, metric)), scale=scale, digits=digits)
                 if significant.get((dataset, variant, metric), {}).get("significant"):
-                    cell += r"$^\ast$"
-                cells.append(cell)
+                    cell[0] += r"$^\ast$"
+                cells.append(_stacked(cell))
             diverged = f"{int((mine['status'] == 'diverged').sum())}/{len(mine)}"
             counts = [_count_cell(index.get((dataset, variant, metric))) for metric, _ in COUNT_COLUMNS]
-            lines.append(" & ".join([label if v_index == 0 else "", latex_escape(variant), *cells, diverged, *counts]) + r" \\")
+            lines.append(" & ".join([latex_escape(variant), *cells, diverged, *counts]) + r" \\[2pt]")
         floor = index.get((dataset, variants[0], metrics.REVERSE_KL_FLOOR)) if variants else None
         if floor is not None:  # what a perfect generator scores at the same sample size
             kl = rf"{_number(floor['mean'], 4)} (floor)"
             ceiling = index.get((dataset, variants[0], metrics.MODES_COVERED_CEILING))  # below K when n is small
             modes = _number(ceiling["mean"], 1) if ceiling else str(get_dataset(dataset).n_modes)
-            blanks = [""] * (len(headers) - 5)
-            lines.append(" & ".join(["", r"\emph{perfect generator}", modes, "", kl, *blanks]) + r" \\")
-    lines += [r"\bottomrule", r"\end{tabular}", ""]
+            blanks = [""] * (columns - 4)
+            lines.append(" & ".join([r"\emph{perfect generator}", modes, "", kl, *blanks]) + r" \\")
+    lines += [r"\end{longtable}}", ""]
     return "\n".join(lines)
 
 
@@ -372,7 +408,7 @@ def replication_section(
             + notes
         )
         blocks += [
-            r"\begin{table}[ht]\centering\scriptsize",
+            r"\begin{table}[htbp]\centering\scriptsize",
             r"\resizebox{\linewidth}{!}{" + replication_table(table, matches=matches, summary=index) + "}",
             rf"\caption{{{caption}}}\label{{tab:{table.id}}}",
             r"\end{table}",
@@ -396,17 +432,15 @@ def sweeps_section(*, summary: pd.DataFrame, runs: pd.DataFrame, tests: pd.DataF
     if not sweep_runs:
         return "This study sweeps no training setting.\n"
     return "\n".join([
-        r"Figure~\ref{fig:sweeps} and Table~\ref{tab:sweeps} change one training setting of a variant at a time",
-        r"(run names \texttt{variant@setting=value}); everything else stays as in Table~\ref{tab:settings}.",
-        r"\begin{figure}[ht]\centering",
-        r"\includegraphics[width=\linewidth]{figures/sweeps.pdf}",
-        r"\caption{Share of modes covered at the final step against each swept setting (mean and 95\% bootstrap CI across seeds).}",
+        r"The sweep points, named \texttt{variant@setting=value}, change one training setting of a variant at a",
+        r"time (Figure~\ref{fig:sweeps} and Table~\ref{tab:sweeps}); everything else stays as in Table~\ref{tab:settings}.",
+        r"\begin{figure}[htbp]\centering",
+        r"\includegraphics{figures/sweeps.pdf}",
+        r"\caption{Share of modes covered at the final step against each swept setting, a row per dataset (mean and 95\%",
+        r"bootstrap CI across seeds); the unswept variant is the point at its own value of the setting.}",
         r"\label{fig:sweeps}\end{figure}",
-        r"\begin{table}[ht]\centering\footnotesize",
-        r"\resizebox{\linewidth}{!}{" + results_table(summary=summary, runs=runs, tests=tests, variants=sweep_runs) + "}",
-        r"\caption{Final-step results of the sweep points (as Table~\ref{tab:results}).}\label{tab:sweeps}",
-        r"\end{table}",
-        "",
+        results_table(summary=summary, runs=runs, tests=tests, variants=sweep_runs,
+                      caption=r"Final-step results of the sweep points (as Table~\ref{tab:results}).", label="tab:sweeps"),
     ])
 
 
@@ -424,21 +458,73 @@ def samples_figures(*, datasets: list[str], seed: int) -> str:
                 + (r"; each colour channel is one digit." if get_dataset(dataset).stacked else ".")
             )
         blocks += [
-            r"\begin{figure}[ht]\centering",
-            rf"\includegraphics[width=\linewidth]{{figures/samples_{dataset}.pdf}}",
+            r"\begin{figure}[htbp]\centering",
+            rf"\includegraphics{{figures/samples_{dataset}.pdf}}",
             rf"\caption{{{caption}}}",
             rf"\label{{fig:samples-{dataset}}}\end{{figure}}",
         ]
         if is_image(dataset):
             blocks += [
-                r"\begin{figure}[ht]\centering",
-                rf"\includegraphics[width=\linewidth]{{figures/modes_{dataset}.pdf}}",
+                r"\begin{figure}[htbp]\centering",
+                rf"\includegraphics{{figures/modes_{dataset}.pdf}}",
                 rf"\caption{{{name}: share of each digit among the final samples as the evaluator classifier reads them"
                 + (" (per colour channel)" if get_dataset(dataset).stacked else "")
                 + r", mean and 95\% bootstrap CI across seeds; black marks: the training data.}",
                 rf"\label{{fig:modes-{dataset}}}\end{{figure}}",
             ]
     return "\n".join(blocks) + "\n"
+
+
+# The metrics of the findings paragraph: (metric, how a difference is written: scale and unit)
+FINDINGS_METRICS = (
+    (MODES_COVERED, 1.0, " modes"), (REVERSE_KL, 1.0, ""), (HIGH_QUALITY_FRACTION, 100.0, " percentage points"),
+)
+
+
+def _difference(row: Mapping[str, Any], *, scale: float, unit: str) -> str:
+    """A variant's significant difference from the baseline: "wgan-gp ($-6.38$ modes, $p_{Holm}=0.0048$)"."""
+    return (
+        rf"\texttt{{{latex_escape(row['variant'])}}} (${row['mean_difference'] * scale:+.3g}${unit}, "
+        rf"$p_{{\mathrm{{Holm}}}}={_p(row['p_holm'])}$)"
+    )
+
+
+def findings_item(dataset: str, tests: pd.DataFrame) -> str:
+    """What the tests of one dataset find: per metric of FINDINGS_METRICS the variants that
+    differ significantly from the baseline, by their mean difference and Holm-adjusted p; then
+    the variants that differ on none of them."""
+    shown = tests[tests["metric"].isin([metric for metric, _, _ in FINDINGS_METRICS])]
+    significant = shown[shown["significant"].astype(bool)]
+    clauses = []
+    for metric, scale, unit in FINDINGS_METRICS:
+        rows = significant[significant["metric"] == metric].to_dict("records")
+        if rows:
+            clauses.append(f"{METRIC_WORDS[metric]}: " + ", ".join(_difference(r, scale=scale, unit=unit) for r in rows))
+    same = [latex_escape(v) for v in dict.fromkeys(shown["variant"]) if v not in set(significant["variant"])]
+    name = latex_escape(dataset)
+    if not clauses:
+        return rf"\item {name}: no variant differs significantly from the baseline on any of the three."
+    text = rf"\item {name}: significant differences (variant minus baseline) in " + "; in ".join(clauses) + "."
+    if same:
+        text += " No significant difference on any of the three: " + ", ".join(rf"\texttt{{{v}}}" for v in same) + "."
+    return text
+
+
+def findings(tests: pd.DataFrame) -> str:
+    """The report's findings paragraph, from the tests table: per dataset, which base variants
+    differ significantly from the baseline (Holm-corrected Mann--Whitney, family "variants") in
+    modes covered, reverse KL and high-quality fraction, by how much, and which do not; said
+    plainly when nothing is significant."""
+    mine = tests[tests["family"] == "variants"]
+    intro = (
+        r"\paragraph{Findings.} Each base variant against the baseline (\Baseline), per dataset, on the "
+        r"final modes covered, reverse KL and high-quality fraction (Holm-corrected Mann--Whitney tests at "
+        r"$p<\StudyAlpha$; differences are means across seeds, variant minus baseline)."
+    )
+    if not mine["significant"].astype(bool).any():
+        return intro + " No variant differs significantly from the baseline on any of them, in any dataset.\n"
+    items = [findings_item(dataset, group) for dataset, group in mine.groupby("dataset", sort=False)]
+    return "\n".join([intro, r"\begin{itemize}", *items, r"\end{itemize}", ""])
 
 
 def classifier_table(classifiers: Mapping[str, Mapping[str, Any]]) -> str:

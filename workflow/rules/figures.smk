@@ -1,3 +1,5 @@
+# Every figure goes into the Snakemake HTML report (`snakemake --report`) with its caption from
+# workflow/report/; conda: the environment of these rules under --sdm conda.
 # params.code: the hash of the modecollapse code a rule's script imports, so that editing it reruns the rule.
 from modecollapse.config import sweep_points
 from modecollapse.provenance import source_hash
@@ -13,13 +15,15 @@ rule samples_figure:
         samples=expand(f"{RUN}/samples.parquet", variant=BASE_VARIANTS, seed=SEEDS[0], allow_missing=True),
         data="data/{dataset}.npz",
     output:
-        "figures/samples_{dataset}.pdf",
+        report("figures/samples_{dataset}.pdf", caption="../report/samples.rst", category="Figures", subcategory="{dataset}"),
     params:
         code=source_hash(workflow.source_path("../scripts/samples_figure.py")),
         variants=BASE_VARIANTS,
         seed=SEEDS[0],
     log:
         "logs/figures/samples_{dataset}.log",
+    conda:
+        "../envs/report.yaml"
     script:
         "../scripts/samples_figure.py"
 
@@ -31,7 +35,7 @@ rule modes_figure:
         shares=expand("results/runs/{dataset}/{variant}/digit_shares.parquet", variant=BASE_VARIANTS, allow_missing=True),
         data="data/{dataset}.npz",
     output:
-        "figures/modes_{dataset}.pdf",
+        report("figures/modes_{dataset}.pdf", caption="../report/modes.rst", category="Figures", subcategory="{dataset}"),
     wildcard_constraints:
         dataset="|".join(map(re.escape, IMAGE_DATASETS)) or "(?!)",
     params:
@@ -39,6 +43,8 @@ rule modes_figure:
         variants=BASE_VARIANTS,
     log:
         "logs/figures/modes_{dataset}.log",
+    conda:
+        "../envs/report.yaml"
     script:
         "../scripts/modes_figure.py"
 
@@ -49,7 +55,7 @@ rule coverage_figure:
     input:
         "results/metrics.parquet",
     output:
-        "figures/coverage.pdf",
+        report("figures/coverage.pdf", caption="../report/coverage.rst", category="Figures", subcategory="All"),
     params:
         code=source_hash(workflow.source_path("../scripts/coverage_figure.py")),
         n_modes=N_MODES,
@@ -57,6 +63,8 @@ rule coverage_figure:
         plateau_window=STUDY["evaluation"]["plateau_window"],
     log:
         "logs/figures/coverage.log",
+    conda:
+        "../envs/report.yaml"
     script:
         "../scripts/coverage_figure.py"
 
@@ -66,12 +74,33 @@ rule sweeps_figure:
     input:
         "results/metrics.parquet",
     output:
-        "figures/sweeps.pdf",
+        report("figures/sweeps.pdf", caption="../report/sweeps.rst", category="Figures", subcategory="All"),
     params:
         code=source_hash(workflow.source_path("../scripts/sweeps_figure.py")),
         n_modes=N_MODES,
         points=SWEEP_POINTS,
     log:
         "logs/figures/sweeps.log",
+    conda:
+        "../envs/report.yaml"
     script:
         "../scripts/sweeps_figure.py"
+
+
+rule spread_figure:
+    """Every seed's final share of modes covered and reverse KL per variant (a dot per seed over a
+    box plot), a row per dataset: the spread across seeds behind each mean."""
+    input:
+        "results/metrics.parquet",
+    output:
+        report("figures/spread.pdf", caption="../report/spread.rst", category="Figures", subcategory="All"),
+    params:
+        code=source_hash(workflow.source_path("../scripts/spread_figure.py")),
+        n_modes=N_MODES,
+        variants=BASE_VARIANTS,
+    log:
+        "logs/figures/spread.log",
+    conda:
+        "../envs/report.yaml"
+    script:
+        "../scripts/spread_figure.py"

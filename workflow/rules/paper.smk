@@ -1,3 +1,4 @@
+# conda: the environment of these rules under --sdm conda.
 # params.code: the hash of the modecollapse code a rule's script imports, so that editing it reruns the rule.
 from modecollapse.provenance import source_hash
 
@@ -10,13 +11,14 @@ GENERATED = [
     "paper/generated/sweeps.tex",
     "paper/generated/samples_figures.tex",
     "paper/generated/classifiers.tex",
+    "paper/generated/findings.tex",
 ]
 
 
 rule tables:
-    """The report's tables and figure blocks: results per variant, the replication section
-    (each published table beside the runs of its setting), the sweeps, the per-dataset sample
-    figures."""
+    """The report's tables and figure blocks: results per variant, the findings (which variants
+    differ from the baseline), the replication section (each published table beside the runs of
+    its setting), the sweeps, the per-dataset sample figures."""
     input:
         summary="results/summary.parquet",
         runs="results/runs.parquet",
@@ -29,6 +31,7 @@ rule tables:
         sweeps="paper/generated/sweeps.tex",
         samples="paper/generated/samples_figures.tex",
         classifiers="paper/generated/classifiers.tex",
+        findings="paper/generated/findings.tex",
     params:
         code=source_hash(workflow.source_path("../scripts/tables.py")),
         variants=BASE_VARIANTS,
@@ -39,6 +42,8 @@ rule tables:
         study=STUDY,
     log:
         "logs/paper/tables.log",
+    conda:
+        "../envs/report.yaml"
     script:
         "../scripts/tables.py"
 
@@ -55,6 +60,8 @@ rule study_macros:
         study=STUDY,
     log:
         "logs/paper/study.log",
+    conda:
+        "../envs/report.yaml"
     script:
         "../scripts/study_macros.py"
 
@@ -67,6 +74,7 @@ rule paper:
         figures=[
             *expand("figures/samples_{dataset}.pdf", dataset=DATASETS),
             "figures/coverage.pdf",
+            "figures/spread.pdf",
             *expand("figures/modes_{dataset}.pdf", dataset=IMAGE_DATASETS),
             *(["figures/sweeps.pdf"] if SWEEP_RUNS else []),
         ],
@@ -76,5 +84,7 @@ rule paper:
         code=source_hash(workflow.source_path("../scripts/build_paper.py")),
     log:
         "logs/paper/latexmk.log",
+    conda:
+        "../envs/report.yaml"
     script:
         "../scripts/build_paper.py"

@@ -1,11 +1,11 @@
-"""Rule tables: the report's generated tables, figure blocks and the replication section."""
+"""Rule tables: the report's generated tables, findings, figure blocks and the replication section."""
 
 import sys
 
 from modecollapse.io import read_json, read_parquet, write_text
 from modecollapse.replication import study_settings
 from modecollapse.report import (
-    classifier_table, distances_table, replication_section, results_table, samples_figures, sweeps_section,
+    classifier_table, distances_table, findings, replication_section, results_table, samples_figures, sweeps_section,
 )
 
 sys.stderr = open(snakemake.log[0], "w")
@@ -13,6 +13,7 @@ summary, runs = read_parquet(snakemake.input.summary), read_parquet(snakemake.in
 tests = read_parquet(snakemake.input.tests)
 params = snakemake.params
 write_text(results_table(summary=summary, runs=runs, tests=tests, variants=params.variants), snakemake.output.results)
+write_text(findings(tests), snakemake.output.findings)
 write_text(distances_table(summary=summary, tests=tests, variants=params.variants), snakemake.output.distances)
 write_text(
     replication_section(study=params.study, settings=study_settings(params.study), summary=summary, tests=tests),
