@@ -182,3 +182,68 @@ def test_the_same_figure_gives_the_same_bytes_whenever_it_is_saved(tmp_path, mon
         saved.append((tmp_path / name).read_bytes())
     assert saved[0] == saved[1]
     assert b"CreationDate" not in saved[0] and b"ModDate" not in saved[0]
+
+
+# --- print size: every figure is included at its natural size --------------------------------
+
+
+def _final(*, variants, seeds=4, seed=0):
+    """Final-step metrics of ring8 and digits runs (modes covered and reverse KL)."""
+    rng = np.random.default_rng(seed)
+    rows = [
+        {"dataset": dataset, "variant": variant, "seed": s, "step": 300, "metric": metric, "value": value}
+        for dataset, modes in (("ring8", 8), ("digits", 10))
+        for variant in variants for s in range(seeds)
+        for metric, value in (("modes_covered", float(rng.integers(0, modes + 1))), ("reverse_kl", float(rng.uniform(0, 2))))
+    ]
+    return pd.DataFrame(rows)
+
+
+def _assert_print_size(fig):
+    """The figure, as saved (tight box), fits the report's text width, and none of its text is
+    smaller than MIN_FONT_SIZE points."""
+    fig.canvas.draw()
+    box = fig.get_tightbbox(fig.canvas.get_renderer())
+    assert box.width <= plots.TEXT_WIDTH
+    texts = [t for t in fig.findobj(plt.Text) if t.get_visible() and t.get_text().strip()]
+    assert texts and min(t.get_fontsize() for t in texts) >= plots.MIN_FONT_SIZE
+
+
+VARIANTS_16 = [f"variant-{i}" for i in range(16)]
+
+
+def test_coverage_figure_at_sixteen_variants_prints_at_seven_points_within_the_page(captured):
+    plots.coverage_figure(metrics=_coverage_metrics(variants=VARIANTS_16, seeds=2), n_modes={"ring8": 8, "digits": 10},
+                          variants=VARIANTS_16, path="unused.pdf", plateau_window=0.25)
+    _assert_print_size(captured[0])
+
+
+def test_spread_figure_shows_every_seed_per_variant_and_dataset(captured):
+    variants = ["gan-ns", "hinge"]
+    final = _final(variants=variants)
+    plots.spread_figure(final=final, n_modes={"ring8": 8, "digits": 10}, variants=variants, path="unused.pdf")
+    (fig,) = captured
+    panels = [ax for ax in fig.axes if ax.get_title()]
+    assert [(ax.get_title(), ax.get_ylabel()) for ax in panels] == [
+        ("ring8", "share of modes covered"), ("ring8", "reverse KL"), ("digits", "share of modes covered"), ("digits", "reverse KL")]
+    dots = sorted(y for c in panels[1].collections for y in c.get_offsets()[:, 1])  # ring8's reverse KL, a dot per seed
+    expected = final[(final["dataset"] == "ring8") & (final["metric"] == "reverse_kl")]["value"]
+    assert np.allclose(dots, sorted(expected))
+    _assert_print_size(fig)
+
+
+def test_sweeps_figure_gives_each_dataset_its_own_numeric_axis(captured):
+    final = _final(variants=["gan-ns", "gan-ns@lr=0.003", "gan-ns@lr=1000000.0"])
+    points = {
+        "ring8": [{"variant": "gan-ns", "key": "lr", "value": v, "run": r}
+                  for v, r in ((0.0005, "gan-ns"), (0.003, "gan-ns@lr=0.003"), (1e6, "gan-ns@lr=1000000.0"))],
+        "digits": [{"variant": "gan-ns", "key": "lr", "value": v, "run": r}
+                   for v, r in ((0.002, "gan-ns"), (0.003, "gan-ns@lr=0.003"))],
+    }
+    plots.sweeps_figure(final=final, points=points, n_modes={"ring8": 8, "digits": 10}, path="unused.pdf")
+    (fig,) = captured
+    ring8, digits = (ax for ax in fig.axes if ax.get_title())
+    assert ring8.get_title() == "ring8: gan-ns" and ring8.get_xscale() == "log"  # 0.0005 to 1e6
+    assert [t.get_text() for t in ring8.get_xticklabels()] == ["0.0005", "0.003", "1e+06"]
+    assert digits.get_xscale() == "linear" and [t.get_text() for t in digits.get_xticklabels()] == ["0.002", "0.003"]
+    _assert_print_size(fig)
