@@ -113,14 +113,15 @@ TRAIN_MEM_MB = {"2d": (1500, 20), "image": (2000, 100)}  # (torch and data, per 
 def train_estimate(dataset, variant, members):
     """(seconds, scale) of one training job without the safety factor: the measured cost of a
     member-step, times steps and members, times how much bigger the networks (width products)
-    and batches are than the benchmarked ones, times the updates per step (D steps + G steps,
-    each G step through `unrolled_steps` extra D updates: unrolled-5 ~ 6x)."""
+    and batches are than the benchmarked ones (the scale), times the updates per step relative to
+    one D and one G update: each unrolled D step is an update that G's step differentiates
+    through, about two updates' work (unrolled-5 ~ 6x, as measured in BENCHMARKS.md)."""
     settings = RUNS[dataset][variant]
     cost = STEP_COST["image" if is_image(dataset) else "2d"]
     scale = max(1.0, settings.g_width * settings.d_width / cost["widths"]) * max(
         1.0, settings.batch_size / cost["batch"]
     )
-    updates = (settings.d_steps + settings.g_steps * (1 + settings.unrolled_steps)) / 2
+    updates = (settings.d_steps + settings.g_steps * (1 + 2 * settings.unrolled_steps)) / 2
     return cost["seconds"] * settings.steps * members * scale * updates, scale
 
 

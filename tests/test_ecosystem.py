@@ -1,0 +1,114 @@
+"""The workflow at home in the Snakemake ecosystem: `snakemake --lint` and snakefmt are clean,
+training asks a cluster for time and memory from its size, `make` keeps each study in its own
+directory, and `snakemake --report` gives an HTML report that a real browser renders."""
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from conftest import REPO
+
+BIN = Path(sys.executable).parent
+# The workflow files formatted with snakefmt here; figures.smk and paper.smk are checked once
+# their own changes are formatted (see the report of issue #12).
+FORMATTED = [
+    "workflow/Snakefile",
+    *(f"workflow/rules/{name}.smk" for name in ("common", "data", "train", "evaluate", "aggregate", "integrity")),
+]
+
+
+def _small_study(tmp_path, *, variants=("gan-ns", "wgan-gp"), steps=100) -> Path:
+    """config/smoke.yaml cut to ring8 and `variants`, no sweeps, `steps` training steps."""
+    study = yaml.safe_load((REPO / "config" / "smoke.yaml").read_text())
+    study.update(datasets=["ring8"], variants=dict.fromkeys(variants, {}), sweeps={})
+    study["train"]["steps"] = steps
+    config = tmp_path / "study.yaml"
+    config.write_text(yaml.safe_dump(study))
+    return config
+
+
+def _snakemake(*args, cwd=REPO, timeout=600):
+    return subprocess.run([str(BIN / "snakemake"), *args], cwd=cwd, capture_output=True, text=True, timeout=timeout)
+
+
+def test_snakemake_lint_finds_nothing(tmp_path):
+    result = _snakemake("--lint", "--directory", str(tmp_path))
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert "Lints for" not in output and "warning" not in output.lower(), output
+    assert "Congratulations, your workflow is in a good condition!" in output
+
+
+def test_snakefmt_leaves_the_workflow_unchanged():
+    result = subprocess.run(
+        [str(BIN / "snakefmt"), "--check", *FORMATTED], cwd=REPO, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_training_asks_for_time_from_steps_members_and_updates(tmp_path):
+    config = _small_study(tmp_path, variants=("gan-ns", "unrolled-5"), steps=100_000)
+    result = _snakemake("-n", "--configfile", str(config), "--directory", str(tmp_path / "run"))
+    assert result.returncode == 0, result.stdout + result.stderr
+    training = [job for job in result.stdout.split("\nrule ") if job.startswith("train_seeds_0_1:")]
+    jobs = [re.search(r"variant=(\S+)\n\s+resources: .*?mem_mb=(\d+).*?runtime=(\d+)", job).groups() for job in training]
+    runtime = {variant: int(minutes) for variant, _, minutes in jobs}
+    # 3 x (3 ms a member-step x 100,000 steps x 2 members) = 30 minutes; unrolled-5 ~ 6x the work
+    assert runtime == {"gan-ns": 30, "unrolled-5": 180}
+    assert all(1500 < int(mem_mb) < 4000 for _, mem_mb, _ in jobs)
+
+
+@pytest.mark.parametrize(
+    ("arguments", "directory"),
+    [([], "."), (["CONFIG=config/paper.yaml"], "studies/paper"), (["CONFIG=config/paper.yaml", "DIR=/tmp/x"], "/tmp/x")],
+)
+def test_make_runs_each_study_in_its_own_directory(arguments, directory):
+    result = subprocess.run(["make", "-n", "paper", *arguments], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert f"--directory {directory} " in result.stdout
+
+
+def test_make_test_fast_needs_no_tex():
+    result = subprocess.run(["make", "-n", "test-fast"], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "pytest" in result.stdout and "latexmk" not in result.stdout
+
+
+def _chromium() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.mark.slow
+@pytest.mark.needs_tex
+@pytest.mark.skipif(_chromium() is None, reason="no chromium on PATH for the screenshot (Debian: apt-get install chromium)")
+def test_the_html_report_of_a_finished_study_renders_in_a_browser(tmp_path):
+    config, run = _small_study(tmp_path), tmp_path / "run"
+    result = _snakemake("--cores", "2", "--configfile", str(config), "--directory", str(run))
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    report = run / "report.html"
+    result = _snakemake("--configfile", str(config), "--directory", str(run), "--report", str(report))
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    html = report.read_text()
+    assert "mode collapse across GAN variants and seeds" in html  # workflow.rst
+    assert "ring8" in html and "wgan-gp" in html  # filled in from the study
+    for name in ("summary.csv", "tests.csv", "study.yaml"):  # the tables and the configuration
+        assert name in html, name
+
+    screenshot = tmp_path / "report.png"
+    result = subprocess.run(
+        [_chromium(), "--headless", "--no-sandbox", "--disable-gpu", f"--screenshot={screenshot}",
+         "--window-size=1400,1000", report.as_uri()],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert screenshot.is_file(), result.stderr[-3000:]
+    import matplotlib.image
+
+    pixels = matplotlib.image.imread(screenshot)
+    assert pixels.shape[:2] == (1000, 1400)
+    assert np.var(pixels[..., :3]) > 0.01  # text, a sidebar and the graph of jobs, not a blank page
