@@ -2,7 +2,8 @@
 # (its Snakemake HTML report) and `make test`. Each starts with the setup it needs, which is
 # idempotent: `venv` (the Python environment) and `latex` (the TeX programs of the PDF report).
 PYTHON ?= python3
-VENV := .venv
+# the Python environment: .venv here, /opt/venv in the container (Dockerfile)
+VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 CORES ?= all
