@@ -163,13 +163,14 @@ def test_smoke_report(smoke):
     assert "Verdict rule" in text and "agrees" in text and "other setting" in text
     assert "(n=2" in text
     assert "data.stacked_size = 5,000" in text  # the stacked set's own size, not the 2D one (10,000)
-    for figure in ("samples_ring8", "samples_grid25", "coverage", "sweeps", "samples_digits", "samples_stacked-digits",
+    for figure in ("samples_ring8", "samples_grid25", "coverage", "spread", "sweeps", "samples_digits", "samples_stacked-digits",
                    "modes_digits", "modes_stacked-digits"):
         assert (workdir / "figures" / f"{figure}.pdf").stat().st_size > 0
     classifier = json.loads((workdir / "results" / "classifiers" / "digits" / "metrics.json").read_text())
     assert classifier["test_accuracy"] >= 0.97 and classifier["test_size"] == 360
     assert f"{100 * classifier['test_accuracy']:.1f}" in text  # the accuracy is in the report
     assert not list(workdir.rglob("*.tmp")), "a temporary file was left behind"
+    assert "Overfull \\hbox" not in (workdir / "logs" / "paper" / "latexmk.log").read_text()  # no line in the margin
 
 
 def test_second_run_does_nothing(smoke):

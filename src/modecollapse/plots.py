@@ -144,23 +144,26 @@ def sweeps_figure(
     *, final: pd.DataFrame, points: dict[str, list[dict]], n_modes: dict[str, int], path: str | os.PathLike
 ) -> None:
     """Share of modes covered at the final step against each swept setting (mean and 95% CI
-    across seeds): a row of panels per dataset, a panel per (variant, setting), each with its
-    own numeric x axis, since the unswept value (the variant's own point, `points`) can differ
-    per dataset."""
+    across seeds): a column of panels per dataset, a row per (variant, setting), each panel with
+    its own numeric x axis, since the unswept value (the variant's own point, `points`) can
+    differ per dataset."""
     _theme("whitegrid")
     sweeps = list(dict.fromkeys((p["variant"], p["key"]) for dataset_points in points.values() for p in dataset_points))
-    columns = len(sweeps)
-    width = _panel_width(columns, most=2.2)
-    fig, axes = plt.subplots(len(points), columns, figsize=(width * columns, 1.6 * len(points)), squeeze=False, sharey=True)
-    for row, (dataset, dataset_points) in enumerate(points.items()):
-        for ax, (variant, key) in zip(axes[row], sweeps):
-            mine = [p for p in dataset_points if (p["variant"], p["key"]) == (variant, key)]
-            runs = {p["run"]: p["value"] for p in mine}
+    width = _panel_width(len(points), most=2.2)
+    fig, axes = plt.subplots(
+        len(sweeps), len(points), figsize=(width * len(points), 1.7 * len(sweeps)), squeeze=False, sharey=True
+    )
+    for column, (dataset, dataset_points) in enumerate(points.items()):
+        for ax, (variant, key) in zip(axes[:, column], sweeps):
+            runs = {p["run"]: p["value"] for p in dataset_points if (p["variant"], p["key"]) == (variant, key)}
+            if not runs:  # a sweep that this dataset does not run
+                ax.axis("off")
+                continue
             data = final[(final["dataset"] == dataset) & final["variant"].isin(runs) & (final["metric"] == MODES_COVERED)]
             data = data.assign(value=data["value"] / n_modes[dataset], setting=data["variant"].map(runs))
             sns.lineplot(data=data, x="setting", y="value", errorbar=("ci", 95), seed=0, marker="o", err_style="bars", ax=ax)
             _sweep_axis(ax, sorted(set(runs.values())), key)
-            ax.set(ylim=(0, 1.05), ylabel="modes covered" if ax is axes[row, 0] else "")
+            ax.set(ylim=(0, 1.05), ylabel="modes covered" if column == 0 else "")
             ax.set_title(f"{dataset}: {variant}")
     fig.tight_layout()
     _save(fig, path)

@@ -436,7 +436,7 @@ def sweeps_section(*, summary: pd.DataFrame, runs: pd.DataFrame, tests: pd.DataF
         r"time (Figure~\ref{fig:sweeps} and Table~\ref{tab:sweeps}); everything else stays as in Table~\ref{tab:settings}.",
         r"\begin{figure}[htbp]\centering",
         r"\includegraphics{figures/sweeps.pdf}",
-        r"\caption{Share of modes covered at the final step against each swept setting, a row per dataset (mean and 95\%",
+        r"\caption{Share of modes covered at the final step against each swept setting, a column per dataset (mean and 95\%",
         r"bootstrap CI across seeds); the unswept variant is the point at its own value of the setting.}",
         r"\label{fig:sweeps}\end{figure}",
         results_table(summary=summary, runs=runs, tests=tests, variants=sweep_runs,
