@@ -247,3 +247,17 @@ def test_sweeps_figure_gives_each_dataset_its_own_numeric_axis(captured):
     assert [t.get_text() for t in ring8.get_xticklabels()] == ["0.0005", "0.003", "1e+06"]
     assert digits.get_xscale() == "linear" and [t.get_text() for t in digits.get_xticklabels()] == ["0.002", "0.003"]
     _assert_print_size(fig)
+
+
+def test_sample_and_mode_figures_of_sixteen_variants_print_at_seven_points_within_the_page(captured):
+    centres = np.array([[np.cos(a), np.sin(a)] for a in np.linspace(0, 2 * np.pi, 8, endpoint=False)])
+    points = pd.DataFrame({"step": 100, "x": np.linspace(-1, 1, 50), "y": np.linspace(1, -1, 50)})
+    plots.samples_figure(samples={v: points for v in VARIANTS_16}, centers=centres, dataset="ring8", seed=0, path="unused.pdf")
+    plots.image_grid_figure(samples={v: _images(n=16, channels=3, size=8) for v in ["real", *VARIANTS_16]},
+                            dataset="stacked-digits", seed=0, path="unused.pdf")
+    plots.mode_histogram_figure(shares=_shares(variants=VARIANTS_16, channels=[0, 1, 2], seeds=2),
+                                reference=_reference(channels=[0, 1, 2]), dataset="stacked-digits",
+                                variants=VARIANTS_16, path="unused.pdf")
+    assert len(captured) == 3
+    for fig in captured:
+        _assert_print_size(fig)
