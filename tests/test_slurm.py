@@ -39,8 +39,14 @@ def test_the_slurm_profile_runs_the_workflow_through_sbatch(tmp_path):
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert (workdir / "paper" / "main.pdf").read_bytes()[:5] == b"%PDF-"
-    # Every job went through sbatch: the executor keeps one SLURM log per job.
+    # Training went through sbatch, the evaluations together as one group job (group-components
+    # in the profile): the executor keeps one SLURM log per submission. The quick rules
+    # (localrules in the Snakefile) ran on this machine: no submission for the paper.
     logs = workdir / ".snakemake" / "slurm_logs"
     slurm_logs = {part for p in logs.rglob("*.log") for part in p.relative_to(logs).parts}
-    assert {"rule_train_seeds_0_1", "rule_evaluate", "rule_paper"} <= slurm_logs
+    assert "rule_train_seeds_0_1" in slurm_logs
+    assert [part for part in slurm_logs if part.startswith("group_evaluate")], slurm_logs  # group_evaluate_evaluate
+    assert not {"rule_evaluate", "rule_paper", "rule_tables"} & slurm_logs, slurm_logs
     assert "has been submitted with SLURM jobid" in result.stdout + result.stderr
+    # and each training job recorded its time and memory (the benchmark directive)
+    assert (workdir / "logs" / "benchmarks" / "train" / "ring8" / "gan-ns" / "seeds0-1.tsv").read_text().startswith("s\t")
