@@ -642,6 +642,7 @@ def test_findings_name_each_significant_difference_and_the_variants_without_one(
          "mean_difference": 0.4, "p_holm": 0.01, "significant": True},
         {"dataset": "grid25", "variant": "sngan", "family": "variants", "metric": MODES_COVERED, "mean_difference": 1.0,
          "p_holm": 0.3, "significant": False},
+        {"dataset": "grid25", "variant": "hinge", "family": "variants", "metric": REVERSE_KL},  # untested: NaN
     ])
     text = report.findings(tests)
     ring8 = next(line for line in text.splitlines() if line.startswith(r"\item ring8"))

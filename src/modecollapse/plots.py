@@ -117,7 +117,7 @@ def coverage_figure(
         height=1.3, aspect=width / 1.3, facet_kws={"legend_out": False},
     )
     grid.set_titles("{col_name}")
-    grid.set_axis_labels("step", "modes covered")
+    grid.set_axis_labels("step", "share of modes")
     grid.set(ylim=(0, 1.05))
     sns.move_legend(grid, "upper center", bbox_to_anchor=(0.5, 0.0), ncol=len(datasets), title=None, frameon=False)
     if plateau_window is not None:
@@ -163,7 +163,7 @@ def sweeps_figure(
             data = data.assign(value=data["value"] / n_modes[dataset], setting=data["variant"].map(runs))
             sns.lineplot(data=data, x="setting", y="value", errorbar=("ci", 95), seed=0, marker="o", err_style="bars", ax=ax)
             _sweep_axis(ax, sorted(set(runs.values())), key)
-            ax.set(ylim=(0, 1.05), ylabel="modes covered" if column == 0 else "")
+            ax.set(ylim=(0, 1.05), ylabel="share of modes" if column == 0 else "")
             ax.set_title(f"{dataset}: {variant}")
     fig.tight_layout()
     _save(fig, path)

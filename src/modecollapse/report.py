@@ -162,7 +162,7 @@ def results_table(
     header = " & ".join(_stacked(lines) for lines in RESULTS_HEADERS) + r" \\"
     lines = [
         r"{\footnotesize\setlength{\tabcolsep}{3pt}",
-        r"\begin{longtable}{l" + "l" * (columns - 1) + "}",
+        r"\begin{longtable}{" + "l" * columns + "}",
         rf"\caption{{{caption}}}\label{{{label}}}\\",
         r"\toprule", header, r"\midrule", r"\endfirsthead",
         r"\toprule", header, r"\midrule", r"\endhead",
@@ -489,12 +489,12 @@ def _difference(row: Mapping[str, Any], *, scale: float, unit: str) -> str:
     )
 
 
-def findings_item(dataset: str, tests: pd.DataFrame) -> str:
+def _findings_item(dataset: str, tests: pd.DataFrame) -> str:
     """What the tests of one dataset find: per metric of FINDINGS_METRICS the variants that
     differ significantly from the baseline, by their mean difference and Holm-adjusted p; then
     the variants that differ on none of them."""
     shown = tests[tests["metric"].isin([metric for metric, _, _ in FINDINGS_METRICS])]
-    significant = shown[shown["significant"].astype(bool)]
+    significant = shown[shown["significant"].eq(True)]  # NaN: not tested, not significant
     clauses = []
     for metric, scale, unit in FINDINGS_METRICS:
         rows = significant[significant["metric"] == metric].to_dict("records")
@@ -521,9 +521,9 @@ def findings(tests: pd.DataFrame) -> str:
         r"final modes covered, reverse KL and high-quality fraction (Holm-corrected Mann--Whitney tests at "
         r"$p<\StudyAlpha$; differences are means across seeds, variant minus baseline)."
     )
-    if not mine["significant"].astype(bool).any():
+    if not mine["significant"].eq(True).any():
         return intro + " No variant differs significantly from the baseline on any of them, in any dataset.\n"
-    items = [findings_item(dataset, group) for dataset, group in mine.groupby("dataset", sort=False)]
+    items = [_findings_item(dataset, group) for dataset, group in mine.groupby("dataset", sort=False)]
     return "\n".join([intro, r"\begin{itemize}", *items, r"\end{itemize}", ""])
 
 
