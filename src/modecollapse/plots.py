@@ -191,7 +191,7 @@ def spread_figure(
     _theme("whitegrid")
     datasets = list(n_modes)
     shown = (("share of modes covered", MODES_COVERED), ("reverse KL", REVERSE_KL))
-    fig, axes = plt.subplots(len(datasets), len(shown), figsize=(TEXT_WIDTH - 0.2, 2.1 * len(datasets)), squeeze=False)
+    fig, axes = plt.subplots(len(datasets), len(shown), figsize=(TEXT_WIDTH - 0.2, 1.8 * len(datasets)), squeeze=False)
     for row, dataset in enumerate(datasets):
         for ax, (label, metric) in zip(axes[row], shown):
             data = final[(final["dataset"] == dataset) & (final["metric"] == metric) & final["variant"].isin(variants)]
