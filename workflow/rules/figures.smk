@@ -15,15 +15,20 @@ rule samples_figure:
         samples=expand(f"{RUN}/samples.parquet", variant=BASE_VARIANTS, seed=SEEDS[0], allow_missing=True),
         data="data/{dataset}.npz",
     output:
-        report("figures/samples_{dataset}.pdf", caption="../report/samples.rst", category="Figures", subcategory="{dataset}"),
-    params:
-        code=source_hash(workflow.source_path("../scripts/samples_figure.py")),
-        variants=BASE_VARIANTS,
-        seed=SEEDS[0],
+        report(
+            "figures/samples_{dataset}.pdf",
+            caption="../report/samples.rst",
+            category="Figures",
+            subcategory="{dataset}",
+        ),
     log:
         "logs/figures/samples_{dataset}.log",
     conda:
         "../envs/report.yaml"
+    params:
+        code=source_hash(workflow.source_path("../scripts/samples_figure.py")),
+        variants=BASE_VARIANTS,
+        seed=SEEDS[0],
     script:
         "../scripts/samples_figure.py"
 
@@ -32,19 +37,23 @@ rule modes_figure:
     """Share of each digit (per channel for stacked data) among final samples, per variant,
     beside the real data's shares: the mode histograms of an image dataset."""
     input:
-        shares=expand("results/runs/{dataset}/{variant}/digit_shares.parquet", variant=BASE_VARIANTS, allow_missing=True),
+        shares=expand(
+            "results/runs/{dataset}/{variant}/digit_shares.parquet", variant=BASE_VARIANTS, allow_missing=True
+        ),
         data="data/{dataset}.npz",
     output:
-        report("figures/modes_{dataset}.pdf", caption="../report/modes.rst", category="Figures", subcategory="{dataset}"),
+        report(
+            "figures/modes_{dataset}.pdf", caption="../report/modes.rst", category="Figures", subcategory="{dataset}"
+        ),
+    log:
+        "logs/figures/modes_{dataset}.log",
     wildcard_constraints:
         dataset="|".join(map(re.escape, IMAGE_DATASETS)) or "(?!)",
+    conda:
+        "../envs/report.yaml"
     params:
         code=source_hash(workflow.source_path("../scripts/modes_figure.py")),
         variants=BASE_VARIANTS,
-    log:
-        "logs/figures/modes_{dataset}.log",
-    conda:
-        "../envs/report.yaml"
     script:
         "../scripts/modes_figure.py"
 
@@ -56,15 +65,15 @@ rule coverage_figure:
         "results/metrics.parquet",
     output:
         report("figures/coverage.pdf", caption="../report/coverage.rst", category="Figures", subcategory="All"),
+    log:
+        "logs/figures/coverage.log",
+    conda:
+        "../envs/report.yaml"
     params:
         code=source_hash(workflow.source_path("../scripts/coverage_figure.py")),
         n_modes=N_MODES,
         variants=BASE_VARIANTS,
         plateau_window=STUDY["evaluation"]["plateau_window"],
-    log:
-        "logs/figures/coverage.log",
-    conda:
-        "../envs/report.yaml"
     script:
         "../scripts/coverage_figure.py"
 
@@ -75,14 +84,14 @@ rule sweeps_figure:
         "results/metrics.parquet",
     output:
         report("figures/sweeps.pdf", caption="../report/sweeps.rst", category="Figures", subcategory="All"),
-    params:
-        code=source_hash(workflow.source_path("../scripts/sweeps_figure.py")),
-        n_modes=N_MODES,
-        points=SWEEP_POINTS,
     log:
         "logs/figures/sweeps.log",
     conda:
         "../envs/report.yaml"
+    params:
+        code=source_hash(workflow.source_path("../scripts/sweeps_figure.py")),
+        n_modes=N_MODES,
+        points=SWEEP_POINTS,
     script:
         "../scripts/sweeps_figure.py"
 
@@ -94,13 +103,13 @@ rule spread_figure:
         "results/metrics.parquet",
     output:
         report("figures/spread.pdf", caption="../report/spread.rst", category="Figures", subcategory="All"),
-    params:
-        code=source_hash(workflow.source_path("../scripts/spread_figure.py")),
-        n_modes=N_MODES,
-        variants=BASE_VARIANTS,
     log:
         "logs/figures/spread.log",
     conda:
         "../envs/report.yaml"
+    params:
+        code=source_hash(workflow.source_path("../scripts/spread_figure.py")),
+        n_modes=N_MODES,
+        variants=BASE_VARIANTS,
     script:
         "../scripts/spread_figure.py"

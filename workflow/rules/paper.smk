@@ -32,6 +32,10 @@ rule tables:
         samples="paper/generated/samples_figures.tex",
         classifiers="paper/generated/classifiers.tex",
         findings="paper/generated/findings.tex",
+    log:
+        "logs/paper/tables.log",
+    conda:
+        "../envs/report.yaml"
     params:
         code=source_hash(workflow.source_path("../scripts/tables.py")),
         variants=BASE_VARIANTS,
@@ -40,10 +44,6 @@ rule tables:
         seed=SEEDS[0],
         families=FAMILIES,
         study=STUDY,
-    log:
-        "logs/paper/tables.log",
-    conda:
-        "../envs/report.yaml"
     script:
         "../scripts/tables.py"
 
@@ -55,13 +55,13 @@ rule study_macros:
         summary="results/summary.parquet",
     output:
         "paper/generated/study.tex",
-    params:
-        code=source_hash(workflow.source_path("../scripts/study_macros.py")),
-        study=STUDY,
     log:
         "logs/paper/study.log",
     conda:
         "../envs/report.yaml"
+    params:
+        code=source_hash(workflow.source_path("../scripts/study_macros.py")),
+        study=STUDY,
     script:
         "../scripts/study_macros.py"
 
@@ -80,11 +80,11 @@ rule paper:
         ],
     output:
         "paper/main.pdf",
-    params:
-        code=source_hash(workflow.source_path("../scripts/build_paper.py")),
     log:
         "logs/paper/latexmk.log",
     conda:
         "../envs/report.yaml"
+    params:
+        code=source_hash(workflow.source_path("../scripts/build_paper.py")),
     script:
         "../scripts/build_paper.py"
