@@ -20,9 +20,9 @@ pytestmark = pytest.mark.slow
 # imports modecollapse.metrics (the all rule is planned whenever anything is)
 AFTER_METRICS = Counter({
     "evaluate": 2, "metrics_table": 1, "summary": 1, "tests": 1, "tables": 1, "study_macros": 1,
-    "samples_figure": 1, "coverage_figure": 1, "paper": 1, "all": 1,
+    "samples_figure": 1, "coverage_figure": 1, "spread_figure": 1, "csv_tables": 1, "paper": 1, "all": 1,
 })
-AFTER_PLOTS = Counter({"samples_figure": 1, "coverage_figure": 1, "paper": 1, "all": 1})
+AFTER_PLOTS = Counter({"samples_figure": 1, "coverage_figure": 1, "spread_figure": 1, "paper": 1, "all": 1})
 
 
 def small_study() -> dict:

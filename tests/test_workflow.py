@@ -28,7 +28,7 @@ def snakemake(workdir: Path, config: Path, *args: str) -> subprocess.CompletedPr
 def planned_jobs(dry_run_output: str) -> list[tuple[str, dict]]:
     """(rule, wildcards) of every job in a dry run's output."""
     jobs = []
-    for block in re.split(r"\n(?=(?:local)?rule \S+:)", dry_run_output):
+    for block in re.split(r"\n(?=\s*(?:local)?rule \S+:)", dry_run_output):  # group members are indented
         rule = re.match(r"(?:local)?rule (\S+):", block.strip())
         if rule:
             found = re.search(r"wildcards: (.*)", block)
