@@ -105,3 +105,12 @@ def test_status_console_script_reads_the_default_study(tmp_path):
     assert result.returncode == 0 and "Traceback" not in result.stderr
     assert result.stdout.splitlines()[0].endswith("config/config.yaml in .")
     assert "pending" in result.stdout and " done " not in result.stdout.split("Not done:")[1]
+
+
+def test_status_reads_the_study_the_workflow_recorded_in_the_directory(study, capsys):
+    config, root = study
+    (root / "results" / "study.yaml").write_text(config.read_text())  # as rule study_config writes it
+    assert main(["status", str(root)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == f"{root / 'results' / 'study.yaml'} in {root}"
+    assert lines[2].split() == ["ring8", "3", "1", "2", "0", "2"]  # this study's runs, not the default study's

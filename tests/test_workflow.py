@@ -5,6 +5,7 @@ import re
 import shutil
 import subprocess
 import sys
+from importlib import metadata
 from pathlib import Path
 
 import pandas as pd
@@ -171,6 +172,33 @@ def test_smoke_report(smoke):
     assert f"{100 * classifier['test_accuracy']:.1f}" in text  # the accuracy is in the report
     assert not list(workdir.rglob("*.tmp")), "a temporary file was left behind"
     assert "Overfull \\hbox" not in (workdir / "logs" / "paper" / "latexmk.log").read_text()  # no line in the margin
+
+
+def test_smoke_results_without_latex_and_their_provenance(smoke):
+    """The terminal's view of the study (modecollapse summary and status) and the appendix's records."""
+    workdir, _ = smoke
+    cli = str(Path(sys.executable).parent / "modecollapse")
+    summary = subprocess.run([cli, "summary", str(workdir)], capture_output=True, text=True)
+    assert summary.returncode == 0, summary.stderr
+    lines = summary.stdout.splitlines()
+    assert lines[0] == "ring8 (8 modes)" and "stacked-digits (1000 modes)" in lines
+    assert any(line.split()[:3] == ["gan-ns", "modes", "covered"] and line.endswith("n=2 of 2") for line in lines)
+    assert any(line.endswith("2 diverged") for line in lines)  # the diverging sweep point is counted, not dropped
+    status = subprocess.run([cli, "status", str(workdir)], capture_output=True, text=True)
+    assert status.returncode == 0, status.stderr
+    assert status.stdout.splitlines()[0].endswith("results/study.yaml in " + str(workdir))  # the smoke study, not the default
+    assert status.stdout.splitlines()[2].split() == ["ring8", "8", "2", "0", "0", "0"]
+    # every stage's outputs say what computed them; the appendix lists it and what each job cost
+    software = pd.read_parquet(workdir / "results" / "software.parquet")
+    assert set(software["stage"]) == {"classifier", "training", "evaluation"}
+    assert set(software.loc[software["item"] == "POT", "value"]) == {metadata.version("POT")}
+    assert set(software.loc[software["item"] == "GPU", "value"]) == {"none (CPU)"}
+    benchmarks = pd.read_parquet(workdir / "results" / "benchmarks.parquet")
+    assert benchmarks.groupby("stage").size().to_dict() == {"classifier": 1, "training": 4 * 5, "evaluation": 4 * 5}
+    assert (benchmarks["wall_s"] > 0).all()
+    text = subprocess.run(["pdftotext", "-layout", str(workdir / "paper" / "main.pdf"), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    assert "Software and compute" in text and re.search(rf"scikit-learn\s+{re.escape(metadata.version('scikit-learn'))}\s", text)
 
 
 def test_second_run_does_nothing(smoke):

@@ -22,6 +22,7 @@ REPO = Path(__file__).resolve().parents[2]
 DEFAULT_SCHEMA = REPO / "workflow" / "schemas" / "config.schema.yaml"
 DEFAULT_CONFIG = REPO / "config" / "config.yaml"  # the workflow's study when no --configfile is given
 SUMMARY = Path("results") / "summary.parquet"
+STUDY_RECORD = Path("results") / "study.yaml"  # the study as the workflow read it (rule study_config)
 # The results table's metrics as the terminal shows them: (metric, label, scale, digits)
 SUMMARY_METRICS = (
     (MODES_COVERED, "modes covered", 1.0, 1), (HIGH_QUALITY_FRACTION, "high quality (%)", 100.0, 1),
@@ -116,16 +117,19 @@ def _summary(args: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
-    """Print where the runs of the study (args.configfile) stand in args.directory."""
+    """Print where the runs of the study stand in args.directory: the study of args.configfile, else
+    the one the workflow recorded there (results/study.yaml), else the default study."""
+    recorded = Path(args.directory) / STUDY_RECORD
+    configfile = args.configfile or (recorded if recorded.is_file() else DEFAULT_CONFIG)
     try:
-        study = load_config(args.configfile, schema_path=args.schema)
+        study = load_config(configfile, schema_path=args.schema)
     except ConfigError as error:
         print(f"modecollapse: {error}", file=sys.stderr)
         return 1
     if not Path(args.directory).is_dir():
         print(f"modecollapse: {args.directory}: no such directory; give the study's working directory", file=sys.stderr)
         return 1
-    print(f"{args.configfile} in {args.directory}")
+    print(f"{configfile} in {args.directory}")
     print(format_status(study_status(study, args.directory)), end="")
     return 0
 
@@ -144,7 +148,9 @@ def main(argv: list[str] | None = None) -> int:
     summary.set_defaults(run=_summary)
     status = commands.add_parser("status", help="which runs of a study are done, diverged, running, failed or pending")
     status.add_argument("directory", nargs="?", default=".", help="the study's working directory (default: .)")
-    status.add_argument("--configfile", default=str(DEFAULT_CONFIG), help="the study's config (default: the workflow's)")
+    status.add_argument(
+        "--configfile", help=f"the study's config (default: the one recorded in DIRECTORY/{STUDY_RECORD}, else the workflow's)"
+    )
     status.add_argument("--schema", default=str(DEFAULT_SCHEMA), help="JSON schema (default: the workflow's)")
     status.set_defaults(run=_status)
     args = parser.parse_args(argv)

@@ -127,6 +127,23 @@ def read_parquet_metadata(path: str | os.PathLike) -> dict:
         raise UnreadableFile(path, f"its {METADATA_KEY.decode()} metadata: {_reason(error)}") from None
 
 
+BENCHMARK_COLUMNS = {"s": "wall_s", "cpu_time": "cpu_s", "max_rss": "max_rss_mb"}  # Snakemake's name -> ours
+
+
+def read_benchmark(path: str | os.PathLike) -> dict[str, float]:
+    """The last record of a Snakemake `benchmark:` file (tab-separated; a rule benchmarked with
+    `repeat` has several): wall-clock seconds, CPU seconds and peak resident memory in MB, NaN
+    where Snakemake could not measure it ("NA", e.g. a job too short to sample)."""
+    try:
+        table = pd.read_csv(path, sep="\t", na_values=["NA", "-"])
+        record = table.iloc[-1]
+        return {ours: float(record[theirs]) for theirs, ours in BENCHMARK_COLUMNS.items()}
+    except FileNotFoundError:
+        raise
+    except (ValueError, KeyError, IndexError, OSError, UnicodeDecodeError, pd.errors.ParserError) as error:
+        raise UnreadableFile(path, f"not a Snakemake benchmark table: {_reason(error)}") from None
+
+
 def read_npz(path: str | os.PathLike) -> dict[str, np.ndarray]:
     """Every array of an .npz archive (no pickled objects)."""
     try:

@@ -21,6 +21,7 @@ from .data import ONLINE_REFERENCE_SIZE, get_dataset, is_image
 from .evaluate import COLLAPSED, LEVELLED_OFF, UNDER_TRAINED
 from .io import atomic_path
 from .metrics import HIGH_QUALITY_FRACTION, MMD_BANDWIDTH, MODES_COVERED, NO_HIGH_QUALITY, PLATEAU_MIN_SNAPSHOTS, REVERSE_KL
+from .provenance import PACKAGES
 from .stats import ALPHA, smallest_p_value
 from .variants import BASELINE, describe
 
@@ -541,6 +542,91 @@ def classifier_table(classifiers: Mapping[str, Mapping[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+# The appendix's stages, in the order the data flows
+STAGES = ("classifier", "training", "evaluation")
+SOFTWARE_COLUMNS = ("stage", "item", "value", "outputs")
+PROVENANCE_ITEMS = ("Python", "GPU", "CUDA", "code commit")  # software_table's items beside the packages
+BENCHMARK_KEYS = ("stage", "dataset", "variant", "seeds")
+
+
+def _commit_text(commit: str) -> str:
+    return commit if commit == "unknown" else commit[:12] + ("-dirty" if commit.endswith("-dirty") else "")
+
+
+def software_table(records: Mapping[str, Sequence[Mapping[str, Any]]]) -> pd.DataFrame:
+    """What computed the outputs of each stage, from their provenance records (provenance.provenance:
+    a run.json, a metrics.parquet's metadata, a classifier's metrics.json): one row per stage, item
+    (a package, Python, GPU, CUDA, code commit) and value, with how many outputs recorded it, so
+    that outputs made with different versions show as two rows, not one."""
+    counts: dict[tuple[str, str, str], int] = {}
+    for stage, stage_records in records.items():
+        for record in stage_records:
+            items = {
+                **record.get("versions", {}), "Python": record.get("python", "unknown"),
+                "GPU": record.get("gpu", "none (CPU)"), "CUDA": record.get("cuda", "--"),
+                "code commit": _commit_text(record.get("git_commit", "unknown")),
+            }
+            for item, value in items.items():
+                counts[stage, item, str(value)] = counts.get((stage, item, str(value)), 0) + 1
+    rows = [(stage, item, value, n) for (stage, item, value), n in counts.items()]
+    return pd.DataFrame(rows, columns=list(SOFTWARE_COLUMNS)).astype({"outputs": np.int64})
+
+
+def _software_cell(rows: pd.DataFrame) -> str:
+    if rows.empty:
+        return "--"
+    if len(rows) == 1:
+        return latex_escape(rows["value"].iloc[0])
+    return ", ".join(f"{latex_escape(value)} ({n})" for value, n in zip(rows["value"], rows["outputs"]))
+
+
+def software_appendix(software: pd.DataFrame) -> str:
+    """A table: each package and setting that computed a number, per stage; a stage whose outputs
+    disagree lists each value with its count of outputs."""
+    stages = [stage for stage in STAGES if stage in set(software["stage"])]
+    known = ["modecollapse", *PACKAGES, *PROVENANCE_ITEMS]
+    items = sorted(set(software["item"]), key=lambda item: (known.index(item) if item in known else len(known), item))
+    counts = software.groupby("stage")["outputs"].max()
+    header = " & ".join(f"{stage.capitalize()} ({counts[stage]})" for stage in stages)
+    lines = [rf"\begin{{tabular}}{{l{'l' * len(stages)}}}", r"\toprule", rf"& {header} \\", r"\midrule"]
+    for item in items:
+        cells = [_software_cell(software[(software["stage"] == stage) & (software["item"] == item)]) for stage in stages]
+        lines.append(rf"{latex_escape(item)} & {' & '.join(cells)} \\")
+    lines += [r"\bottomrule", r"\end{tabular}", ""]
+    return "\n".join(lines)
+
+
+def _duration(seconds: float) -> str:
+    if not math.isfinite(seconds):
+        return "--"
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    return f"{seconds / 60:.1f} min" if seconds < 7200 else f"{seconds / 3600:.1f} h"
+
+
+def _megabytes(value: float) -> str:
+    return "--" if not math.isfinite(value) else f"{value:,.0f}".replace(",", "{,}")
+
+
+def compute_appendix(benchmarks: pd.DataFrame) -> str:
+    """A table of what the jobs cost (Snakemake's `benchmark:` records) per stage and dataset:
+    jobs, total and longest wall-clock time, CPU time and the largest peak resident memory."""
+    lines = [
+        r"\begin{tabular}{llrrrrr}", r"\toprule",
+        r"Stage & Dataset & Jobs & Wall time & Longest job & CPU time & Peak memory (MB) \\", r"\midrule",
+    ]
+    order = {stage: i for i, stage in enumerate(STAGES)}
+    groups = sorted(benchmarks.groupby(["stage", "dataset"], sort=False), key=lambda item: order[item[0][0]])
+    for (stage, dataset), rows in groups:
+        lines.append(
+            rf"{stage} & {latex_escape(dataset)} & {len(rows)} & {_duration(rows['wall_s'].sum())} & "
+            rf"{_duration(rows['wall_s'].max())} & {_duration(rows['cpu_s'].sum(min_count=1))} & "
+            rf"{_megabytes(rows['max_rss_mb'].max())} \\"
+        )
+    lines += [r"\bottomrule", r"\end{tabular}", ""]
+    return "\n".join(lines)
+
+
 def _macro(name: str, value: Any, *, key: str | None = None) -> str:
     """\\newcommand of macro `name`, after a comment naming the config `key` its text comes from
     (`config_key_comment`), so that a failed build can name it."""
@@ -715,7 +801,7 @@ def study_macros(*, study: Mapping[str, Any], runs: pd.DataFrame, summary: pd.Da
 
 
 def _commit(runs: pd.DataFrame) -> str:
-    return ", ".join(sorted({c if c == "unknown" else c[:12] + ("-dirty" if c.endswith("-dirty") else "") for c in runs["git_commit"]}))
+    return ", ".join(sorted({_commit_text(c) for c in runs["git_commit"]}))
 
 
 # pdfTeX settings put before the report's first line: no date, trailer ID or file paths (of the

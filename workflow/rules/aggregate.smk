@@ -82,6 +82,42 @@ rule tests:
         "../scripts/tests.py"
 
 
+rule benchmarks_table:
+    """What each job cost, from its benchmark file: wall-clock and CPU seconds, peak memory."""
+    input:
+        [job["path"] for job in benchmark_jobs()],
+    output:
+        "results/benchmarks.parquet",
+    log:
+        "logs/aggregate/benchmarks.log",
+    conda:
+        "../envs/evaluate.yaml"
+    params:
+        code=source_hash(workflow.source_path("../scripts/benchmarks_table.py")),
+        jobs=[{key: value for key, value in job.items() if key != "path"} for job in benchmark_jobs()],
+    script:
+        "../scripts/benchmarks_table.py"
+
+
+rule software_table:
+    """What computed each stage's outputs (package versions, Python, GPU, CUDA, code commit), from
+    the provenance records of the classifiers, the runs and the evaluations."""
+    input:
+        classifier=expand("results/classifiers/{family}/metrics.json", family=FAMILIES),
+        training=every_run("run.json"),
+        evaluation=expand("results/runs/{dataset}/{variant}/metrics.parquet", dataset=DATASETS, variant=VARIANTS),
+    output:
+        "results/software.parquet",
+    log:
+        "logs/aggregate/software.log",
+    conda:
+        "../envs/evaluate.yaml"
+    params:
+        code=source_hash(workflow.source_path("../scripts/software_table.py")),
+    script:
+        "../scripts/software_table.py"
+
+
 rule csv_tables:
     """The summary and the tests as CSV: the tables of the Snakemake HTML report."""
     input:

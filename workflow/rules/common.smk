@@ -64,6 +64,38 @@ def every_run(pattern):
     return expand(f"{RUN}/{pattern}", dataset=DATASETS, variant=VARIANTS, seed=SEEDS)
 
 
+def benchmark_jobs():
+    """Every benchmarked job of the study (classifiers, training, evaluation): its benchmark file,
+    taken from the rule that writes it, with the stage, dataset, run name and seeds it covers."""
+    jobs = [
+        {
+            "stage": "classifier",
+            "dataset": family,
+            "variant": "",
+            "seeds": "",
+            "path": expand(rules.classifier.benchmark, family=family)[0],
+        }
+        for family in FAMILIES
+    ]
+    for dataset in DATASETS:
+        for variant in VARIANTS:
+            for group in SEED_GROUPS:
+                train = getattr(rules, f"train_seeds_{'_'.join(map(str, group))}")
+                path = expand(train.benchmark, dataset=dataset, variant=variant)[0]
+                jobs.append(
+                    {
+                        "stage": "training",
+                        "dataset": dataset,
+                        "variant": variant,
+                        "seeds": " ".join(map(str, group)),
+                        "path": path,
+                    }
+                )
+            path = expand(rules.evaluate.benchmark, dataset=dataset, variant=variant)[0]
+            jobs.append({"stage": "evaluation", "dataset": dataset, "variant": variant, "seeds": "", "path": path})
+    return jobs
+
+
 def train_settings(wildcards):
     return dataclasses.asdict(RUNS[wildcards.dataset][wildcards.variant])
 

@@ -57,6 +57,8 @@ rule classifier:
         metrics="results/classifiers/{family}/metrics.json",
     log:
         "logs/classifiers/{family}.log",
+    benchmark:
+        "logs/benchmarks/classifier/{family}.tsv"
     wildcard_constraints:
         family="digits|mnist",
     conda:

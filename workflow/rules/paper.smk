@@ -66,11 +66,29 @@ rule study_macros:
         "../scripts/study_macros.py"
 
 
+rule appendix:
+    """The appendix's tables: the software that computed each stage, and what the jobs cost."""
+    input:
+        software="results/software.parquet",
+        benchmarks="results/benchmarks.parquet",
+    output:
+        software="paper/generated/software_table.tex",
+        compute="paper/generated/compute_table.tex",
+    log:
+        "logs/paper/appendix.log",
+    conda:
+        "../envs/report.yaml"
+    params:
+        code=source_hash(workflow.source_path("../scripts/appendix.py")),
+    script:
+        "../scripts/appendix.py"
+
+
 rule paper:
     """Compile paper/main.tex with latexmk in a private build directory, then move the PDF in place."""
     input:
         sources=PAPER_SOURCES,
-        generated=[*GENERATED, "paper/generated/study.tex"],
+        generated=[*GENERATED, "paper/generated/study.tex", *rules.appendix.output],
         figures=[
             *expand("figures/samples_{dataset}.pdf", dataset=DATASETS),
             "figures/coverage.pdf",
