@@ -15,7 +15,7 @@ DEFAULT_CONFIG := config/config.yaml
 DIR ?= $(if $(filter $(abspath $(DEFAULT_CONFIG)),$(abspath $(CONFIG))),.,studies/$(basename $(notdir $(CONFIG))))
 SNAKEMAKE := $(BIN)/snakemake --configfile $(abspath $(CONFIG)) --directory $(DIR)
 
-.PHONY: setup venv latex paper report test test-fast clean-results
+.PHONY: setup venv latex paper report readme-figure test test-fast clean-results
 
 setup: venv latex
 
@@ -50,6 +50,12 @@ paper: setup
 report: paper
 	$(SNAKEMAKE) --report $(abspath $(DIR))/report.html
 	@echo "report: $(DIR)/report.html"
+
+# The README's picture: the default study's seed-spread figure (rule spread_figure), committed
+# small in docs/images/; run after a change that moves the default study's results.
+readme-figure:
+	$(MAKE) paper CONFIG=$(DEFAULT_CONFIG) DIR=.
+	mkdir -p docs/images && cp figures/spread.png docs/images/spread.png
 
 test: setup
 	$(BIN)/python -m pytest -ra

@@ -232,6 +232,16 @@ def test_spread_figure_shows_every_seed_per_variant_and_dataset(captured):
     _assert_print_size(fig)
 
 
+def test_spread_figure_as_png_for_the_readme(tmp_path):
+    path = tmp_path / "spread.png"
+    plots.spread_figure(final=_final(variants=["gan-ns", "hinge"]), n_modes={"ring8": 8, "digits": 10},
+                        variants=["gan-ns", "hinge"], path=path)
+    image = plt.imread(path)
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and list(tmp_path.iterdir()) == [path]
+    # at RASTER_DPI, not matplotlib's 100 dpi: a figure of at least 4 inches is over 600 pixels wide
+    assert image.shape[1] >= 4 * plots.RASTER_DPI["png"]
+
+
 def test_sweeps_figure_gives_each_dataset_its_own_numeric_axis(captured):
     final = _final(variants=["gan-ns", "gan-ns@lr=0.003", "gan-ns@lr=1000000.0"])
     points = {

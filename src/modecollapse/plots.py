@@ -34,6 +34,9 @@ FONT_SIZES = {
 # What a saved figure may record of when it was made, by format: nothing, so that the same data
 # give the same bytes (matplotlib dates a PDF and an SVG by the clock unless told not to)
 NO_DATE = {"pdf": {"CreationDate": None}, "svg": {"Date": None}}
+# PNG copies (the README's picture, the HTML report) sharp on a high-density screen; vector
+# formats keep matplotlib's default
+RASTER_DPI = {"png": 160}
 
 
 def _theme(style: str) -> None:
@@ -52,7 +55,7 @@ def _save(fig: plt.Figure, path: str | os.PathLike) -> None:
     date in it, and close it."""
     fmt = os.path.splitext(path)[1].lstrip(".") or "pdf"
     with atomic_path(path) as tmp:
-        fig.savefig(tmp, format=fmt, bbox_inches="tight", metadata=NO_DATE.get(fmt))
+        fig.savefig(tmp, format=fmt, bbox_inches="tight", metadata=NO_DATE.get(fmt), dpi=RASTER_DPI.get(fmt, "figure"))
     plt.close(fig)
 
 

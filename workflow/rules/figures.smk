@@ -102,7 +102,8 @@ rule spread_figure:
     input:
         "results/metrics.parquet",
     output:
-        report("figures/spread.pdf", caption="../report/spread.rst", category="Figures", subcategory="All"),
+        pdf=report("figures/spread.pdf", caption="../report/spread.rst", category="Figures", subcategory="All"),
+        png="figures/spread.png",  # the README's picture (`make readme-figure`)
     log:
         "logs/figures/spread.log",
     conda:

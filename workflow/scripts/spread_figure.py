@@ -7,9 +7,6 @@ from modecollapse.plots import spread_figure
 from modecollapse.stats import final_step
 
 sys.stderr = open(snakemake.log[0], "w")
-spread_figure(
-    final=final_step(read_parquet(snakemake.input[0])),
-    n_modes=snakemake.params.n_modes,
-    variants=snakemake.params.variants,
-    path=snakemake.output[0],
-)
+final = final_step(read_parquet(snakemake.input[0]))
+for path in (snakemake.output.pdf, snakemake.output.png):
+    spread_figure(final=final, n_modes=snakemake.params.n_modes, variants=snakemake.params.variants, path=path)
