@@ -1,5 +1,5 @@
 """Where a study's training runs stand in its working directory: done, diverged, running, failed
-or pending, read from the files the workflow leaves (paths as in workflow/rules/train.smk).
+or pending, read from the files the workflow leaves (their paths: modecollapse.layout).
 
 done / diverged: the run's run.json (written last by a training job) says status "ok" / "diverged".
 running: Snakemake marked the run's run.json incomplete (its job started and has not finished) and
@@ -20,6 +20,7 @@ from typing import Any, Mapping
 
 from .config import seed_groups, study_runs
 from .io import UnreadableFile, read_json
+from .layout import CHECKPOINTS, RUN_RECORD, TRAIN_LOG, seeds_tag
 
 STATES = ("done", "diverged", "running", "failed", "pending")
 
@@ -35,20 +36,10 @@ class RunStatus:
     detail: str = ""
 
 
-def run_json(*, dataset: str, variant: str, seed: int) -> str:
-    """The run record a training job writes last (train.smk's RUN/run.json), relative to the study."""
-    return f"results/runs/{dataset}/{variant}/seed{seed}/run.json"
-
-
-def train_log(*, dataset: str, variant: str, group: tuple[int, ...]) -> str:
-    """The log of the training job of a seed group (train.smk's log)."""
-    return f"logs/train/{dataset}/{variant}/seeds{'-'.join(map(str, group))}.log"
-
-
 def checkpoints(directory: Path, *, dataset: str, variant: str, group: tuple[int, ...]) -> list[Path]:
     """The checkpoints a seed group's job keeps to resume from (train.checkpoint_name)."""
-    folder = directory / "results" / "checkpoints" / dataset / variant
-    return sorted(folder.glob(f"seeds{'-'.join(map(str, group))}-*.pt"))
+    folder = directory / CHECKPOINTS.format(dataset=dataset, variant=variant)
+    return sorted(folder.glob(f"seeds{seeds_tag(group)}-*.pt"))
 
 
 def incomplete_outputs(directory: Path) -> set[str]:
@@ -87,9 +78,9 @@ def _recorded_state(path: Path) -> tuple[str, str] | None:
 def run_state(directory: Path, *, dataset: str, variant: str, seed: int, group: tuple[int, ...],
               incomplete: set[str], locked: bool) -> RunStatus:
     """The state of one run (see the module's docstring) from the files in `directory`."""
-    record = run_json(dataset=dataset, variant=variant, seed=seed)
+    record = RUN_RECORD.format(dataset=dataset, variant=variant, seed=seed)
     recorded = _recorded_state(directory / record)
-    log = train_log(dataset=dataset, variant=variant, group=group)
+    log = TRAIN_LOG.format(dataset=dataset, variant=variant, seeds=seeds_tag(group))
     resumable = checkpoints(directory, dataset=dataset, variant=variant, group=group)
     if recorded is not None:
         state, detail = recorded

@@ -18,6 +18,7 @@ from modecollapse.config import (
 )
 from modecollapse.data import DATASETS as REGISTRY, dataset_sources, get_dataset, is_image
 from modecollapse.download import MNIST_FILES
+from modecollapse.layout import CHECKPOINTS, RUN, TRAIN_LOG, seeds_tag
 from modecollapse.provenance import source_hash
 from modecollapse.variants import BASELINE
 
@@ -50,7 +51,6 @@ VARIANTS = list(RUNS[DATASETS[0]])
 BASE_VARIANTS = list(STUDY["variants"])  # without sweep points (figures show these)
 SEEDS = list(STUDY["seeds"])
 SEED_GROUPS = seed_groups(STUDY)  # seeds trained together in one job
-RUN = "results/runs/{dataset}/{variant}/seed{seed}"
 
 
 wildcard_constraints:

@@ -21,9 +21,9 @@ for group in SEED_GROUPS:
                 for kind, ext in (("samples", "parquet"), ("curves", "parquet"), ("run", "json"))
             },
         log:
-            f"logs/train/{{dataset}}/{{variant}}/seeds{'-'.join(map(str, group))}.log",
+            TRAIN_LOG.replace("{seeds}", seeds_tag(group)),
         benchmark:
-            f"logs/benchmarks/train/{{dataset}}/{{variant}}/seeds{'-'.join(map(str, group))}.tsv"
+            f"logs/benchmarks/train/{{dataset}}/{{variant}}/seeds{seeds_tag(group)}.tsv"
         conda:
             "../envs/train.yaml"
         threads: 1
@@ -35,7 +35,7 @@ for group in SEED_GROUPS:
             settings=train_settings,  # a changed setting reruns only this variant's jobs
             seeds=list(group),
             device=STUDY["device"],
-            checkpoint_dir="results/checkpoints/{dataset}/{variant}",  # kept when a job fails
+            checkpoint_dir=CHECKPOINTS,  # kept when a job fails
             checkpoint_every=STUDY["checkpoint_every"],
         script:
             "../scripts/train.py"
