@@ -75,6 +75,16 @@ def test_make_test_fast_needs_no_tex():
     assert "pytest" in result.stdout and "latexmk" not in result.stdout
 
 
+def test_the_readme_shows_the_seed_spread_figure_committed_small():
+    """README's picture: the default study's figures/spread.png as `make readme-figure` copies it."""
+    readme = (REPO / "README.md").read_text()
+    pictures = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", readme)
+    assert pictures == ["docs/images/spread.png"]
+    picture = REPO / pictures[0]
+    assert picture.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and picture.stat().st_size < 300_000
+    assert "cp figures/spread.png docs/images/spread.png" in (REPO / "Makefile").read_text()
+
+
 def _chromium() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 

@@ -21,8 +21,10 @@ from modecollapse.config import load_config, validate_config
 from modecollapse.data import ONLINE_REFERENCE_SIZE
 from modecollapse.evaluate import LEVELLED_OFF, UNDER_TRAINED
 from modecollapse.metrics import (
-    HIGH_QUALITY_FRACTION, MMD_BANDWIDTH, MODES_COVERED, NO_HIGH_QUALITY, PLATEAU_MIN_SNAPSHOTS, REVERSE_KL,
+    ENERGY_DISTANCE, HIGH_QUALITY_FRACTION, MMD_BANDWIDTH, MODES_COVERED, NO_HIGH_QUALITY, PLATEAU_MIN_SNAPSHOTS, REVERSE_KL,
+    WASSERSTEIN_1,
 )
+from modecollapse.provenance import provenance
 from modecollapse.stats import ALPHA, SUMMARY_COLUMNS, compare_with_baseline, smallest_p_value
 
 SCHEMA = REPO / "workflow" / "schemas" / "config.schema.yaml"
@@ -188,7 +190,7 @@ def test_default_study_shows_table1_rows_as_other_setting():
         ours = settings[match.row.dataset][match.run]
         assert set(match.differs) == {key for key, value in match.row.settings.items() if ours[key] != value}
     text = report.replication_section(study=study, settings=settings, summary=_summary([]), tests=_tests([]))
-    assert re.search(r"ring8 & GAN & \\texttt\{gan-ns(@[^}]*)?\}, other setting \(a\)", text)  # nearest: a sweep point may be
+    assert re.search(r"ring8 & GAN & \\begin\{tabular\}\[t\]\{@\{\}l@\{\}\}\\texttt\{gan-ns(@[^}]*)?\}\\\\\{\}other setting \(a\)", text)  # nearest: a sweep point may be
     assert r"Other setting (a): differs in \texttt{steps}," in text
 
 
@@ -243,7 +245,8 @@ def test_replication_table_cells_show_published_and_our_n(schema):
     lines = text.splitlines()
     gan = next(line for line in lines if line.startswith("ring8 & GAN"))
     pacgan2 = next(line for line in lines if line.startswith(" & PacGAN2"))
-    assert r"6.3 $\pm$ 0.5 {\tiny(n=10)}" in gan and r"8.0 $\pm$ 0.0 {\tiny[8.0, 8.0]} {\tiny(n=10)}" in gan
+    assert report._stacked([r"6.3 $\pm$ 0.5", "(n=10)"]) in gan
+    assert report._stacked([r"8.0 $\pm$ 0.0", "[8.0, 8.0]", "(n=10)"]) in gan  # ours: mean, CI and n, one above the other
     assert r"\textbf{higher}" in gan  # 8.0 ± 0 against 6.3 ± 0.5
     assert "(n=8 of 10; 2 diverged)" in pacgan2 and "agrees" in pacgan2  # 8.0 against 7.9 ± 0.1
 
@@ -333,17 +336,27 @@ def test_results_table_counts_runs_without_high_quality_sample_and_under_trained
     assert "(n=3 of 5; 2 diverged)" in pacgan and "5/5" in pacgan  # the runs table's diverged count
 
 
-def test_distances_table_cells_show_their_n(schema):
-    summary = _summary([_row("ring8", "gan-ns", "mmd2_rbf", [0.1, 0.2, math.nan], n_diverged=1)])
+def test_distances_table_gives_each_row_its_n_and_a_cell_its_own_where_it_differs(schema):
+    summary = _summary([
+        _row("ring8", "gan-ns", WASSERSTEIN_1, [0.1, 0.2, 0.3]),
+        _row("ring8", "gan-ns", "mmd2_rbf", [0.1, 0.2, math.nan], n_diverged=1),
+        _row("ring8", "gan-ns", ENERGY_DISTANCE, [0.1, 0.2, 0.6]),
+    ])
     text = report.distances_table(summary=summary, tests=_tests([]), variants=["gan-ns"])
-    assert r"0.150 {\tiny(n=2 of 3; 1 diverged)}" in text
+    row = next(line for line in text.splitlines() if line.startswith("ring8 & gan-ns"))
+    cells = row.removesuffix(r" \\").split(" & ")
+    assert cells[2] == "n=3"  # the row's n, once
+    assert "0.200" in cells and "0.300" in cells  # W1 and energy: the row's n
+    assert "0.150 (n=2 of 3; 1 diverged)" in cells  # MMD² leaves a run out: its own n
+    # scaled down only when wider than the line
+    assert text.startswith(r"\sbox0{\begin{tabular}") and r"\ifdim\wd0>\linewidth\resizebox{\linewidth}{!}{\usebox0}" in text
 
 
 def test_published_numbers_keep_their_printed_decimals():
-    assert report._published_cell((0.10, 0.02), scale=1.0, digits=2, trials=10) == r"0.10 $\pm$ 0.02 {\tiny(n=10)}"
-    assert report._published_cell((4.50, 0.127), scale=1.0, digits=2, trials=10).startswith(r"4.50 $\pm$ 0.127")
-    assert report._published_cell((0.956, 0.020), scale=100.0, digits=1, trials=10).startswith(r"95.6 $\pm$ 2.0")
-    assert report._published_cell((1.0, None), scale=1.0, digits=1, trials=5) == r"1.0 {\tiny(n=5)}"
+    assert report._published_cell((0.10, 0.02), scale=1.0, digits=2, trials=10) == report._stacked([r"0.10 $\pm$ 0.02", "(n=10)"])
+    assert r"}4.50 $\pm$ 0.127\\" in report._published_cell((4.50, 0.127), scale=1.0, digits=2, trials=10)
+    assert r"}95.6 $\pm$ 2.0\\" in report._published_cell((0.956, 0.020), scale=100.0, digits=1, trials=10)
+    assert report._published_cell((1.0, None), scale=1.0, digits=1, trials=5) == report._stacked(["1.0", "(n=5)"])
 
 
 def test_n_note():
@@ -464,7 +477,6 @@ def test_latex_escape_escapes_each_special_character_once():
 
 
 @pytest.mark.needs_tex
-@pytest.mark.skipif(shutil.which("latexmk") is None, reason="latexmk not installed")
 def test_replication_section_and_tables_compile(schema, tmp_path):
     study, runs, summary = _macro_inputs(schema)
     study = _table1_study(schema, steps=3000) | {"datasets": ["ring8", "grid25"]}
@@ -491,7 +503,7 @@ def test_replication_section_and_tables_compile(schema, tmp_path):
         r"\usepackage{booktabs}", r"\usepackage{longtable}", r"\usepackage{graphicx}", r"\usepackage{url}",
         r"\input{generated/study}", r"\begin{document}", r"\section{Results}\label{sec:results}",
         r"\input{generated/results_table}",
-        r"\resizebox{\linewidth}{!}{\input{generated/distances_table}}",
+        r"\input{generated/distances_table}",
         r"\StudyStackedSet; \StudyStackFrom; \StudyLogK; \StudyMMDBandwidths; \StudySignificanceReach.",
         r"\input{generated/replication}",
         r"\begin{thebibliography}{9}\bibitem{pacgan} PacGAN.\bibitem{veegan} VEEGAN.\end{thebibliography}",
@@ -501,19 +513,15 @@ def test_replication_section_and_tables_compile(schema, tmp_path):
     pdf.parent.mkdir()
     report.compile_latex(main_tex=main, search_dirs=[tmp_path], pdf=pdf, log=tmp_path / "latexmk.log")
     assert pdf.read_bytes()[:5] == b"%PDF-"
-    if shutil.which("pdftotext"):
-        text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
-        text = " ".join(text.split())
-        assert "other setting (a)" in text and "Other setting (a): differs in steps" in text
-        assert "PacGAN (Lin et al. 2018), Table 1" in text
-        assert "n=4 of 5; 1 diverged" in text
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    text = " ".join(text.split())
+    assert "other setting (a)" in text and "Other setting (a): differs in steps" in text
+    assert "PacGAN (Lin et al. 2018), Table 1" in text
+    assert "n=4 of 5; 1 diverged" in text
 
 
 # --- each study's report from its own directory, byte for byte the same -----------------------
 
-needs_pdftotext = pytest.mark.skipif(
-    shutil.which("latexmk") is None or shutil.which("pdftotext") is None, reason="latexmk or pdftotext not installed"
-)
 
 
 def _figure(path, label):
@@ -542,6 +550,10 @@ def _write_study(workdir, schema, *, scale, figure):
         "samples_figures": report.samples_figures(datasets=list(study["datasets"]), seed=0),
         "classifiers": report.classifier_table({}),
         "findings": report.findings(tests),
+        "software_table": report.software_appendix(report.software_table({"training": [provenance()], "evaluation": [provenance()]})),
+        "compute_table": report.compute_appendix(pd.DataFrame([
+            {"stage": "training", "dataset": "ring8", "variant": "gan-ns", "seeds": "0 1", "wall_s": 61.5, "cpu_s": 60.0, "max_rss_mb": 400.0},
+        ])),
     }
     generated = workdir / "paper" / "generated"
     generated.mkdir(parents=True)
@@ -595,7 +607,7 @@ def _checkout(tmp_path, schema):
 
 
 @pytest.mark.needs_tex
-@needs_pdftotext
+@pytest.mark.needs_tex
 @pytest.mark.parametrize("build", [_compile_paper, pytest.param(_snakemake_paper, marks=pytest.mark.slow)])
 def test_each_study_reports_its_own_parts_never_the_checkouts(schema, tmp_path, build):
     checkout = _checkout(tmp_path, schema)
@@ -609,7 +621,7 @@ def test_each_study_reports_its_own_parts_never_the_checkouts(schema, tmp_path, 
 
 
 @pytest.mark.needs_tex
-@needs_pdftotext
+@pytest.mark.needs_tex
 def test_no_line_of_the_report_runs_into_the_margin(schema, tmp_path):
     """Every line of the whole report (text, settings, tables) fits the text width: latexmk's log
     has no overfull box."""
@@ -618,7 +630,7 @@ def test_no_line_of_the_report_runs_into_the_margin(schema, tmp_path):
     assert "Overfull \\hbox" not in (tmp_path / "latexmk.log").read_text()
 
 
-@needs_pdftotext
+@pytest.mark.needs_tex
 def test_the_same_study_gives_the_same_pdf_bytes_wherever_and_whenever_it_is_built(schema, tmp_path):
     checkout = _checkout(tmp_path, schema)
     first, second = tmp_path / "first", tmp_path / "elsewhere" / "second"

@@ -89,6 +89,12 @@ def _stacked(lines: Sequence[str]) -> str:
     return r"\begin{tabular}[t]{@{}l@{}}" + r"\\{}".join(lines) + r"\end{tabular}"
 
 
+def fit_to_width(body: str) -> str:
+    """`body` (a tabular) at its own size, scaled down to the line width only if it is wider: a
+    table that fits keeps the font size it was set in."""
+    return (rf"\sbox0{{{body}}}\ifdim\wd0>\linewidth\resizebox{{\linewidth}}{{!}}{{\usebox0}}\else\usebox0\fi" + "\n")
+
+
 def _cell_lines(row: Mapping[str, Any] | None, *, scale: float, digits: int) -> list[str]:
     """mean ± s.e.m., the 95% CI in brackets and the cell's n (`n_note`), or -- when nothing was measured."""
     if row is None:
@@ -100,12 +106,6 @@ def _cell_lines(row: Mapping[str, Any] | None, *, scale: float, digits: int) -> 
     if np.isfinite(row["ci_low"]):
         lines.append(f"[{_number(row['ci_low'] * scale, digits)}, {_number(row['ci_high'] * scale, digits)}]")
     return lines + [f"({n_note(row)})"]
-
-
-def _cell(row: Mapping[str, Any] | None, *, scale: float = 1.0, digits: int = 2) -> str:
-    """`_cell_lines` on one line, the CI and n in small print (for the wide replication tables)."""
-    first, *rest = _cell_lines(row, scale=scale, digits=digits)
-    return " ".join([first, *(rf"{{\tiny{line}}}" for line in rest)])
 
 
 def count_of(row: Mapping[str, Any] | None) -> tuple[int, int] | None:
@@ -205,37 +205,41 @@ DISTANCE_COLUMNS = (
 
 
 def distances_table(*, summary: pd.DataFrame, tests: pd.DataFrame, variants: list[str]) -> str:
-    """Final-step distribution metrics per dataset and variant (means across seeds with n, see
-    `n_note`; $^\\ast$ marks a Holm-significant difference from the baseline), with the perfect
-    generator's JSD floor."""
+    """Final-step distribution metrics per dataset and variant: means across seeds, with the row's n
+    (`n_note`, of its first metric) in its own column and a cell's own n where it differs
+    ($^\\ast$ marks a Holm-significant difference from the baseline), and the perfect generator's
+    JSD floor; scaled to the line width only if wider (`fit_to_width`)."""
     index, significant = _by_key(summary), _by_key(tests)
     lines = [
-        r"\begin{tabular}{ll" + "r" * len(DISTANCE_COLUMNS) + "}",
+        r"\begin{tabular}{lll" + "r" * len(DISTANCE_COLUMNS) + "}",
         r"\toprule",
-        " & ".join(["Dataset", "Variant", *(header for _, header, _ in DISTANCE_COLUMNS)]) + r" \\",
+        " & ".join(["Dataset", "Variant", "n", *(header for _, header, _ in DISTANCE_COLUMNS)]) + r" \\",
         r"\midrule",
     ]
     for d_index, dataset in enumerate(dict.fromkeys(summary["dataset"])):
         if d_index:
             lines.append(r"\midrule")
         for v_index, variant in enumerate(variants):
+            rows = [index.get((dataset, variant, metric)) for metric, _, _ in DISTANCE_COLUMNS]
+            row_n = next((n_note(row) for row in rows if row is not None), "--")
             cells = []
-            for metric, _, digits in DISTANCE_COLUMNS:
-                row = index.get((dataset, variant, metric))
+            for (metric, _, digits), row in zip(DISTANCE_COLUMNS, rows):
                 if row is None:
                     cell = "--"
                 else:
-                    cell = ("--" if row["n"] == 0 else _number(row["mean"], digits)) + rf" {{\tiny({n_note(row)})}}"
+                    cell = "--" if row["n"] == 0 else _number(row["mean"], digits)
+                    if n_note(row) != row_n:
+                        cell += rf" ({n_note(row)})"
                 if significant.get((dataset, variant, metric), {}).get("significant"):
                     cell += r"$^\ast$"
                 cells.append(cell)
-            lines.append(" & ".join([latex_escape(dataset) if v_index == 0 else "", latex_escape(variant), *cells]) + r" \\")
+            lines.append(" & ".join([latex_escape(dataset) if v_index == 0 else "", latex_escape(variant), row_n, *cells]) + r" \\")
         floor = index.get((dataset, variants[0], metrics.JSD_FLOOR)) if variants else None
         if floor is not None:
             cells = ["" for _ in DISTANCE_COLUMNS[:-1]] + [_number(floor["mean"], 3)]
-            lines.append(" & ".join(["", r"\emph{perfect generator}", *cells]) + r" \\")
-    lines += [r"\bottomrule", r"\end{tabular}", ""]
-    return "\n".join(lines)
+            lines.append(" & ".join(["", r"\emph{perfect generator}", "", *cells]) + r" \\")
+    lines += [r"\bottomrule", r"\end{tabular}"]
+    return fit_to_width("\n".join(lines))
 
 
 # How each metric of a published table is shown: (header, scale, digits of our numbers)
@@ -247,7 +251,7 @@ REPLICATION_METRICS = {
 VERDICT_TEXT = {replication.AGREES: "agrees", replication.HIGHER: r"\textbf{higher}", replication.LOWER: r"\textbf{lower}"}
 # Our run's cell by how the row stands beside the study ({run} escaped; {note}: the letter of
 # the row's list of differing settings, spelled out beneath the table by `differs_notes`)
-RUN_TEXT = {
+RUN_TEXT = {  # ", " starts a new line in the cell
     replication.MATCHED: r"\texttt{{{run}}}",
     replication.OTHER_SETTING: r"\texttt{{{run}}}, other setting ({note})",
     replication.NOT_PUBLISHED: r"\texttt{{{run}}}, context",
@@ -267,11 +271,11 @@ def _published_number(value: float, digits: int) -> str:
 
 
 def _published_cell(value: tuple[float, float | None], *, scale: float, digits: int, trials: int) -> str:
-    """mean ± s.e. as published (at least `digits` decimals), with the trials behind it."""
+    """mean ± s.e. as published (at least `digits` decimals) above the trials behind it."""
     mean, se = value
     text = _published_number(mean * scale, digits)
     text += rf" $\pm$ {_published_number(se * scale, digits)}" if se is not None else ""
-    return text + rf" {{\tiny(n={trials})}}"
+    return _stacked([text, f"(n={trials})"])
 
 
 def differs_notes(matches: Sequence[replication.Match]) -> dict[tuple[str, ...], str]:
@@ -315,10 +319,10 @@ def replication_table(
             cells += [
                 "--" if published is None else _published_cell(
                     published, scale=scale, digits=digits, trials=row.trials or table.trials),
-                _cell(ours, scale=scale, digits=digits),
+                _stacked(_cell_lines(ours, scale=scale, digits=digits)),
                 VERDICT_TEXT.get(verdicts.get(metric), "--"),
             ]
-        run = RUN_TEXT[match.status].format(run=latex_escape(match.run or ""), note=notes.get(match.differs, ""))
+        run = _stacked(RUN_TEXT[match.status].format(run=latex_escape(match.run or ""), note=notes.get(match.differs, "")).split(", "))
         group = latex_escape(row.label) if row.label != previous else ""
         lines.append(" & ".join([group, latex_escape(row.model), run, *cells]) + r" \\")
         previous = row.label
@@ -410,7 +414,7 @@ def replication_section(
         )
         blocks += [
             r"\begin{table}[htbp]\centering\scriptsize",
-            r"\resizebox{\linewidth}{!}{" + replication_table(table, matches=matches, summary=index) + "}",
+            fit_to_width(replication_table(table, matches=matches, summary=index)).rstrip(),
             rf"\caption{{{caption}}}\label{{tab:{table.id}}}",
             r"\end{table}",
             "",
