@@ -550,7 +550,11 @@ def _write_study(workdir, schema, *, scale, figure):
         "samples_figures": report.samples_figures(datasets=list(study["datasets"]), seed=0),
         "classifiers": report.classifier_table({}),
         "findings": report.findings(tests),
-        "software_table": report.software_appendix(report.software_table({"training": [provenance()], "evaluation": [provenance()]})),
+        # runs made at several commits (a study extended over time): one line each, within the page
+        "software_table": report.software_appendix(report.software_table({
+            "training": [provenance() | {"git_commit": f"{i:x}" * 40 + "-dirty" * (i % 2)} for i in range(1, 6)],
+            "evaluation": [provenance()],
+        })),
         "compute_table": report.compute_appendix(pd.DataFrame([
             {"stage": "training", "dataset": "ring8", "variant": "gan-ns", "seeds": "0 1", "wall_s": 61.5, "cpu_s": 60.0, "max_rss_mb": 400.0},
         ])),
@@ -689,7 +693,7 @@ def test_software_table_counts_outputs_per_value_so_mixed_versions_show():
     assert "& Training (3) & Evaluation (1)" in table  # classifier-free study: no column for it
     lines = table.splitlines()
     torch_line = next(line for line in lines if line.startswith("torch"))
-    assert torch_line == r"torch & 2.13.0+cpu (2), 2.12.0 (1) & 2.13.0+cpu \\"
+    assert torch_line == "torch & " + report._stacked(["2.13.0+cpu (2)", "2.12.0 (1)"]) + r" & 2.13.0+cpu \\"
     items = [line.split(" & ")[0] for line in lines if " & " in line][1:]
     assert items[:3] == ["modecollapse", "torch", "numpy"] and items[-4:] == ["Python", "GPU", "CUDA", "code commit"]
 

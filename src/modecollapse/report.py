@@ -581,12 +581,12 @@ def _software_cell(rows: pd.DataFrame) -> str:
         return "--"
     if len(rows) == 1:
         return latex_escape(rows["value"].iloc[0])
-    return ", ".join(f"{latex_escape(value)} ({n})" for value, n in zip(rows["value"], rows["outputs"]))
+    return _stacked([f"{latex_escape(value)} ({n})" for value, n in zip(rows["value"], rows["outputs"])])
 
 
 def software_appendix(software: pd.DataFrame) -> str:
     """A table: each package and setting that computed a number, per stage; a stage whose outputs
-    disagree lists each value with its count of outputs."""
+    disagree lists each value with its count of outputs, one above the other."""
     stages = [stage for stage in STAGES if stage in set(software["stage"])]
     known = ["modecollapse", *PACKAGES, *PROVENANCE_ITEMS]
     items = sorted(set(software["item"]), key=lambda item: (known.index(item) if item in known else len(known), item))
@@ -596,8 +596,8 @@ def software_appendix(software: pd.DataFrame) -> str:
     for item in items:
         cells = [_software_cell(software[(software["stage"] == stage) & (software["item"] == item)]) for stage in stages]
         lines.append(rf"{latex_escape(item)} & {' & '.join(cells)} \\")
-    lines += [r"\bottomrule", r"\end{tabular}", ""]
-    return "\n".join(lines)
+    lines += [r"\bottomrule", r"\end{tabular}"]
+    return fit_to_width("\n".join(lines))
 
 
 def _duration(seconds: float) -> str:
@@ -860,10 +860,21 @@ def latex_failure(output: str, *, main_tex: Path, search_dirs: Sequence[Path]) -
     return errors[:10] + [rf"while expanding \{name}, {definitions[name]}" for name in expanding if name in definitions]
 
 
+# TeX's warning of a line set wider than the text (in the margin), as its .log writes it
+_OVERFULL = re.compile(r"^Overfull \\hbox \([\d.]+pt too wide\) .*$", flags=re.MULTILINE)
+
+
+def overfull_boxes(tex_log: str) -> list[str]:
+    """Every "Overfull \\hbox" warning of a TeX .log: each line or table that runs into the margin."""
+    return _OVERFULL.findall(tex_log)
+
+
 def compile_latex(
     *, main_tex: str | os.PathLike, search_dirs: list[str | os.PathLike], pdf: str | os.PathLike, log: str | os.PathLike
-) -> None:
-    """Compile the template `main_tex` into `pdf` with latexmk, writing its output to `log`.
+) -> list[str]:
+    """Compile the template `main_tex` into `pdf` with latexmk, writing its output to `log`, and
+    after it TeX's overfull-box warnings (`overfull_boxes`), which it returns: latexmk prints
+    none when the PDF was already up to date, TeX's .log has them whenever it was built.
 
     The template and its own files (`TEMPLATE_SUFFIXES` beside it) are copied into a private
     build directory beside `pdf`, and TeX searches `search_dirs`, the study's own directories,
@@ -892,5 +903,9 @@ def compile_latex(
         raise LatexError(
             f"LaTeX failed on {main_tex} (latexmk exit {completed.returncode}); its output: {log}\n  " + "\n  ".join(problems)
         )
+    overfull = overfull_boxes((build / f"{main_tex.stem}.log").read_text(errors="replace"))
+    with open(log, "a") as handle:  # TeX's own log stays in the build directory; its warnings go here
+        handle.write("".join(f"{warning}\n" for warning in overfull))
     with atomic_path(pdf) as tmp:
         shutil.copyfile(build / f"{main_tex.stem}.pdf", tmp)
+    return overfull
