@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 
@@ -50,3 +51,6 @@ def test_the_slurm_profile_runs_the_workflow_through_sbatch(tmp_path):
     assert "has been submitted with SLURM jobid" in result.stdout + result.stderr
     # and each training job recorded its time and memory (the benchmark directive)
     assert (workdir / "logs" / "benchmarks" / "train" / "ring8" / "gan-ns" / "seeds0-1.tsv").read_text().startswith("s\t")
+    # ... as did each evaluation inside its group job; the report's appendix sums them
+    benchmarks = pd.read_parquet(workdir / "results" / "benchmarks.parquet")
+    assert sorted(benchmarks["stage"]) == ["evaluation"] * 2 + ["training"] * 2 and (benchmarks["wall_s"] > 0).all()
