@@ -102,7 +102,7 @@ def test_the_html_report_of_a_finished_study_renders_in_a_browser(tmp_path):
     html = report.read_text()
     assert "mode collapse across GAN variants and seeds" in html  # workflow.rst
     assert "ring8" in html and "wgan-gp" in html  # filled in from the study
-    for name in ("summary.csv", "tests.csv", "study.yaml"):  # the tables and the configuration
+    for name in ("summary.csv", "tests.csv", "software.csv", "benchmarks.csv", "study.yaml"):  # the tables and the configuration
         assert name in html, name
 
     screenshot = tmp_path / "report.png"

@@ -119,10 +119,13 @@ rule software_table:
 
 
 rule csv_tables:
-    """The summary and the tests as CSV: the tables of the Snakemake HTML report."""
+    """The summary, the tests, the software and the jobs' costs as CSV: the tables of the Snakemake
+    HTML report."""
     input:
         "results/summary.parquet",
         "results/tests.parquet",
+        "results/software.parquet",
+        "results/benchmarks.parquet",
     output:
         report(
             "results/summary.csv",
@@ -135,6 +138,18 @@ rule csv_tables:
             caption="../report/tests.rst",
             category="Tables",
             labels={"table": "tests against the baseline"},
+        ),
+        report(
+            "results/software.csv",
+            caption="../report/software.rst",
+            category="Tables",
+            labels={"table": "software of each stage"},
+        ),
+        report(
+            "results/benchmarks.csv",
+            caption="../report/benchmarks.rst",
+            category="Tables",
+            labels={"table": "cost of each job"},
         ),
     log:
         "logs/aggregate/csv_tables.log",
