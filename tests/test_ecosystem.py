@@ -69,6 +69,21 @@ def test_make_runs_each_study_in_its_own_directory(arguments, directory):
     assert f"--directory {directory} " in result.stdout
 
 
+@pytest.mark.parametrize(("device", "gpus"), [("cuda", "1"), ("auto", "0")])
+def test_the_slurm_profile_asks_one_gpu_for_every_training_job_of_a_cuda_study(tmp_path, device, gpus):
+    """What each job would ask SLURM for, from the profile's dry run: training jobs, whatever
+    their seed group, one GPU when the study trains on CUDA (the executor passes gpu=1 as
+    --gpus=1) and none otherwise; no other job asks for one."""
+    config = _small_study(tmp_path)
+    result = _snakemake("-n", "--profile", "profiles/slurm", "--configfile", str(config), "--config", f"device={device}",
+                        "--directory", str(tmp_path / "run"))
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    jobs = re.findall(r"^(?:local)?rule (\S+):\n(?:    .*\n)*?    resources: (.*)$", result.stdout, flags=re.MULTILINE)
+    requests = {rule: dict(item.split("=", 1) for item in resources.split(", ")).get("gpu", "0") for rule, resources in jobs}
+    assert {rule for rule in requests if rule.startswith("train_seeds")} == {"train_seeds_0_1"}
+    assert all(gpu == (gpus if rule.startswith("train_seeds") else "0") for rule, gpu in requests.items()), requests
+
+
 def test_make_test_fast_needs_no_tex():
     result = subprocess.run(["make", "-n", "test-fast"], cwd=REPO, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr

@@ -350,3 +350,49 @@ def test_stacking_on_the_fly_draws_three_base_images_per_training_image(monkeypa
     assert real.shape == (4, 192)
     assert all(channel.numpy().tobytes() in rows for channel in real.reshape(-1, 64))
     assert not torch.equal(seen[0], seen[3])  # the next step's real batch is drawn afresh
+
+
+# --- which GPU a job trains on (train.claim_gpu: locks, so testable without a GPU) ------------
+
+
+def test_concurrent_jobs_spread_over_the_gpus_and_share_them_beyond_one_each(tmp_path):
+    slots = tmp_path / "slots"
+    first, second, third = (train_module.claim_gpu(slots, 2) for _ in range(3))
+    assert [first[0], second[0], third[0]] == ["cuda:0", "cuda:1", "cuda:0"]  # slot 2 shares the first GPU
+    first[1].close()  # a job ends: its slot, and so its GPU, is free again
+    again = train_module.claim_gpu(slots, 2)
+    assert again[0] == "cuda:0" and again[1].name.endswith("slot0.lock")
+    for _, handle in (second, third, again):
+        handle.close()
+
+
+def test_a_gpu_slot_is_held_by_another_process_until_it_ends(tmp_path):
+    """The lock is the system's (flock): another job's slot is taken while it runs, and free once
+    it has ended, a kill included, so a crashed job never keeps a GPU."""
+    slots = tmp_path / "slots"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(f"""
+            import sys, time
+            from modecollapse.train import claim_gpu
+            device, lock = claim_gpu({str(slots)!r}, 1)
+            print(device, flush=True)
+            time.sleep(60)
+        """)],
+        stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "cuda:0"
+        device, lock = train_module.claim_gpu(slots, 2)
+        assert device == "cuda:1" and lock.name.endswith("slot1.lock")
+        lock.close()
+    finally:
+        holder.kill()
+        holder.wait()
+    device, lock = train_module.claim_gpu(slots, 2)
+    assert lock.name.endswith("slot0.lock")
+    lock.close()
+
+
+def test_claiming_a_gpu_where_there_is_none_says_so(tmp_path):
+    with pytest.raises(ValueError, match=r"no CUDA device to claim \(device_count=0\)"):
+        train_module.claim_gpu(tmp_path, 0)

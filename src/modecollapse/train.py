@@ -10,6 +10,7 @@ trained inside an ensemble draw the same numbers; their arithmetic differs by fl
 from __future__ import annotations
 
 import dataclasses
+import fcntl
 import hashlib
 import json
 import math
@@ -19,7 +20,7 @@ import time
 import warnings
 import zipfile
 from pathlib import Path
-from typing import Any, Callable, TextIO
+from typing import IO, Any, Callable, TextIO
 
 import numpy as np
 import pandas as pd
@@ -80,6 +81,29 @@ def resolve_device(device: str) -> str:
     if device == "cuda" and not torch.cuda.is_available():
         raise RuntimeError("config asks for device: cuda, but torch sees no CUDA device; use auto or cpu")
     return device
+
+
+def claim_gpu(slots: str | os.PathLike, device_count: int) -> tuple[str, IO]:
+    """A CUDA device for this job among `device_count`, so that concurrent jobs on one machine
+    spread over its GPUs: the job holds the first free slot k (an exclusive lock on
+    `slots`/slot{k}.lock, which the system releases when the process ends, a crash included) and
+    trains on cuda:{k mod device_count}. With several jobs per GPU (`--resources gpu=N`, N above
+    the GPU count) slots k and k + device_count share a device. Returns the device and the open
+    lock file, to keep open while training. Under SLURM a job sees only its own GPUs
+    (CUDA_VISIBLE_DEVICES), so its device count is its allocation and its device cuda:0 or within it."""
+    if device_count < 1:
+        raise ValueError(f"no CUDA device to claim (device_count={device_count})")
+    folder = Path(slots)
+    folder.mkdir(parents=True, exist_ok=True)
+    slot = 0
+    while True:
+        handle = open(folder / f"slot{slot}.lock", "a")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return f"cuda:{slot % device_count}", handle
+        except BlockingIOError:
+            handle.close()
+            slot += 1
 
 
 class MemberStreams:

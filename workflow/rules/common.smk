@@ -51,6 +51,9 @@ VARIANTS = list(RUNS[DATASETS[0]])
 BASE_VARIANTS = list(STUDY["variants"])  # without sweep points (figures show these)
 SEEDS = list(STUDY["seeds"])
 SEED_GROUPS = seed_groups(STUDY)  # seeds trained together in one job
+# GPUs a training job asks for: one when the study trains on CUDA (device: cuda), none for cpu
+# and auto (a cluster job with auto gets whatever its partition gives it)
+TRAIN_GPUS = 1 if STUDY["device"] == "cuda" else 0
 
 
 wildcard_constraints:

@@ -30,12 +30,16 @@ for group in SEED_GROUPS:
         resources:  # estimated from steps, members and networks (common.smk: train_estimate)
             mem_mb=train_mem_mb(len(group)),
             runtime=train_runtime(len(group)),
+            # device: cuda -> one GPU per job: SLURM allocates it (--gpus), and locally
+            # --resources gpu=N runs at most N training jobs at once, spread over the GPUs
+            gpu=TRAIN_GPUS,
         params:
             code=TRAIN_CODE,
             settings=train_settings,  # a changed setting reruns only this variant's jobs
             seeds=list(group),
             device=STUDY["device"],
             checkpoint_dir=CHECKPOINTS,  # kept when a job fails
+            gpu_slots=".snakemake/modecollapse/gpu-slots",  # locks that spread jobs over the GPUs (train.claim_gpu)
             checkpoint_every=STUDY["checkpoint_every"],
         script:
             "../scripts/train.py"

@@ -9,7 +9,7 @@ from modecollapse.config import TrainSettings
 from modecollapse.data import load_dataset, stacked_online, training_points
 from modecollapse.io import write_json, write_parquet
 from modecollapse.provenance import provenance
-from modecollapse.train import resolve_device, train
+from modecollapse.train import claim_gpu, resolve_device, train
 
 log = open(snakemake.log[0], "w")
 sys.stderr = log
@@ -17,6 +17,8 @@ torch.set_num_threads(snakemake.threads)
 settings = TrainSettings(**snakemake.params.settings)
 seeds = list(snakemake.params.seeds)
 device = resolve_device(snakemake.params.device)
+if device == "cuda":  # one of the machine's GPUs, shared fairly among concurrent jobs; run.json records which
+    device, gpu_slot = claim_gpu(snakemake.params.gpu_slots, torch.cuda.device_count())
 dataset = load_dataset(snakemake.input.data)
 result = train(
     data=training_points(dataset), settings=settings, seeds=seeds, device=device, progress=log,
