@@ -396,3 +396,13 @@ def test_a_gpu_slot_is_held_by_another_process_until_it_ends(tmp_path):
 def test_claiming_a_gpu_where_there_is_none_says_so(tmp_path):
     with pytest.raises(ValueError, match=r"no CUDA device to claim \(device_count=0\)"):
         train_module.claim_gpu(tmp_path, 0)
+
+
+@pytest.mark.parametrize("tf32", [True, False])
+def test_float32_precision_is_one_setting_for_matmuls_and_convolutions(tf32):
+    saved = torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32
+    try:
+        train_module.set_float32_precision(tf32=tf32)
+        assert (torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32) == (tf32, tf32)
+    finally:
+        torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32 = saved

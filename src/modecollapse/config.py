@@ -95,6 +95,7 @@ TRAIN_KEYS = tuple(f.name for f in dataclasses.fields(TrainSettings) if f.name !
 DEFAULTS: dict[str, Any] = {
     "scale": "default",
     "device": "auto",
+    "tf32": False,  # CUDA float32 matmuls and convolutions in TF32 (train.set_float32_precision)
     "ensemble_size": 0,  # seeds per training job; 0 = all seeds of a (dataset, variant) in one job
     "checkpoint_every": 500,
     "sweeps": {},

@@ -83,6 +83,15 @@ def resolve_device(device: str) -> str:
     return device
 
 
+def set_float32_precision(*, tf32: bool) -> None:
+    """Whether CUDA may compute float32 matrix products and convolutions in TF32 (config `tf32`).
+    PyTorch's defaults differ between the two (TF32 allowed for cuDNN convolutions, not for
+    matmuls), so a study's precision would otherwise depend on which layers its networks use; set
+    both, once per process, before training. No effect on the CPU."""
+    torch.backends.cuda.matmul.allow_tf32 = tf32
+    torch.backends.cudnn.allow_tf32 = tf32
+
+
 def claim_gpu(slots: str | os.PathLike, device_count: int) -> tuple[str, IO]:
     """A CUDA device for this job among `device_count`, so that concurrent jobs on one machine
     spread over its GPUs: the job holds the first free slot k (an exclusive lock on

@@ -38,6 +38,7 @@ for group in SEED_GROUPS:
             settings=train_settings,  # a changed setting reruns only this variant's jobs
             seeds=list(group),
             device=STUDY["device"],
+            tf32=STUDY["tf32"],
             checkpoint_dir=CHECKPOINTS,  # kept when a job fails
             gpu_slots=".snakemake/modecollapse/gpu-slots",  # locks that spread jobs over the GPUs (train.claim_gpu)
             checkpoint_every=STUDY["checkpoint_every"],

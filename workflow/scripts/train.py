@@ -9,13 +9,14 @@ from modecollapse.config import TrainSettings
 from modecollapse.data import load_dataset, stacked_online, training_points
 from modecollapse.io import write_json, write_parquet
 from modecollapse.provenance import provenance
-from modecollapse.train import claim_gpu, resolve_device, train
+from modecollapse.train import claim_gpu, resolve_device, set_float32_precision, train
 
 log = open(snakemake.log[0], "w")
 sys.stderr = log
 torch.set_num_threads(snakemake.threads)
 settings = TrainSettings(**snakemake.params.settings)
 seeds = list(snakemake.params.seeds)
+set_float32_precision(tf32=snakemake.params.tf32)
 device = resolve_device(snakemake.params.device)
 if device == "cuda":  # one of the machine's GPUs, shared fairly among concurrent jobs; run.json records which
     device, gpu_slot = claim_gpu(snakemake.params.gpu_slots, torch.cuda.device_count())
@@ -40,6 +41,7 @@ for member in result.members:
             "status": member.status,
             "diverged_step": member.diverged_step,
             "device": result.device,
+            "tf32": snakemake.params.tf32,  # float32 precision on CUDA (config tf32)
             "threads": snakemake.threads,
             "ensemble_seeds": seeds,
             "resumed_from_step": result.resumed_from_step,
