@@ -9,7 +9,7 @@ from modecollapse.config import TrainSettings
 from modecollapse.data import load_dataset, stacked_online, training_points
 from modecollapse.io import write_json, write_parquet
 from modecollapse.provenance import provenance
-from modecollapse.train import claim_gpu, resolve_device, set_float32_precision, train
+from modecollapse.train import claim_gpu, resolve_device, set_float32_precision, train, use_deterministic_cuda
 
 log = open(snakemake.log[0], "w")
 sys.stderr = log
@@ -19,6 +19,7 @@ seeds = list(snakemake.params.seeds)
 set_float32_precision(tf32=snakemake.params.tf32)
 device = resolve_device(snakemake.params.device)
 if device == "cuda":  # one of the machine's GPUs, shared fairly among concurrent jobs; run.json records which
+    use_deterministic_cuda()
     device, gpu_slot = claim_gpu(snakemake.params.gpu_slots, torch.cuda.device_count())
 dataset = load_dataset(snakemake.input.data)
 result = train(
