@@ -79,6 +79,7 @@ def test_smoke_study_writes_every_run(smoke):
                 run = json.loads((run_dir / "run.json").read_text())
                 assert run["seed"] == seed and run["device"] == "cpu" and run["ensemble_seeds"] == study["seeds"]
                 assert run["tf32"] is False  # the precision setting, recorded (the default: full float32)
+                assert run["cuda_graphs"] is False  # eager steps, recorded
                 assert {"torch", "numpy"} <= set(run["versions"]) and run["git_commit"]
                 assert run["wall_time_s"] > 0
                 if variant == "gan-minimax@lr=1e06" and not image:  # lr 1e6 overflows: counted as diverged

@@ -178,15 +178,18 @@ class MemberStreams:
         self.positions = dict(state["positions"])
 
 
-def _optimizer(params, s: TrainSettings, *, generator: bool) -> torch.optim.Optimizer:
-    """D's optimizer from lr/beta1/beta2; G's the same unless g_lr/g_beta1/g_beta2 set its own."""
+def _optimizer(params, s: TrainSettings, *, generator: bool, capturable: bool = False) -> torch.optim.Optimizer:
+    """D's optimizer from lr/beta1/beta2; G's the same unless g_lr/g_beta1/g_beta2 set its own.
+    `capturable`: its step count lives on the device, so a CUDA graph can record its updates."""
     def own(value, shared):
         return shared if value is None or not generator else value
 
     lr = own(s.g_lr, s.lr)
     if s.optimizer == "rmsprop":
-        return torch.optim.RMSprop(params, lr=lr, foreach=True)
-    return torch.optim.Adam(params, lr=lr, betas=(own(s.g_beta1, s.beta1), own(s.g_beta2, s.beta2)), foreach=True)
+        return torch.optim.RMSprop(params, lr=lr, foreach=True, capturable=capturable)
+    return torch.optim.Adam(
+        params, lr=lr, betas=(own(s.g_beta1, s.beta1), own(s.g_beta2, s.beta2)), foreach=True, capturable=capturable
+    )
 
 
 def latent(draw: torch.Tensor, distribution: str) -> torch.Tensor:
@@ -195,11 +198,14 @@ def latent(draw: torch.Tensor, distribution: str) -> torch.Tensor:
 
 
 def _adam_moments(optimizer: torch.optim.Adam, param: torch.Tensor) -> tuple:
-    """(m, v, t) of Adam for `param`; zeros before its first update (a simultaneous first step)."""
+    """(m, v, t) of Adam for `param`; zeros before its first update (a simultaneous first step).
+    t is a Python number where torch's Adam keeps its step count on the host, and the device
+    tensor where it is capturable: a captured graph cannot read a device value back."""
     state = optimizer.state.get(param)
     if not state:
         return torch.zeros_like(param), torch.zeros_like(param), 0.0
-    return state["exp_avg"], state["exp_avg_sq"], float(state["step"])
+    step = state["step"]
+    return state["exp_avg"], state["exp_avg_sq"], step if step.device.type == "cuda" else float(step)
 
 
 def _adam_lookahead(
@@ -273,6 +279,311 @@ def load_checkpoint(path: str | os.PathLike, *, identity: str) -> dict[str, Any]
     return state
 
 
+STEP_MODES = ("eager", "draw-ahead", "cuda-graph")
+GRAPH_WARMUP_STEPS = 3  # eager steps before capture: optimiser state and library handles exist by then
+
+
+@dataclasses.dataclass(frozen=True)
+class DrawSpec:
+    """What one draw of a purpose is: its shape per member, and integers below `high`, U[0, 1)
+    (`uniform`) or N(0, 1)."""
+
+    shape: tuple[int, ...]
+    high: int | None = None
+    uniform: bool = False
+
+
+class Trainer:
+    """One ensemble's setup (nets, optimisers, random streams, data on the device) and `step`, one
+    training iteration.
+
+    `step` is a function of the trainer's state and of the draws it takes, nothing else: its one
+    per-iteration value (instance noise's annealed std) lives in a tensor that `set_step` fills,
+    and it never reads a value back to the host. So CUDA can record it once as a graph and replay
+    it (`CapturedStep`), with every random number drawn ahead from the members' own streams.
+    """
+
+    def __init__(
+        self, *, data: np.ndarray, settings: TrainSettings, seeds: list[int], device: str,
+        image_shape: tuple[int, int, int] | None = None, stacked_online: bool = False, capturable: bool = False,
+    ) -> None:
+        s, members = settings, len(seeds)
+        self.settings, self.members, self.image_shape = s, members, image_shape
+        self.loss = LOSSES[s.loss]
+        self.dim = dim = int(np.prod(image_shape)) if image_shape else data.shape[1]
+        self.draws_per_image = image_shape[0] if stacked_online else 1  # base images stacked into one training image
+        if data.shape[1] * self.draws_per_image != dim:
+            raise ValueError(f"data rows have {data.shape[1]} values; image shape {image_shape} needs {dim // self.draws_per_image}")
+        init_rngs = [torch.Generator().manual_seed(seed) for seed in seeds]
+        minibatch = dict(minibatch_kernels=s.minibatch_kernels, minibatch_kernel_dim=s.minibatch_kernel_dim)
+        if image_shape is None:
+            G = Generator(
+                members=members, z_dim=s.z_dim, out_dim=dim, width=s.g_width, depth=s.g_depth, batchnorm=s.g_batchnorm,
+                bn_momentum=s.bn_momentum,
+            )
+            D = Discriminator(
+                members=members, in_dim=dim * s.pack, width=s.d_width, depth=s.d_depth, maxout=s.d_maxout,
+                spectral_norm=s.spectral_norm, **minibatch,
+            )
+        else:
+            G, D = conv_networks(
+                arch=s.image_arch, members=members, image_shape=image_shape, z_dim=s.z_dim, g_width=s.g_width,
+                d_width=s.d_width, g_batchnorm=s.g_batchnorm, bn_momentum=s.bn_momentum, pack=s.pack,
+                spectral_norm=s.spectral_norm, **minibatch,
+            )
+        init_members(G, std=s.init_std, generators=init_rngs)
+        init_members(D, std=s.init_std, generators=init_rngs)
+        uniform_z = s.z_distribution == "uniform"
+        self.fixed_z = torch.stack([
+            latent(torch.rand(s.snapshot_samples, s.z_dim, generator=g) if uniform_z else
+                   torch.randn(s.snapshot_samples, s.z_dim, generator=g), s.z_distribution)
+            for g in init_rngs
+        ]).to(device)
+        self.G, self.D = G.to(device), D.to(device)
+        self.opt_g = _optimizer(G.parameters(), s, generator=True, capturable=capturable)
+        self.opt_d = _optimizer(D.parameters(), s, generator=False, capturable=capturable)
+        self.d_params, self.g_params = list(D.parameters()), list(G.parameters())
+        self.streams = MemberStreams(seeds, device)
+        self.real_data = torch.as_tensor(data[: s.train_size or None], device=device)
+        self.noise_std = torch.zeros((), device=device)
+        self.specs = {
+            "data": DrawSpec((s.batch_size * s.pack * self.draws_per_image,), high=len(self.real_data)),
+            "noise": DrawSpec((s.batch_size * s.pack, s.z_dim), uniform=uniform_z),
+            "alpha": DrawSpec((s.batch_size, 1), uniform=True),
+            "instance": DrawSpec((s.batch_size, dim * s.pack)),
+        }
+
+    def draw(self, purpose: str) -> torch.Tensor:
+        """The members' next draw for `purpose` from their streams."""
+        spec = self.specs[purpose]
+        return self.streams.draw(purpose, spec.shape, high=spec.high, uniform=spec.uniform)
+
+    def set_step(self, step: int) -> None:
+        """Instance noise's std at iteration `step`, annealed linearly to 0 (read by the next `step`)."""
+        if self.settings.instance_noise > 0:
+            self.noise_std.fill_(self.settings.instance_noise * max(0.0, 1.0 - (step - 1) / self.settings.steps))
+
+    def step(self, draw: Callable[[str], torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+        """One iteration; `draw(purpose)` gives the members' next random draw for that purpose.
+
+        With `update: alternating`, d_steps D updates then g_steps G updates, each from fresh
+        batches; with `update: simultaneous`, one D and one G update whose gradients come from the
+        same real batch and the same generated samples at the same parameters (ALI's algorithm,
+        which PacGAN's 2D code trains with; docs/protocol.md §1). Returns the last D and G losses,
+        one per member.
+        """
+        s, batch, G, D = self.settings, self.settings.batch_size, self.G, self.D
+
+        def real_batch() -> torch.Tensor:  # members × packs × (dim · pack)
+            return self.real_data[draw("data")].reshape(self.members, batch, self.dim * s.pack)
+
+        def latent_batch() -> torch.Tensor:  # members × (batch · pack) × z_dim
+            return latent(draw("noise"), s.z_distribution)
+
+        def fake_batch(z: torch.Tensor | None = None) -> torch.Tensor:
+            """G's samples for `batch` packs (from `z`, else fresh codes): G runs once per pack slot
+            on its own `batch` codes, so BatchNorm statistics are over `batch` samples whatever the
+            packing (PacGAN's code)."""
+            z = latent_batch() if z is None else z
+            return torch.cat([G(chunk) for chunk in z.split(batch, dim=1)], dim=-1)
+
+        def noisy(x: torch.Tensor) -> torch.Tensor:  # instance noise
+            return x if s.instance_noise == 0 else x + self.noise_std * draw("instance")
+
+        def critic_loss(critic: Callable, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:  # one per member
+            logits = lambda x: critic(x)[0]  # noqa: E731
+            total = self.loss.d(real_logits=logits(real), fake_logits=logits(fake))
+            if s.gp_weight > 0:
+                total = total + s.gp_weight * gradient_penalty(critic=logits, real=real, fake=fake, alpha=draw("alpha"))
+            if s.r1_gamma > 0:
+                total = total + s.r1_gamma / 2 * r1_penalty(critic=logits, real=real)
+            return total
+
+        def unrolled_critic(real: torch.Tensor, fake: torch.Tensor) -> Callable:
+            """D after `unrolled_steps` differentiable Adam updates on one real and one generated
+            batch (as in Metz et al.'s code); G's gradient flows through the updates and that batch."""
+            weights = dict(D.named_parameters())
+            moments = {name: _adam_moments(self.opt_d, p) for name, p in weights.items()}
+            for _ in range(s.unrolled_steps):
+                critic = lambda x, w=weights: functional_call(D, w, (x,))  # noqa: E731
+                d_loss = critic_loss(critic, real, fake)
+                grads = torch.autograd.grad(d_loss.sum(), list(weights.values()), create_graph=True)
+                weights, moments = _adam_lookahead(weights=weights, grads=grads, moments=moments, optimizer=self.opt_d)
+            return lambda x: functional_call(D, weights, (x,))
+
+        def generator_loss(critic: Callable, fake: torch.Tensor, real: Callable[[], torch.Tensor]) -> torch.Tensor:
+            """G's loss against `critic`; feature matching compares D's mean features with a real batch."""
+            if not s.feature_matching:
+                return self.loss.g(fake_logits=critic(fake)[0])
+            fake_features = critic(fake)[1]
+            real_features = critic(real())[1].detach()
+            return ((fake_features.mean(1) - real_features.mean(1)) ** 2).sum(-1)
+
+        def set_gradients(params: list[torch.Tensor], loss_value: torch.Tensor) -> None:
+            """`params`' gradients of `loss_value`, summed over members (each member's gradient is
+            its own), leaving the other net's gradients alone."""
+            for param, grad in zip(params, torch.autograd.grad(loss_value.sum(), params)):
+                param.grad = grad
+
+        def clip() -> None:
+            if s.weight_clip > 0:
+                with torch.no_grad():
+                    for p in self.d_params:
+                        p.clamp_(-s.weight_clip, s.weight_clip)
+
+        if s.update == "simultaneous":
+            # ALI's algorithm, as PacGAN's 2D code trains: one real batch and one set of fakes give
+            # both losses; both gradients are taken at the current parameters, then both nets step.
+            real, fake = noisy(real_batch()), noisy(fake_batch())
+            d_loss = critic_loss(D, real, fake.detach())
+            critic = unrolled_critic(real, fake) if s.unrolled_steps else D
+            g_loss = generator_loss(critic, fake, lambda: real)
+            set_gradients(self.d_params, d_loss)
+            set_gradients(self.g_params, g_loss)
+            self.opt_d.step()
+            self.opt_g.step()
+            clip()
+            return d_loss, g_loss
+        z = latent_batch() if s.z_reuse else None  # None: every update draws its own codes
+        for _ in range(s.d_steps):
+            real, fake = noisy(real_batch()), noisy(fake_batch(z).detach())
+            d_loss = critic_loss(D, real, fake)
+            set_gradients(self.d_params, d_loss)
+            self.opt_d.step()
+            clip()
+        for _ in range(s.g_steps):
+            critic = unrolled_critic(noisy(real_batch()), noisy(fake_batch(z))) if s.unrolled_steps else D
+            g_loss = generator_loss(critic, noisy(fake_batch(z)), lambda: noisy(real_batch()))
+            set_gradients(self.g_params, g_loss)
+            self.opt_g.step()
+        return d_loss, g_loss
+
+    def sample(self) -> torch.Tensor:
+        """G's samples on each member's fixed codes (members × snapshot_samples × dim), on the CPU."""
+        self.G.eval()
+        with torch.no_grad():
+            samples = self.G(self.fixed_z).cpu()
+        self.G.train()
+        return samples
+
+    def state_dict(self) -> dict[str, Any]:
+        return {
+            "G": self.G.state_dict(), "D": self.D.state_dict(), "opt_g": self.opt_g.state_dict(),
+            "opt_d": self.opt_d.state_dict(), "streams": self.streams.state_dict(),
+        }
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.G.load_state_dict(state["G"])
+        self.D.load_state_dict(state["D"])
+        self.opt_g.load_state_dict(state["opt_g"])
+        self.opt_d.load_state_dict(state["opt_d"])
+        self.streams.load_state_dict(state["streams"])
+
+
+class LiveDraws:
+    """Draws taken from the streams when the step asks for them (eager steps), counted per
+    purpose: the counts are what a step takes, the same every iteration for given settings."""
+
+    def __init__(self, trainer: Trainer) -> None:
+        self.trainer, self.counts = trainer, dict.fromkeys(trainer.specs, 0)
+
+    def __call__(self, purpose: str) -> torch.Tensor:
+        self.counts[purpose] += 1
+        return self.trainer.draw(purpose)
+
+
+class AheadDraws:
+    """All the draws of one step, taken from the streams before it (in the order the step takes
+    them, so the numbers are those of `LiveDraws`) into fixed buffers, which the step then reads:
+    what a captured graph needs, since it replays reads of fixed memory."""
+
+    def __init__(self, trainer: Trainer, counts: dict[str, int]) -> None:
+        self.trainer = trainer
+        self.buffers = {
+            purpose: torch.stack([trainer.draw(purpose) for _ in range(count)], dim=1)  # members × count × shape
+            for purpose, count in counts.items() if count
+        }
+        self.positions = dict.fromkeys(self.buffers, 0)
+
+    def refill(self) -> None:
+        """The next step's draws, into the same buffers."""
+        for purpose, buffer in self.buffers.items():
+            buffer.copy_(torch.stack([self.trainer.draw(purpose) for _ in range(buffer.shape[1])], dim=1))
+        self.positions = dict.fromkeys(self.buffers, 0)
+
+    def __call__(self, purpose: str) -> torch.Tensor:
+        position = self.positions[purpose]
+        self.positions[purpose] = position + 1
+        return self.buffers[purpose][:, position]
+
+
+class CapturedStep:
+    """`trainer.step` recorded once as a CUDA graph, then replayed once per iteration: one launch
+    instead of hundreds of kernel launches from Python. Before each replay the step's draws are
+    refilled into the buffers the graph reads; the graph's loss tensors hold the latest losses."""
+
+    def __init__(self, trainer: Trainer, counts: dict[str, int]) -> None:
+        self.draws = AheadDraws(trainer, counts)  # this iteration's draws, taken before capture
+        self.graph = torch.cuda.CUDAGraph()
+        with torch.cuda.graph(self.graph):
+            self.losses = trainer.step(self.draws)
+        self.fresh = True  # capture records the step without running it
+
+    def __call__(self) -> tuple[torch.Tensor, torch.Tensor]:
+        if not self.fresh:
+            self.draws.refill()
+        self.fresh = False
+        self.graph.replay()
+        return self.losses
+
+
+class Stepper:
+    """Runs one iteration per call, as `mode` says: "eager" (each op launched from Python, draws
+    taken as asked; the CPU's way), "draw-ahead" (eager, but the draws of a step are taken before
+    it into fixed buffers, as a captured graph reads them: equal bitwise to eager, which is what
+    tests check on the CPU), or "cuda-graph" (after GRAPH_WARMUP_STEPS eager steps on a side
+    stream, the step is captured and replayed). The first step is eager in every mode: it counts
+    the draws a step takes."""
+
+    def __init__(self, trainer: Trainer, mode: str) -> None:
+        if mode not in STEP_MODES:
+            raise ValueError(f"step mode {mode!r} is not one of {', '.join(STEP_MODES)}")
+        self.trainer, self.mode, self.eager_steps = trainer, mode, 0
+        self.counts: dict[str, int] | None = None
+        self.ahead: AheadDraws | None = None
+        self.captured: CapturedStep | None = None
+        self.side = torch.cuda.Stream() if mode == "cuda-graph" else None
+
+    def __call__(self, step: int) -> tuple[torch.Tensor, torch.Tensor]:
+        self.trainer.set_step(step)
+        warming_up = self.mode == "cuda-graph" and self.eager_steps < GRAPH_WARMUP_STEPS
+        if self.mode == "eager" or self.counts is None or warming_up:
+            return self._eager()
+        if self.mode == "draw-ahead":
+            if self.ahead is None:
+                self.ahead = AheadDraws(self.trainer, self.counts)
+            else:
+                self.ahead.refill()
+            return self.trainer.step(self.ahead)
+        if self.captured is None:
+            self.captured = CapturedStep(self.trainer, self.counts)
+        return self.captured()
+
+    def _eager(self) -> tuple[torch.Tensor, torch.Tensor]:
+        draws = LiveDraws(self.trainer)
+        if self.side is None:
+            losses = self.trainer.step(draws)
+        else:  # warm-up steps run on a side stream, as CUDA graph capture asks
+            self.side.wait_stream(torch.cuda.current_stream())
+            with torch.cuda.stream(self.side):
+                losses = self.trainer.step(draws)
+            torch.cuda.current_stream().wait_stream(self.side)
+        if self.counts is not None and draws.counts != self.counts:
+            raise RuntimeError(f"a training step took draws {draws.counts}, an earlier one {self.counts}: it must take the same every step")
+        self.counts, self.eager_steps = draws.counts, self.eager_steps + 1
+        return losses
+
+
 def train(
     *,
     data: np.ndarray,
@@ -285,113 +596,32 @@ def train(
     stop_after: int | None = None,
     image_shape: tuple[int, int, int] | None = None,
     stacked_online: bool = False,
+    step_mode: str = "eager",
 ) -> EnsembleResult:
-    """Train one GAN per seed on `data` (n × dim), all seeds as one ensemble.
+    """Train one GAN per seed on `data` (n × dim), all seeds as one ensemble: `Trainer` sets it
+    up, `Stepper` runs its steps (`step_mode`: see there; "cuda-graph" on CUDA only), and this
+    function keeps the books: loss curves and divergence every `log_every` steps, snapshots of
+    the generator every `snapshot_every`, checkpoints.
 
     With `image_shape` (C, H, W), each row of `data` is a flattened image in [-1, 1] and the nets
     are convolutional; samples are then stored as float16 (images need no more precision, and a
     diverged sample stays NaN). With `stacked_online`, each row of `data` is one base image
     (H·W values) and every training image stacks C of them drawn afresh (Stacked MNIST on the fly).
 
-    One iteration (`settings.steps` of them) is, with `update: alternating`, d_steps D updates
-    then g_steps G updates, each from fresh batches; with `update: simultaneous`, one D and one
-    G update whose gradients come from the same real batch and the same generated samples at
-    the same parameters (ALI's algorithm, which PacGAN's 2D code trains with; docs/protocol.md §1).
-
     With `checkpoint_dir`, the state is saved there every `checkpoint_every` steps, in a file
     named by the run's identity (settings, seeds, data, device), and a rerun resumes from it;
     the file is removed once training finishes.
     """
     started = time.perf_counter()
+    if step_mode == "cuda-graph" and torch.device(device).type != "cuda":
+        raise ValueError(f"step_mode cuda-graph needs a CUDA device, not {device!r}")
     s, members = settings, len(seeds)
-    loss = LOSSES[s.loss]
-    batch = s.batch_size
-    dim = int(np.prod(image_shape)) if image_shape else data.shape[1]
-    draws_per_image = image_shape[0] if stacked_online else 1  # base images stacked into one training image
-    if data.shape[1] * draws_per_image != dim:
-        raise ValueError(f"data rows have {data.shape[1]} values; image shape {image_shape} needs {dim // draws_per_image}")
+    trainer = Trainer(
+        data=data, settings=s, seeds=seeds, device=device, image_shape=image_shape, stacked_online=stacked_online,
+        capturable=torch.device(device).type == "cuda",  # eager and captured CUDA steps: the same optimiser arithmetic
+    )
     identity = run_identity(settings=s, seeds=seeds, data=data, device=device)
     checkpoint = Path(checkpoint_dir) / checkpoint_name(identity) if checkpoint_dir is not None else None
-
-    init_rngs = [torch.Generator().manual_seed(seed) for seed in seeds]
-    minibatch = dict(minibatch_kernels=s.minibatch_kernels, minibatch_kernel_dim=s.minibatch_kernel_dim)
-    if image_shape is None:
-        G = Generator(
-            members=members, z_dim=s.z_dim, out_dim=dim, width=s.g_width, depth=s.g_depth, batchnorm=s.g_batchnorm,
-            bn_momentum=s.bn_momentum,
-        )
-        D = Discriminator(
-            members=members, in_dim=dim * s.pack, width=s.d_width, depth=s.d_depth, maxout=s.d_maxout,
-            spectral_norm=s.spectral_norm, **minibatch,
-        )
-    else:
-        G, D = conv_networks(
-            arch=s.image_arch, members=members, image_shape=image_shape, z_dim=s.z_dim, g_width=s.g_width,
-            d_width=s.d_width, g_batchnorm=s.g_batchnorm, bn_momentum=s.bn_momentum, pack=s.pack,
-            spectral_norm=s.spectral_norm, **minibatch,
-        )
-    init_members(G, std=s.init_std, generators=init_rngs)
-    init_members(D, std=s.init_std, generators=init_rngs)
-    uniform_z = s.z_distribution == "uniform"
-    fixed_z = torch.stack([
-        latent(torch.rand(s.snapshot_samples, s.z_dim, generator=g) if uniform_z else
-               torch.randn(s.snapshot_samples, s.z_dim, generator=g), s.z_distribution)
-        for g in init_rngs
-    ]).to(device)
-    G, D = G.to(device), D.to(device)
-    opt_g, opt_d = _optimizer(G.parameters(), s, generator=True), _optimizer(D.parameters(), s, generator=False)
-    streams = MemberStreams(seeds, device)
-    real_data = torch.as_tensor(data[: s.train_size or None], device=device)
-
-    def real_batch() -> torch.Tensor:  # members × packs × (dim · pack)
-        index = streams.draw("data", (batch * s.pack * draws_per_image,), high=len(real_data))
-        return real_data[index].reshape(members, batch, dim * s.pack)
-
-    def latent_batch() -> torch.Tensor:  # members × (batch · pack) × z_dim
-        return latent(streams.draw("noise", (batch * s.pack, s.z_dim), uniform=uniform_z), s.z_distribution)
-
-    def fake_batch(z: torch.Tensor | None = None) -> torch.Tensor:
-        """G's samples for `batch` packs (from `z`, else fresh codes): G runs once per pack slot on
-        its own `batch` codes, so BatchNorm statistics are over `batch` samples whatever the
-        packing (PacGAN's code)."""
-        z = latent_batch() if z is None else z
-        return torch.cat([G(chunk) for chunk in z.split(batch, dim=1)], dim=-1)
-
-    def noisy(x: torch.Tensor, step: int) -> torch.Tensor:  # instance noise, std annealed linearly to 0
-        if s.instance_noise == 0:
-            return x
-        std = s.instance_noise * max(0.0, 1.0 - (step - 1) / s.steps)
-        return x + std * streams.draw("instance", tuple(x.shape[1:]))
-
-    def critic_loss(critic: Callable, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:  # one per member
-        logits = lambda x: critic(x)[0]  # noqa: E731
-        total = loss.d(real_logits=logits(real), fake_logits=logits(fake))
-        if s.gp_weight > 0:
-            alpha = streams.draw("alpha", (batch, 1), uniform=True)
-            total = total + s.gp_weight * gradient_penalty(critic=logits, real=real, fake=fake, alpha=alpha)
-        if s.r1_gamma > 0:
-            total = total + s.r1_gamma / 2 * r1_penalty(critic=logits, real=real)
-        return total
-
-    def unrolled_critic(real: torch.Tensor, fake: torch.Tensor) -> Callable:
-        """D after `unrolled_steps` differentiable Adam updates on one real and one generated batch
-        (as in Metz et al.'s code); G's gradient flows through the updates and that batch."""
-        weights = dict(D.named_parameters())
-        moments = {name: _adam_moments(opt_d, p) for name, p in weights.items()}
-        for _ in range(s.unrolled_steps):
-            critic = lambda x, w=weights: functional_call(D, w, (x,))  # noqa: E731
-            d_loss = critic_loss(critic, real, fake)
-            grads = torch.autograd.grad(d_loss.sum(), list(weights.values()), create_graph=True)
-            weights, moments = _adam_lookahead(weights=weights, grads=grads, moments=moments, optimizer=opt_d)
-        return lambda x: functional_call(D, weights, (x,))
-
-    def generator_loss(critic: Callable, fake: torch.Tensor, real: Callable[[], torch.Tensor]) -> torch.Tensor:
-        """G's loss against `critic`; feature matching compares D's mean features with a real batch."""
-        if not s.feature_matching:
-            return loss.g(fake_logits=critic(fake)[0])
-        fake_features = critic(fake)[1]
-        real_features = critic(real())[1].detach()
-        return ((fake_features.mean(1) - real_features.mean(1)) ** 2).sum(-1)
 
     snapshots: list[list[tuple[int, torch.Tensor]]] = [[] for _ in seeds]
     curves: list[list[tuple[int, float, float]]] = [[] for _ in seeds]
@@ -399,73 +629,26 @@ def train(
     start = 0
     saved = load_checkpoint(checkpoint, identity=identity) if checkpoint else None
     if saved is not None:
-        G.load_state_dict(saved["G"])
-        D.load_state_dict(saved["D"])
-        opt_g.load_state_dict(saved["opt_g"])
-        opt_d.load_state_dict(saved["opt_d"])
-        streams.load_state_dict(saved["streams"])
+        trainer.load_state_dict(saved)
         snapshots, curves, diverged, start = saved["snapshots"], saved["curves"], saved["diverged"], saved["step"]
 
     def snapshot(step: int, which: list[int]) -> None:
-        G.eval()
-        with torch.no_grad():
-            samples = G(fixed_z).cpu()
-        G.train()
+        samples = trainer.sample()
         for m in which:
             snapshots[m].append((step, samples[m]))
 
     def save_checkpoint(step: int) -> None:
         state = {
-            "identity": identity, "step": step, "G": G.state_dict(), "D": D.state_dict(),
-            "opt_g": opt_g.state_dict(), "opt_d": opt_d.state_dict(), "streams": streams.state_dict(),
+            "identity": identity, "step": step, **trainer.state_dict(),
             "snapshots": snapshots, "curves": curves, "diverged": diverged,
         }
         with atomic_path(checkpoint) as tmp:
             torch.save(state, tmp)
 
-    d_params = list(D.parameters())
-    g_params = list(G.parameters())
-
-    def set_gradients(params: list[torch.Tensor], loss_value: torch.Tensor) -> None:
-        """`params`' gradients of `loss_value`, summed over members (each member's gradient is its
-        own), leaving the other net's gradients alone."""
-        for param, grad in zip(params, torch.autograd.grad(loss_value.sum(), params)):
-            param.grad = grad
-
-    def clip() -> None:
-        if s.weight_clip > 0:
-            with torch.no_grad():
-                for p in d_params:
-                    p.clamp_(-s.weight_clip, s.weight_clip)
-
+    stepper = Stepper(trainer, step_mode)
     for step in tqdm(range(start + 1, s.steps + 1), file=progress, disable=progress is None, mininterval=5,
                      initial=start, total=s.steps, desc=f"train seeds {seeds}"):
-        if s.update == "simultaneous":
-            # ALI's algorithm, as PacGAN's 2D code trains: one real batch and one set of fakes give
-            # both losses; both gradients are taken at the current parameters, then both nets step.
-            real, fake = noisy(real_batch(), step), noisy(fake_batch(), step)
-            d_loss = critic_loss(D, real, fake.detach())
-            critic = unrolled_critic(real, fake) if s.unrolled_steps else D
-            g_loss = generator_loss(critic, fake, lambda: real)
-            set_gradients(d_params, d_loss)
-            set_gradients(g_params, g_loss)
-            opt_d.step()
-            opt_g.step()
-            clip()
-        else:
-            z = latent_batch() if s.z_reuse else None  # None: every update draws its own codes
-            for _ in range(s.d_steps):
-                real, fake = noisy(real_batch(), step), noisy(fake_batch(z).detach(), step)
-                d_loss = critic_loss(D, real, fake)
-                set_gradients(d_params, d_loss)
-                opt_d.step()
-                clip()
-            for _ in range(s.g_steps):
-                critic = unrolled_critic(noisy(real_batch(), step), noisy(fake_batch(z), step)) if s.unrolled_steps else D
-                g_loss = generator_loss(critic, noisy(fake_batch(z), step), lambda: noisy(real_batch(), step))
-                set_gradients(g_params, g_loss)
-                opt_g.step()
-
+        d_loss, g_loss = stepper(step)
         if step % s.log_every == 0 or step == s.steps:
             d_values, g_values = d_loss.detach().cpu().tolist(), g_loss.detach().cpu().tolist()
             newly_diverged = []
@@ -487,7 +670,7 @@ def train(
             raise Interrupted(f"stopped after step {step}")
 
     results = []
-    columns = sample_columns(dim, image_shape)
+    columns = sample_columns(trainer.dim, image_shape)
     for m, seed in enumerate(seeds):
         steps = np.concatenate([np.full(len(x), step, dtype=np.int64) for step, x in snapshots[m]])
         points = torch.cat([x for _, x in snapshots[m]]).numpy().astype(np.float16 if image_shape else np.float32)

@@ -39,6 +39,7 @@ for group in SEED_GROUPS:
             seeds=list(group),
             device=STUDY["device"],
             tf32=STUDY["tf32"],
+            cuda_graphs=STUDY["cuda_graphs"],
             checkpoint_dir=CHECKPOINTS,  # kept when a job fails
             gpu_slots=".snakemake/modecollapse/gpu-slots",  # locks that spread jobs over the GPUs (train.claim_gpu)
             checkpoint_every=STUDY["checkpoint_every"],

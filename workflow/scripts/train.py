@@ -21,11 +21,12 @@ device = resolve_device(snakemake.params.device)
 if device == "cuda":  # one of the machine's GPUs, shared fairly among concurrent jobs; run.json records which
     use_deterministic_cuda()
     device, gpu_slot = claim_gpu(snakemake.params.gpu_slots, torch.cuda.device_count())
+step_mode = "cuda-graph" if device.startswith("cuda") and snakemake.params.cuda_graphs else "eager"
 dataset = load_dataset(snakemake.input.data)
 result = train(
     data=training_points(dataset), settings=settings, seeds=seeds, device=device, progress=log,
     image_shape=tuple(int(n) for n in dataset["image_shape"]) if "image_shape" in dataset else None,
-    stacked_online=stacked_online(dataset),
+    stacked_online=stacked_online(dataset), step_mode=step_mode,
     checkpoint_dir=snakemake.params.checkpoint_dir, checkpoint_every=snakemake.params.checkpoint_every,
 )
 if result.resumed_from_step is not None:
@@ -43,6 +44,7 @@ for member in result.members:
             "diverged_step": member.diverged_step,
             "device": result.device,
             "tf32": snakemake.params.tf32,  # float32 precision on CUDA (config tf32)
+            "cuda_graphs": snakemake.params.cuda_graphs,  # captured steps on CUDA (config cuda_graphs)
             "threads": snakemake.threads,
             "ensemble_seeds": seeds,
             "resumed_from_step": result.resumed_from_step,
