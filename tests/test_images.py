@@ -92,20 +92,22 @@ def test_a_members_random_draws_do_not_depend_on_its_ensemble():
 
 
 @pytest.mark.parametrize("name", ["gan-ns", "pacgan-2", "sngan", "minibatch-disc", "wgan-gp"])
-def test_a_seed_alone_equals_the_same_seed_inside_an_image_ensemble(stacked, name):
-    """A seed's run does not depend on its ensemble beyond float rounding.
+def test_one_iteration_of_a_seed_alone_equals_it_inside_an_image_ensemble(stacked, name):
+    """A seed alone and inside an ensemble start equal and draw the same numbers; within one
+    iteration (wgan-gp: 5 critic updates and a generator update) their arithmetic differs only by
+    float rounding. The convolution library picks its kernels by problem shape and the member count
+    is part of the shape (oneDNN on a CPU: direct or brgconv kernels for one group, im2col + GEMM
+    for several), so a member rounds differently (relative 1e-7) alone. No biases feed BatchNorm
+    (models.feeds_batchnorm), or that rounding would random-walk them apart within steps.
 
-    The convolution library picks its kernel by problem shape, and the member count is part of the
-    shape (oneDNN on a CPU: direct or brgconv kernels for one group, im2col + GEMM for several), so
-    alone a member's convolutions round differently (relative 1e-7). Over 10 steps training keeps
-    that below 2e-7 on pixels in float32 (measured, every variant here) because no bias feeds a
-    BatchNorm (models.feeds_batchnorm: such a bias random-walked on rounding noise, up to 0.1 apart
-    after 10 WGAN-GP steps). Stored as float16, the samples then agree to one float16 step. Later the
-    chaotic dynamics grow rounding to the size of seed differences (measured: after step 25 for
-    minibatch-disc, 35 for sngan, 50 for wgan-gp), so the check stops well before that.
+    Beyond one iteration there is no promise: the dynamics grow the rounding until a run differs
+    from its twin as much as two seeds do, how soon depending on the machine (on an H100 host's CPU,
+    wgan-gp after 10 iterations differed by 0.15). So the packing of seeds into ensembles is part of
+    a study's setting (README, *What is reproducible*): tests/test_config.py checks it follows from
+    the config alone, and the workflow test that every run records it.
     """
     images, _ = stacked
-    settings = settings_for(name, steps=10, **({"minibatch_kernels": 4} if name == "minibatch-disc" else {}))
+    settings = settings_for(name, steps=1, snapshot_every=1, **({"minibatch_kernels": 4} if name == "minibatch-disc" else {}))
     data = images.reshape(len(images), -1)
     alone = train(data=data, settings=settings, seeds=[3], image_shape=(3, 8, 8)).members[0].samples
     together = train(data=data, settings=settings, seeds=[1, 3], image_shape=(3, 8, 8)).members
@@ -113,6 +115,16 @@ def test_a_seed_alone_equals_the_same_seed_inside_an_image_ensemble(stacked, nam
     theirs = together[1].samples.drop(columns="step").to_numpy(np.float32)
     np.testing.assert_allclose(mine, theirs, rtol=2**-10, atol=1e-6)  # float16: 10-bit mantissa, 6e-8 subnormals
     assert np.abs(mine - together[0].samples.drop(columns="step").to_numpy(np.float32)).max() > 0.01  # seeds: ≥ 0.04
+
+
+def test_an_image_ensemble_trained_twice_gives_bitwise_the_same_samples(stacked):
+    images, _ = stacked
+    settings = settings_for("wgan-gp", steps=6, snapshot_every=3)
+    first, second = (train(data=images.reshape(len(images), -1), settings=settings, seeds=[1, 3], image_shape=(3, 8, 8))
+                     for _ in range(2))
+    for mine, again in zip(first.members, second.members):
+        pd.testing.assert_frame_equal(mine.samples, again.samples)
+        pd.testing.assert_frame_equal(mine.curves, again.curves)
 
 
 @pytest.fixture(scope="module")

@@ -193,25 +193,98 @@ def test_an_unreadable_checkpoint_is_set_aside_and_training_starts_afresh(points
 cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 
 
-@cuda
-@pytest.mark.parametrize("name", ["gan-ns", "wgan-gp", "unrolled-5"])
-def test_cuda_training_matches_across_ensembles(points, name):
-    settings = settings_for(name, steps=50, snapshot_every=25)
-    alone = train(data=points, settings=settings, seeds=[3], device="cuda")
-    together = train(data=points, settings=settings, seeds=[1, 3, 5], device="cuda")
-    assert together.device == "cuda" and all(m.status == "ok" for m in together.members)
-    np.testing.assert_allclose(samples_of(alone, 3)[["x", "y"]], samples_of(together, 3)[["x", "y"]], atol=1e-2)
+CAPTURE_CASES = [  # every loss and trick, both update rules, uniform codes, 2D and image nets
+    *[(name, {}, None) for name in [*VARIANTS, *TRICKS]],
+    ("unrolled-5", {"update": "simultaneous", "z_distribution": "uniform", "instance_noise": 0.1}, None),
+    ("pacgan-2", {"g_steps": 2, "z_reuse": True}, None),
+    *[(name, {"g_width": 4, "d_width": 4, "z_dim": 8}, (3, 8, 8)) for name in ["gan-ns", "wgan-gp", "pacgan-3", "sngan"]],
+]
 
 
-@cuda
-def test_cuda_resume_reaches_the_uninterrupted_result(points, tmp_path):
-    settings = settings_for("gan-ns", steps=60, snapshot_every=20)
-    whole = train(data=points, settings=settings, seeds=[4, 5], device="cuda")
+def _steps_as(mode: str, device: str, name: str, overrides: dict, image_shape, points, **kwargs):
+    small = {"minibatch_kernels": 4} if "minibatch" in name else {}
+    settings = settings_for(name, steps=8, snapshot_every=4, log_every=2, **small, **overrides)
+    data = points if image_shape is None else np.random.default_rng(0).uniform(-1, 1, (300, 192)).astype(np.float32)
+    return train(data=data, settings=settings, seeds=[1, 2], device=device, image_shape=image_shape, step_mode=mode,
+                 **kwargs)
+
+
+def _assert_same_runs(first, second):
+    for mine, theirs in zip(first.members, second.members, strict=True):
+        pd.testing.assert_frame_equal(mine.samples, theirs.samples)
+        pd.testing.assert_frame_equal(mine.curves, theirs.curves)
+        assert mine.status == theirs.status
+
+
+@pytest.mark.parametrize(("name", "overrides", "image_shape"), CAPTURE_CASES)
+def test_draws_taken_ahead_into_fixed_buffers_give_the_eager_run_bitwise(points, name, overrides, image_shape):
+    """What a captured CUDA graph reads: every draw of a step taken before it, in the step's order,
+    into buffers that stay in place. On the CPU this runs the same ops as eager steps, so any
+    miscount or misorder of draws (a trick's extra batch, the gradient penalty's α, instance noise,
+    the unrolled critic's batches) shows as a difference."""
+    eager = _steps_as("eager", "cpu", name, overrides, image_shape, points)
+    _assert_same_runs(eager, _steps_as("draw-ahead", "cpu", name, overrides, image_shape, points))
+
+
+def test_a_run_with_draws_taken_ahead_resumes_to_the_uninterrupted_result(points, tmp_path):
+    settings = settings_for("wgan-gp", steps=40, snapshot_every=10, instance_noise=0.1)
+    whole = train(data=points, settings=settings, seeds=[4, 5], step_mode="draw-ahead")
     with pytest.raises(Interrupted):
-        train(data=points, settings=settings, seeds=[4, 5], device="cuda", checkpoint_dir=tmp_path, checkpoint_every=25, stop_after=30)
-    resumed = train(data=points, settings=settings, seeds=[4, 5], device="cuda", checkpoint_dir=tmp_path, checkpoint_every=25)
-    for seed in (4, 5):  # cuBLAS may pick other kernels after a restart: equal up to float rounding
-        np.testing.assert_allclose(samples_of(whole, seed)[["x", "y"]], samples_of(resumed, seed)[["x", "y"]], atol=1e-3)
+        train(data=points, settings=settings, seeds=[4, 5], checkpoint_dir=tmp_path, checkpoint_every=10, stop_after=15,
+              step_mode="draw-ahead")
+    resumed = train(data=points, settings=settings, seeds=[4, 5], checkpoint_dir=tmp_path, step_mode="draw-ahead")
+    assert resumed.resumed_from_step == 10
+    _assert_same_runs(whole, resumed)
+
+
+@pytest.mark.parametrize(("mode", "device", "message"), [
+    ("cuda-graph", "cpu", "step_mode cuda-graph needs a CUDA device, not 'cpu'"),
+    ("fast", "cpu", "step mode 'fast' is not one of eager, draw-ahead, cuda-graph"),
+])
+def test_a_step_mode_that_cannot_run_is_refused_before_training(points, mode, device, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        train(data=points, settings=settings_for("gan-ns"), seeds=[0], device=device, step_mode=mode)
+
+
+@pytest.fixture
+def deterministic_cuda():
+    """CUDA kernels as training jobs ask for them (train.use_deterministic_cuda), restored afterwards."""
+    saved = torch.backends.cudnn.benchmark, torch.backends.cudnn.deterministic, torch.are_deterministic_algorithms_enabled()
+    train_module.use_deterministic_cuda()
+    yield
+    torch.backends.cudnn.benchmark, torch.backends.cudnn.deterministic = saved[:2]
+    torch.use_deterministic_algorithms(saved[2])
+
+
+@cuda
+@pytest.mark.parametrize(("name", "overrides", "image_shape"), CAPTURE_CASES)
+def test_captured_cuda_steps_give_the_eager_run_bitwise(points, deterministic_cuda, name, overrides, image_shape):
+    """The graph replays the kernels the eager step launched, on the same inputs: bitwise equal."""
+    eager = _steps_as("eager", "cuda", name, overrides, image_shape, points)
+    _assert_same_runs(eager, _steps_as("cuda-graph", "cuda", name, overrides, image_shape, points))
+
+
+@cuda
+@pytest.mark.parametrize("mode", ["eager", "cuda-graph"])
+@pytest.mark.parametrize(("name", "image_shape"), [("gan-ns", None), ("unrolled-5", None), ("wgan-gp", (3, 8, 8)),
+                                                   ("sngan", (3, 8, 8))])
+def test_a_cuda_run_repeats_bitwise(points, deterministic_cuda, mode, name, image_shape):
+    overrides = {"g_width": 4, "d_width": 4, "z_dim": 8} if image_shape else {}
+    first = _steps_as(mode, "cuda", name, overrides, image_shape, points)
+    _assert_same_runs(first, _steps_as(mode, "cuda", name, overrides, image_shape, points))
+
+
+@cuda
+@pytest.mark.parametrize("mode", ["eager", "cuda-graph"])
+def test_cuda_resume_reaches_the_uninterrupted_result(points, tmp_path, deterministic_cuda, mode):
+    settings = settings_for("wgan-gp", steps=60, snapshot_every=20, instance_noise=0.1)
+    run = lambda **kw: train(data=points, settings=settings, seeds=[4, 5], device="cuda", step_mode=mode, **kw)  # noqa: E731
+    whole = run()
+    with pytest.raises(Interrupted):
+        run(checkpoint_dir=tmp_path, checkpoint_every=25, stop_after=30)
+    resumed = run(checkpoint_dir=tmp_path, checkpoint_every=25)
+    assert resumed.resumed_from_step == 25
+    _assert_same_runs(whole, resumed)
 
 
 def _hand_step(points, settings: TrainSettings, seed: int, *, simultaneous: bool, z_reuse: bool = False) -> np.ndarray:

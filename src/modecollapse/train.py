@@ -1,10 +1,12 @@
-"""The training loop: one function, readable top to bottom (critic steps, generator step, logging).
+"""Training: `Trainer` sets up an ensemble, its `step` is one iteration (critic updates, generator
+updates), `Stepper` runs steps eagerly or as a captured CUDA graph, and `train` keeps the books
+(curves, divergence, snapshots, checkpoints).
 
-It trains an ensemble: every seed of a (dataset, variant) as one vectorised model whose
-parameters have a leading member dimension. Each member draws its initialisation, noise and
-data from its own generators seeded by its seed, so a seed trained alone and the same seed
-trained inside an ensemble draw the same numbers; their arithmetic differs by float rounding
-(kernels are chosen by shape), which long adversarial training can amplify (README).
+An ensemble is every seed of a job as one vectorised model whose parameters have a leading member
+dimension. Each member draws its initialisation, noise and data from its own generators seeded by
+its seed, so a seed draws the same numbers alone and inside any ensemble; its arithmetic differs
+by float rounding (kernels are chosen by shape), which adversarial training amplifies. The packing
+of seeds into ensembles is therefore part of a study's setting (README, *What is reproducible*).
 """
 
 from __future__ import annotations
