@@ -2,6 +2,7 @@
 `needs_tex` marker: a test that compiles LaTeX or reads a PDF's text is skipped, naming what is
 missing, where TeX is not installed (`make test-fast` runs without it)."""
 
+import os
 import shutil
 from pathlib import Path
 
@@ -9,6 +10,9 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 SCHEMA = REPO / "workflow" / "schemas" / "config.schema.yaml"
+# cuBLAS reads its workspace setting once, when it starts: set it before any test touches CUDA, as
+# train.use_deterministic_cuda does before a training job's first CUDA call (no effect on the CPU)
+os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
 TEX_PROGRAMS = ("latexmk", "pdflatex", "pdftotext")  # what report.compile_latex and the PDF checks run
 
 

@@ -34,7 +34,7 @@ def test_schema_train_keys_match_the_settings_dataclass(schema):
 @pytest.mark.parametrize(
     ("config", "expected"),
     [
-        (_minimal(colour="red"), r"unknown key\(s\) 'colour'; allowed: checkpoint_every, data, datasets"),
+        (_minimal(colour="red"), r"unknown key\(s\) 'colour'; allowed: checkpoint_every, cuda_graphs, data, datasets"),
         (_minimal(train={"stepz": 3}), r"config\['train'\]: unknown key\(s\) 'stepz'; allowed: batch_size"),
         ({**_minimal(), "datasets": ["ring9"]}, r"unknown dataset\(s\) 'ring9'; available: digits, grid25, mnist, ring8, stacked-digits, stacked-mnist"),
         ({**_minimal(), "variants": {"gan-nss": {}}}, r"unknown variant 'gan-nss': 'gan-nss' is neither a loss variant \(gan-ns, gan-minimax"),

@@ -310,7 +310,7 @@ class Trainer:
         image_shape: tuple[int, int, int] | None = None, stacked_online: bool = False, capturable: bool = False,
     ) -> None:
         s, members = settings, len(seeds)
-        self.settings, self.members, self.image_shape = s, members, image_shape
+        self.settings, self.members, self.image_shape, self.device = s, members, image_shape, torch.device(device)
         self.loss = LOSSES[s.loss]
         self.dim = dim = int(np.prod(image_shape)) if image_shape else data.shape[1]
         self.draws_per_image = image_shape[0] if stacked_online else 1  # base images stacked into one training image
@@ -554,7 +554,10 @@ class Stepper:
         self.counts: dict[str, int] | None = None
         self.ahead: AheadDraws | None = None
         self.captured: CapturedStep | None = None
-        self.side = torch.cuda.Stream() if mode == "cuda-graph" else None
+        self.side = None
+        if mode == "cuda-graph":  # streams and graphs belong to the current device: make it the trainer's
+            torch.cuda.set_device(trainer.device)
+            self.side = torch.cuda.Stream()
 
     def __call__(self, step: int) -> tuple[torch.Tensor, torch.Tensor]:
         self.trainer.set_step(step)
@@ -568,6 +571,7 @@ class Stepper:
                 self.ahead.refill()
             return self.trainer.step(self.ahead)
         if self.captured is None:
+            torch.cuda.synchronize()  # the warm-up's side-stream work is done before anything is recorded
             self.captured = CapturedStep(self.trainer, self.counts)
         return self.captured()
 
