@@ -114,7 +114,8 @@ def test_one_iteration_of_a_seed_alone_equals_it_inside_an_image_ensemble(stacke
     mine = alone.drop(columns="step").to_numpy(np.float32)
     theirs = together[1].samples.drop(columns="step").to_numpy(np.float32)
     np.testing.assert_allclose(mine, theirs, rtol=2**-10, atol=1e-6)  # float16: 10-bit mantissa, 6e-8 subnormals
-    assert np.abs(mine - together[0].samples.drop(columns="step").to_numpy(np.float32)).max() > 0.01  # seeds: ≥ 0.04
+    other_seed = together[0].samples.drop(columns="step").to_numpy(np.float32)
+    assert np.abs(mine - other_seed).max() > np.abs(mine).max()  # pixels still near 0 (about 0.003); seeds apart by more
 
 
 def test_an_image_ensemble_trained_twice_gives_bitwise_the_same_samples(stacked):
