@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import sys
-import time
 from pathlib import Path
 
 import pandas as pd
@@ -26,20 +25,10 @@ import torch
 from modecollapse.config import ConfigError, load_config, seed_groups, study_runs
 from modecollapse.data import get_dataset, is_image, sample_mixture
 from modecollapse.provenance import cpu_name
-from modecollapse.train import STEP_MODES, train, use_deterministic_cuda
+from modecollapse.train import STEP_MODES, use_deterministic_cuda
+from train_throughput import marginal, timed_train  # benchmarks/, beside this script
 
 SCHEMA = Path(__file__).resolve().parents[1] / "workflow" / "schemas" / "config.schema.yaml"
-
-
-def timed_run(*, data, settings, seeds: list[int], device: str, mode: str, steps: int) -> float:
-    settings = dataclasses.replace(settings, steps=steps, snapshot_every=max(steps, settings.snapshot_every))
-    if device.startswith("cuda"):
-        torch.cuda.synchronize()
-    start = time.perf_counter()
-    train(data=data, settings=settings, seeds=seeds, device=device, step_mode=mode)
-    if device.startswith("cuda"):
-        torch.cuda.synchronize()
-    return time.perf_counter() - start
 
 
 def project(*, study: dict, datasets: list[str], variants: list[str] | None, device: str, mode: str, steps: int) -> pd.DataFrame:
@@ -49,18 +38,18 @@ def project(*, study: dict, datasets: list[str], variants: list[str] | None, dev
         for run, settings in study_runs(study, dataset).items():
             if variants and run not in variants:
                 continue
-            measured: dict[int, tuple[float, float]] = {}  # members -> (seconds of S, marginal s per iteration)
+            measured: dict[int, tuple[float, float]] = {}  # members -> (marginal s per iteration, seconds of S)
             for group in seed_groups(study):
                 if len(group) not in measured:
-                    common = dict(data=data, settings=settings, seeds=list(group), device=device, mode=mode)
-                    timed_run(**common, steps=3)  # kernels, allocator, CUDA context
-                    short, long = timed_run(**common, steps=steps), timed_run(**common, steps=2 * steps)
-                    measured[len(group)] = (short, max(long - short, 0.0) / steps)
-                short, per_iteration = measured[len(group)]
+                    measured[len(group)] = marginal(lambda n, group=group: timed_train(
+                        data=data, settings=dataclasses.replace(settings, steps=n, snapshot_every=max(n, settings.snapshot_every)),
+                        seeds=list(group), device=device, mode=mode,
+                    ), steps=steps)
+                per_iteration, short = measured[len(group)]
                 rows.append({
                     "dataset": dataset, "run": run, "seeds": " ".join(map(str, group)), "members": len(group),
                     "iterations": settings.steps, "ms_per_iteration": 1000 * per_iteration,
-                    "member_steps_per_s": len(group) / per_iteration if per_iteration else float("inf"),
+                    "member_steps_per_s": len(group) / per_iteration,
                     "projected_h": (short + (settings.steps - steps) * per_iteration) / 3600,
                 })
                 print(rows[-1], flush=True)

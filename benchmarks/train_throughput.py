@@ -23,6 +23,7 @@ import argparse
 import multiprocessing
 import time
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -58,8 +59,26 @@ def training_data(arch: str) -> np.ndarray:
     return torch.rand(10_000, int(np.prod(shape)), generator=torch.Generator().manual_seed(0)).numpy() * 2 - 1
 
 
-def runner(*, variant: str, arch: str, device: str, mode: str):
-    """A function of (steps, seeds) that trains and returns its wall time in seconds."""
+def timed_train(*, data: np.ndarray, settings: TrainSettings, seeds: list[int], device: str, mode: str,
+                image_shape: tuple[int, int, int] | None = None) -> float:
+    """Seconds that `train` takes, the device's queued work included."""
+    synchronize(device)
+    start = time.perf_counter()
+    train(data=data, settings=settings, seeds=seeds, device=device, image_shape=image_shape, step_mode=mode)
+    synchronize(device)
+    return time.perf_counter() - start
+
+
+def marginal(time_of: Callable[[int], float], *, steps: int) -> tuple[float, float]:
+    """(seconds per iteration beyond the first `steps`, seconds of a `steps` run) from
+    `time_of(iterations)`, after a 5-iteration warm-up (allocator, kernels, CUDA context)."""
+    time_of(5)
+    short, long = time_of(steps), time_of(2 * steps)
+    return max(long - short, 1e-9) / steps, short
+
+
+def runner(*, variant: str, arch: str, device: str, mode: str) -> Callable[[int, list[int]], float]:
+    """A function of (iterations, seeds) that trains and returns its wall time in seconds."""
     loss, defaults = variant_defaults(variant)
     architecture = dict(ARCHITECTURES[arch])
     image_shape = architecture.pop("image_shape", None)
@@ -70,30 +89,20 @@ def runner(*, variant: str, arch: str, device: str, mode: str):
             loss=loss, **{**architecture, **defaults, "steps": steps, "snapshot_every": steps, "log_every": 100,
                           "snapshot_samples": 500}
         )
-        synchronize(device)
-        start = time.perf_counter()
-        train(data=data, settings=settings, seeds=seeds, device=device, image_shape=image_shape, step_mode=mode)
-        synchronize(device)
-        return time.perf_counter() - start
+        return timed_train(data=data, settings=settings, seeds=seeds, device=device, mode=mode, image_shape=image_shape)
 
     return run
-
-
-def marginal_rate(run, *, steps: int, seeds: list[int]) -> tuple[float, float]:
-    """(member-steps/s of the iterations beyond the first `steps`, seconds of a `steps` run)."""
-    run(5, seeds)  # allocator, kernels, CUDA context
-    short, long = run(steps, seeds), run(2 * steps, seeds)
-    return len(seeds) * steps / max(long - short, 1e-9), short
 
 
 def measure(*, variant: str, arch: str, device: str, members: int, steps: int, mode: str, loop: bool) -> dict:
     run = runner(variant=variant, arch=arch, device=device, mode=mode)
     seeds = list(range(members))
-    rate, seconds = marginal_rate(run, steps=steps, seeds=seeds)
+    per_iteration, seconds = marginal(lambda n: run(n, seeds), steps=steps)
+    rate = members / per_iteration
     row = {"device": device, "mode": mode, "variant": variant, "arch": arch, "members": members, "jobs": 1,
            "steps": steps, "member_steps_per_s": rate, "s_per_run": seconds}
-    if loop:
-        loop_rate = sum(marginal_rate(run, steps=steps, seeds=[seed])[0] ** -1 for seed in seeds) ** -1 * members
+    if loop:  # each member alone, one after another
+        loop_rate = members / sum(marginal(lambda n, seed=seed: run(n, [seed]), steps=steps)[0] for seed in seeds)
         row.update(loop_member_steps_per_s=loop_rate, ensemble_over_loop=rate / loop_rate)
     return row
 

@@ -96,7 +96,7 @@ DEFAULTS: dict[str, Any] = {
     "scale": "default",
     "device": "auto",
     "tf32": False,  # CUDA float32 matmuls and convolutions in TF32 (train.set_float32_precision)
-    "cuda_graphs": False,  # CUDA training steps captured as a graph and replayed (train.CapturedStep)
+    "cuda_graphs": False,  # CUDA training steps captured as a graph and replayed (train.Stepper)
     "ensemble_size": 0,  # seeds per training job; 0 = all seeds of a (dataset, variant) in one job
     "checkpoint_every": 500,
     "sweeps": {},

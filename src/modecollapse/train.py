@@ -302,12 +302,12 @@ class Trainer:
     `step` is a function of the trainer's state and of the draws it takes, nothing else: its one
     per-iteration value (instance noise's annealed std) lives in a tensor that `set_step` fills,
     and it never reads a value back to the host. So CUDA can record it once as a graph and replay
-    it (`CapturedStep`), with every random number drawn ahead from the members' own streams.
+    it (`Stepper`), with every random number drawn ahead from the members' own streams.
     """
 
     def __init__(
         self, *, data: np.ndarray, settings: TrainSettings, seeds: list[int], device: str,
-        image_shape: tuple[int, int, int] | None = None, stacked_online: bool = False, capturable: bool = False,
+        image_shape: tuple[int, int, int] | None = None, stacked_online: bool = False,
     ) -> None:
         s, members = settings, len(seeds)
         self.settings, self.members, self.image_shape, self.device = s, members, image_shape, torch.device(device)
@@ -342,6 +342,8 @@ class Trainer:
             for g in init_rngs
         ]).to(device)
         self.G, self.D = G.to(device), D.to(device)
+        # capturable on CUDA, eager steps too: eager and captured steps do the same optimiser arithmetic
+        capturable = self.device.type == "cuda"
         self.opt_g = _optimizer(G.parameters(), s, generator=True, capturable=capturable)
         self.opt_d = _optimizer(D.parameters(), s, generator=False, capturable=capturable)
         self.d_params, self.g_params = list(D.parameters()), list(G.parameters())
@@ -483,8 +485,8 @@ class Trainer:
 
 
 class LiveDraws:
-    """Draws taken from the streams when the step asks for them (eager steps), counted per
-    purpose: the counts are what a step takes, the same every iteration for given settings."""
+    """Draws taken from the streams when the step asks for them, counted per purpose: the counts
+    are what a step takes, the same every iteration for given settings."""
 
     def __init__(self, trainer: Trainer) -> None:
         self.trainer, self.counts = trainer, dict.fromkeys(trainer.specs, 0)
@@ -495,14 +497,17 @@ class LiveDraws:
 
 
 class AheadDraws:
-    """All the draws of one step, taken from the streams before it (in the order the step takes
-    them, so the numbers are those of `LiveDraws`) into fixed buffers, which the step then reads:
-    what a captured graph needs, since it replays reads of fixed memory."""
+    """All the draws of one step, taken from the streams before it (`refill`, in the order the
+    step takes them, so the numbers are those of `LiveDraws`) into fixed buffers, which the step
+    then reads: what a captured graph needs, since it replays reads of fixed memory."""
 
     def __init__(self, trainer: Trainer, counts: dict[str, int]) -> None:
         self.trainer = trainer
         self.buffers = {
-            purpose: torch.stack([trainer.draw(purpose) for _ in range(count)], dim=1)  # members × count × shape
+            purpose: torch.empty(
+                (trainer.members, count, *trainer.specs[purpose].shape), device=trainer.device,
+                dtype=torch.int64 if trainer.specs[purpose].high is not None else torch.float32,
+            )
             for purpose, count in counts.items() if count
         }
         self.positions = dict.fromkeys(self.buffers, 0)
@@ -519,41 +524,21 @@ class AheadDraws:
         return self.buffers[purpose][:, position]
 
 
-class CapturedStep:
-    """`trainer.step` recorded once as a CUDA graph, then replayed once per iteration: one launch
-    instead of hundreds of kernel launches from Python. Before each replay the step's draws are
-    refilled into the buffers the graph reads; the graph's loss tensors hold the latest losses."""
-
-    def __init__(self, trainer: Trainer, counts: dict[str, int]) -> None:
-        self.draws = AheadDraws(trainer, counts)  # this iteration's draws, taken before capture
-        self.graph = torch.cuda.CUDAGraph()
-        with torch.cuda.graph(self.graph):
-            self.losses = trainer.step(self.draws)
-        self.fresh = True  # capture records the step without running it
-
-    def __call__(self) -> tuple[torch.Tensor, torch.Tensor]:
-        if not self.fresh:
-            self.draws.refill()
-        self.fresh = False
-        self.graph.replay()
-        return self.losses
-
-
 class Stepper:
-    """Runs one iteration per call, as `mode` says: "eager" (each op launched from Python, draws
-    taken as asked; the CPU's way), "draw-ahead" (eager, but the draws of a step are taken before
-    it into fixed buffers, as a captured graph reads them: equal bitwise to eager, which is what
-    tests check on the CPU), or "cuda-graph" (after GRAPH_WARMUP_STEPS eager steps on a side
-    stream, the step is captured and replayed). The first step is eager in every mode: it counts
-    the draws a step takes."""
+    """Runs one iteration per call, as `mode` says (STEP_MODES):
+    - "eager": each op launched from Python, draws taken as the step asks (the CPU's way);
+    - "draw-ahead": eager, but each step's draws are taken before it into fixed buffers, as a
+      captured graph reads them: bitwise equal to eager, which tests check on the CPU;
+    - "cuda-graph": after GRAPH_WARMUP_STEPS eager steps on a side stream, the step is recorded
+      once as a CUDA graph and replayed (one launch instead of hundreds from Python); the graph's
+      loss tensors hold the latest losses.
+    Outside eager mode the first step counts the draws a step takes, for the buffers."""
 
     def __init__(self, trainer: Trainer, mode: str) -> None:
-        if mode not in STEP_MODES:
-            raise ValueError(f"step mode {mode!r} is not one of {', '.join(STEP_MODES)}")
         self.trainer, self.mode, self.eager_steps = trainer, mode, 0
         self.counts: dict[str, int] | None = None
         self.ahead: AheadDraws | None = None
-        self.captured: CapturedStep | None = None
+        self.graph: torch.cuda.CUDAGraph | None = None
         self.side = None
         if mode == "cuda-graph":  # streams and graphs belong to the current device: make it the trainer's
             torch.cuda.set_device(trainer.device)
@@ -561,25 +546,29 @@ class Stepper:
 
     def __call__(self, step: int) -> tuple[torch.Tensor, torch.Tensor]:
         self.trainer.set_step(step)
-        warming_up = self.mode == "cuda-graph" and self.eager_steps < GRAPH_WARMUP_STEPS
-        if self.mode == "eager" or self.counts is None or warming_up:
-            return self._eager()
+        if self.mode == "eager":
+            return self.trainer.step(self.trainer.draw)
+        if self.counts is None or (self.mode == "cuda-graph" and self.eager_steps < GRAPH_WARMUP_STEPS):
+            return self._counted()
+        if self.ahead is None:
+            self.ahead = AheadDraws(self.trainer, self.counts)
+        self.ahead.refill()
         if self.mode == "draw-ahead":
-            if self.ahead is None:
-                self.ahead = AheadDraws(self.trainer, self.counts)
-            else:
-                self.ahead.refill()
             return self.trainer.step(self.ahead)
-        if self.captured is None:
+        if self.graph is None:
             torch.cuda.synchronize()  # the warm-up's side-stream work is done before anything is recorded
-            self.captured = CapturedStep(self.trainer, self.counts)
-        return self.captured()
+            self.graph = torch.cuda.CUDAGraph()
+            with torch.cuda.graph(self.graph):  # records the step without running it
+                self.losses = self.trainer.step(self.ahead)
+        self.graph.replay()
+        return self.losses
 
-    def _eager(self) -> tuple[torch.Tensor, torch.Tensor]:
+    def _counted(self) -> tuple[torch.Tensor, torch.Tensor]:
+        """An eager step whose draws are counted (on a side stream before a capture, as CUDA asks)."""
         draws = LiveDraws(self.trainer)
         if self.side is None:
             losses = self.trainer.step(draws)
-        else:  # warm-up steps run on a side stream, as CUDA graph capture asks
+        else:
             self.side.wait_stream(torch.cuda.current_stream())
             with torch.cuda.stream(self.side):
                 losses = self.trainer.step(draws)
@@ -619,12 +608,13 @@ def train(
     the file is removed once training finishes.
     """
     started = time.perf_counter()
+    if step_mode not in STEP_MODES:
+        raise ValueError(f"step mode {step_mode!r} is not one of {', '.join(STEP_MODES)}")
     if step_mode == "cuda-graph" and torch.device(device).type != "cuda":
         raise ValueError(f"step_mode cuda-graph needs a CUDA device, not {device!r}")
     s, members = settings, len(seeds)
     trainer = Trainer(
         data=data, settings=s, seeds=seeds, device=device, image_shape=image_shape, stacked_online=stacked_online,
-        capturable=torch.device(device).type == "cuda",  # eager and captured CUDA steps: the same optimiser arithmetic
     )
     identity = run_identity(settings=s, seeds=seeds, data=data, device=device)
     checkpoint = Path(checkpoint_dir) / checkpoint_name(identity) if checkpoint_dir is not None else None
