@@ -1,5 +1,6 @@
 """Where the workflow keeps a study's training files, relative to the study's working directory:
-the patterns the rules declare (workflow/rules/common.smk, train.smk) and `modecollapse status` reads."""
+the patterns the rules declare (workflow/rules/common.smk, train.smk) and `modecollapse status` reads,
+and the names of the training rules."""
 
 from __future__ import annotations
 
@@ -14,3 +15,8 @@ TRAIN_LOG = "logs/train/{dataset}/{variant}/seeds{seeds}.log"  # {seeds}: seeds_
 def seeds_tag(seeds: Iterable[int]) -> str:
     """A seed group in a file name: (0, 1, 2) -> "0-1-2"."""
     return "-".join(map(str, seeds))
+
+
+def train_rule_name(seeds: Iterable[int]) -> str:
+    """The training rule of a seed group (workflow/rules/train.smk): (0, 1) -> "train_seeds_0_1"."""
+    return f"train_seeds_{'_'.join(map(str, seeds))}"

@@ -82,10 +82,14 @@ rule tests:
         "../scripts/tests.py"
 
 
+# read from the training, evaluation and classifier rules, which are defined by now
+BENCHMARK_JOBS = benchmark_jobs()
+
+
 rule benchmarks_table:
     """What each job cost, from its benchmark file: wall-clock and CPU seconds, peak memory."""
     input:
-        [job["path"] for job in benchmark_jobs()],
+        [job["path"] for job in BENCHMARK_JOBS],
     output:
         "results/benchmarks.parquet",
     log:
@@ -94,7 +98,7 @@ rule benchmarks_table:
         "../envs/evaluate.yaml"
     params:
         code=source_hash(workflow.source_path("../scripts/benchmarks_table.py")),
-        jobs=[{key: value for key, value in job.items() if key != "path"} for job in benchmark_jobs()],
+        jobs=[{key: value for key, value in job.items() if key != "path"} for job in BENCHMARK_JOBS],
     script:
         "../scripts/benchmarks_table.py"
 

@@ -18,7 +18,7 @@ from modecollapse.config import (
 )
 from modecollapse.data import DATASETS as REGISTRY, dataset_sources, get_dataset, is_image
 from modecollapse.download import MNIST_FILES
-from modecollapse.layout import CHECKPOINTS, RUN, TRAIN_LOG, seeds_tag
+from modecollapse.layout import CHECKPOINTS, RUN, TRAIN_LOG, seeds_tag, train_rule_name
 from modecollapse.provenance import source_hash
 from modecollapse.variants import BASELINE
 
@@ -83,7 +83,7 @@ def benchmark_jobs():
     for dataset in DATASETS:
         for variant in VARIANTS:
             for group in SEED_GROUPS:
-                train = getattr(rules, f"train_seeds_{'_'.join(map(str, group))}")
+                train = getattr(rules, train_rule_name(group))
                 path = expand(train.benchmark, dataset=dataset, variant=variant)[0]
                 jobs.append(
                     {

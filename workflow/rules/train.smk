@@ -11,7 +11,7 @@ for group in SEED_GROUPS:
 
     rule:
         name:
-            f"train_seeds_{'_'.join(map(str, group))}"
+            train_rule_name(group)
         input:
             data="data/{dataset}.npz",
         output:
