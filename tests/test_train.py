@@ -249,11 +249,13 @@ def test_a_step_mode_that_cannot_run_is_refused_before_training(points, mode, de
 @pytest.fixture
 def deterministic_cuda():
     """CUDA kernels as training jobs ask for them (train.use_deterministic_cuda), restored afterwards."""
-    saved = torch.backends.cudnn.benchmark, torch.backends.cudnn.deterministic, torch.are_deterministic_algorithms_enabled()
+    saved = (torch.backends.cudnn.benchmark, torch.backends.cudnn.deterministic, torch.are_deterministic_algorithms_enabled(),
+             torch.utils.deterministic.fill_uninitialized_memory)
     train_module.use_deterministic_cuda()
     yield
     torch.backends.cudnn.benchmark, torch.backends.cudnn.deterministic = saved[:2]
     torch.use_deterministic_algorithms(saved[2])
+    torch.utils.deterministic.fill_uninitialized_memory = saved[3]
 
 
 @cuda
@@ -464,6 +466,24 @@ def test_a_gpu_slot_is_held_by_another_process_until_it_ends(tmp_path):
     device, lock = train_module.claim_gpu(slots, 2)
     assert lock.name.endswith("slot0.lock")
     lock.close()
+
+
+def test_use_deterministic_cuda_sets_its_process_wide_settings():
+    """What a CUDA job asks for before its first CUDA call, read back in a fresh process (the
+    settings are process-wide): cuDNN deterministic without autotuning, a fixed cuBLAS workspace,
+    deterministic algorithms with warnings, and no NaN fill of new tensors (a launch per allocation)."""
+    script = textwrap.dedent("""
+        import os, torch
+        os.environ.pop("CUBLAS_WORKSPACE_CONFIG", None)
+        from modecollapse.train import use_deterministic_cuda
+        use_deterministic_cuda()
+        print(os.environ["CUBLAS_WORKSPACE_CONFIG"], torch.backends.cudnn.benchmark, torch.backends.cudnn.deterministic,
+              torch.are_deterministic_algorithms_enabled(), torch.is_deterministic_algorithms_warn_only_enabled(),
+              torch.utils.deterministic.fill_uninitialized_memory)
+    """)
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [":4096:8", "False", "True", "True", "True", "False"]
 
 
 def test_claiming_a_gpu_where_there_is_none_says_so(tmp_path):

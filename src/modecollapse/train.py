@@ -104,6 +104,10 @@ def use_deterministic_cuda() -> None:
     torch.backends.cudnn.benchmark = False
     torch.backends.cudnn.deterministic = True
     torch.use_deterministic_algorithms(True, warn_only=True)
+    # deterministic mode also fills every new tensor with NaN (a kernel launch per allocation):
+    # a guard against reading memory never written, which no step does (draw buffers are filled
+    # before they are read), so it is turned off in a loop bound by launches
+    torch.utils.deterministic.fill_uninitialized_memory = False
 
 
 def claim_gpu(slots: str | os.PathLike, device_count: int) -> tuple[str, IO]:
@@ -447,7 +451,7 @@ class Trainer:
             self.opt_d.step()
             self.opt_g.step()
             clip()
-            return d_loss, g_loss
+            return d_loss.detach(), g_loss.detach()
         z = latent_batch() if s.z_reuse else None  # None: every update draws its own codes
         for _ in range(s.d_steps):
             real, fake = noisy(real_batch()), noisy(fake_batch(z).detach())
@@ -460,7 +464,7 @@ class Trainer:
             g_loss = generator_loss(critic, noisy(fake_batch(z)), lambda: noisy(real_batch()))
             set_gradients(self.g_params, g_loss)
             self.opt_g.step()
-        return d_loss, g_loss
+        return d_loss.detach(), g_loss.detach()  # values only: no autograd graph kept alive between steps
 
     def sample(self) -> torch.Tensor:
         """G's samples on each member's fixed codes (members × snapshot_samples × dim), on the CPU."""
@@ -541,8 +545,9 @@ class Stepper:
         self.graph: torch.cuda.CUDAGraph | None = None
         self.side = None
         if mode == "cuda-graph":  # streams and graphs belong to the current device: make it the trainer's
-            torch.cuda.set_device(trainer.device)
-            self.side = torch.cuda.Stream()
+            if trainer.device.index is not None:  # plain "cuda" is the current device already
+                torch.cuda.set_device(trainer.device)
+            self.side = torch.cuda.Stream()  # the warm-up steps and the capture run on it
 
     def __call__(self, step: int) -> tuple[torch.Tensor, torch.Tensor]:
         self.trainer.set_step(step)
@@ -557,9 +562,14 @@ class Stepper:
             return self.trainer.step(self.ahead)
         if self.graph is None:
             torch.cuda.synchronize()  # the warm-up's side-stream work is done before anything is recorded
-            self.graph = torch.cuda.CUDAGraph()
-            with torch.cuda.graph(self.graph):  # records the step without running it
+            graph = torch.cuda.CUDAGraph()
+            # records the step without running it, on the warm-up's stream of the trainer's device
+            # (torch's shared capture stream belongs to whichever device first captured); after
+            # this the side stream runs nothing, so the draw buffers it allocated while warming up
+            # are only ever reused by the stream that reads them
+            with torch.cuda.graph(graph, stream=self.side):
                 self.losses = self.trainer.step(self.ahead)
+            self.graph = graph  # only once captured: a failed capture leaves nothing to replay
         self.graph.replay()
         return self.losses
 
@@ -646,7 +656,7 @@ def train(
                      initial=start, total=s.steps, desc=f"train seeds {seeds}"):
         d_loss, g_loss = stepper(step)
         if step % s.log_every == 0 or step == s.steps:
-            d_values, g_values = d_loss.detach().cpu().tolist(), g_loss.detach().cpu().tolist()
+            d_values, g_values = d_loss.cpu().tolist(), g_loss.cpu().tolist()
             newly_diverged = []
             for m in range(members):
                 if diverged[m] is None:
