@@ -25,8 +25,8 @@ import torch
 from modecollapse.config import ConfigError, load_config, seed_groups, study_runs
 from modecollapse.data import get_dataset, is_image, sample_mixture
 from modecollapse.provenance import cpu_name
-from modecollapse.train import STEP_MODES, use_deterministic_cuda
-from train_throughput import marginal, timed_train  # benchmarks/, beside this script
+from modecollapse.train import GRAPH_WARMUP_STEPS, STEP_MODES
+from train_throughput import as_training_jobs_run, marginal, timed_train  # benchmarks/, beside this script
 
 SCHEMA = Path(__file__).resolve().parents[1] / "workflow" / "schemas" / "config.schema.yaml"
 
@@ -62,7 +62,8 @@ def main() -> None:
     parser.add_argument("--datasets", nargs="+", help="default: the study's 2D datasets")
     parser.add_argument("--variants", nargs="+", help="runs to measure (variant or sweep-point names); default: all")
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
-    parser.add_argument("--mode", default="eager", choices=STEP_MODES)
+    parser.add_argument("--mode", choices=STEP_MODES,
+                        help="how steps run; default: as the study's jobs would (cuda-graph on CUDA with cuda_graphs: true)")
     parser.add_argument("--steps", type=int, default=200, help="S: iterations of the shorter timed run")
     parser.add_argument("--out", default=str(Path(__file__).parent / "out" / "project_study.csv"))
     args = parser.parse_args()
@@ -78,17 +79,25 @@ def main() -> None:
     runs = study_runs(study, datasets[0])
     if args.variants and (missing := [v for v in args.variants if v not in runs]):
         sys.exit(f"project_study: {', '.join(missing)} not among the study's runs ({', '.join(runs)})")
-    if args.mode == "cuda-graph" and not args.device.startswith("cuda"):
+    cuda = args.device.startswith("cuda")
+    if args.mode == "cuda-graph" and not cuda:
         sys.exit("project_study: --mode cuda-graph needs --device cuda")
+    study_mode = "cuda-graph" if cuda and study["cuda_graphs"] else "eager"  # as workflow/scripts/train.py chooses
+    args.mode = args.mode or study_mode
+    if args.mode == "cuda-graph" and args.steps <= GRAPH_WARMUP_STEPS:
+        sys.exit(f"project_study: --mode cuda-graph needs --steps above the {GRAPH_WARMUP_STEPS} eager warm-up steps")
+    if args.mode != study_mode:
+        print(f"note: the study's jobs would run {study_mode} (config cuda_graphs: {str(study['cuda_graphs']).lower()}); "
+              f"projecting {args.mode} steps", flush=True)
     torch.set_num_threads(1)
-    if args.device.startswith("cuda"):
-        use_deterministic_cuda()  # as training jobs run
+    as_training_jobs_run(cuda=cuda, tf32=study["tf32"])
     table = project(study=study, datasets=datasets, variants=args.variants, device=args.device, mode=args.mode,
                     steps=args.steps)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     table.to_csv(args.out, index=False)
     name = torch.cuda.get_device_name() if args.device.startswith("cuda") else cpu_name()
-    print(f"\n{args.configfile} on {name} ({args.device}, {args.mode}); torch {torch.__version__}; S = {args.steps}\n")
+    print(f"\n{args.configfile} on {name} ({args.device}, {args.mode}, tf32 {str(study['tf32']).lower()}); "
+          f"torch {torch.__version__}; S = {args.steps}\n")
     print(table.to_markdown(index=False, floatfmt=".2f"))
     print(f"\nprojected training time, one job after another: {table['projected_h'].sum():.1f} h over {len(table)} jobs")
 

@@ -5,6 +5,7 @@ import subprocess
 import sys
 
 import pandas as pd
+import pytest
 
 from conftest import REPO
 
@@ -20,14 +21,14 @@ def _run(script: str, *args: str, tmp_path) -> pd.DataFrame:
 
 
 def test_the_throughput_benchmark_measures_modes_loops_and_concurrent_jobs(tmp_path):
-    table = _run("train_throughput.py", "--devices", "cpu", "--sizes", "2", "--variants", "gan-ns", "--steps", "3",
+    table = _run("train_throughput.py", "--devices", "cpu", "--sizes", "2", "--variants", "gan-ns", "--steps", "10",
                  "--modes", "eager", "draw-ahead", "--loop", "--concurrent", "2", tmp_path=tmp_path)
     assert list(zip(table["mode"], table["jobs"])) == [("eager", 1), ("eager", 2), ("draw-ahead", 1), ("draw-ahead", 2)]
     assert (table["member_steps_per_s"] > 0).all() and table["ensemble_over_loop"].notna().sum() == 1
 
 
 def test_the_projection_measures_every_job_of_the_study(tmp_path):
-    table = _run("project_study.py", "--configfile", "config/smoke.yaml", "--variants", "gan-ns", "wgan-gp", "--steps", "2",
+    table = _run("project_study.py", "--configfile", "config/smoke.yaml", "--variants", "gan-ns", "wgan-gp", "--steps", "6",
                  tmp_path=tmp_path)
     assert sorted(set(table["run"])) == ["gan-ns", "wgan-gp"] and set(table["dataset"]) == {"ring8", "grid25"}
     assert (table["projected_h"] > 0).all() and (table["iterations"] == 300).all()
@@ -40,3 +41,15 @@ def test_the_projection_refuses_an_image_dataset_naming_the_2d_ones(tmp_path):
     )
     assert result.returncode == 1
     assert "stacked-digits not among the study's 2D datasets (ring8, grid25)" in result.stderr
+
+
+def test_a_failing_concurrent_process_stops_the_measurement_instead_of_hanging(monkeypatch):
+    """Processes that die before they report (here on an unknown variant) would leave the
+    measurement waiting for their times, and any survivors at the barrier, for ever: it stops
+    them all and says so."""
+    monkeypatch.syspath_prepend(str(REPO / "benchmarks"))
+    import train_throughput
+
+    with pytest.raises(RuntimeError, match=r"a concurrent training process failed \(exit code 1\)"):
+        train_throughput.measure_concurrent(jobs=2, variant="no-such-variant", arch="default", device="cpu", members=1,
+                                            steps=2, mode="eager", tf32=False)

@@ -468,24 +468,6 @@ def test_a_gpu_slot_is_held_by_another_process_until_it_ends(tmp_path):
     lock.close()
 
 
-def test_use_deterministic_cuda_sets_its_process_wide_settings():
-    """What a CUDA job asks for before its first CUDA call, read back in a fresh process (the
-    settings are process-wide): cuDNN deterministic without autotuning, a fixed cuBLAS workspace,
-    deterministic algorithms with warnings, and no NaN fill of new tensors (a launch per allocation)."""
-    script = textwrap.dedent("""
-        import os, torch
-        os.environ.pop("CUBLAS_WORKSPACE_CONFIG", None)
-        from modecollapse.train import use_deterministic_cuda
-        use_deterministic_cuda()
-        print(os.environ["CUBLAS_WORKSPACE_CONFIG"], torch.backends.cudnn.benchmark, torch.backends.cudnn.deterministic,
-              torch.are_deterministic_algorithms_enabled(), torch.is_deterministic_algorithms_warn_only_enabled(),
-              torch.utils.deterministic.fill_uninitialized_memory)
-    """)
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == [":4096:8", "False", "True", "True", "True", "False"]
-
-
 def test_claiming_a_gpu_where_there_is_none_says_so(tmp_path):
     with pytest.raises(ValueError, match=r"no CUDA device to claim \(device_count=0\)"):
         train_module.claim_gpu(tmp_path, 0)
@@ -506,12 +488,15 @@ def test_cuda_jobs_ask_for_deterministic_kernels(monkeypatch):
     bitwise is measured there, not here)."""
     monkeypatch.delenv("CUBLAS_WORKSPACE_CONFIG", raising=False)
     saved = (torch.backends.cudnn.benchmark, torch.backends.cudnn.deterministic,
-             torch.are_deterministic_algorithms_enabled(), torch.is_deterministic_algorithms_warn_only_enabled())
+             torch.are_deterministic_algorithms_enabled(), torch.is_deterministic_algorithms_warn_only_enabled(),
+             torch.utils.deterministic.fill_uninitialized_memory)
     try:
         train_module.use_deterministic_cuda()
         assert os.environ["CUBLAS_WORKSPACE_CONFIG"] == ":4096:8"
         assert torch.backends.cudnn.deterministic and not torch.backends.cudnn.benchmark
         assert torch.are_deterministic_algorithms_enabled() and torch.is_deterministic_algorithms_warn_only_enabled()
+        assert not torch.utils.deterministic.fill_uninitialized_memory  # no NaN-fill launch per new tensor
     finally:
         torch.backends.cudnn.benchmark, torch.backends.cudnn.deterministic = saved[:2]
         torch.use_deterministic_algorithms(saved[2], warn_only=saved[3])
+        torch.utils.deterministic.fill_uninitialized_memory = saved[4]

@@ -21,6 +21,7 @@ device = resolve_device(snakemake.params.device)
 if device == "cuda":  # one of the machine's GPUs, shared fairly among concurrent jobs; run.json records which
     use_deterministic_cuda()
     device, gpu_slot = claim_gpu(snakemake.params.gpu_slots, torch.cuda.device_count())
+    torch.cuda.set_device(device)  # its work, and its CUDA context, on that GPU alone
 step_mode = "cuda-graph" if device.startswith("cuda") and snakemake.params.cuda_graphs else "eager"
 dataset = load_dataset(snakemake.input.data)
 result = train(
