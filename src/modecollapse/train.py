@@ -564,9 +564,10 @@ class Stepper:
             torch.cuda.synchronize()  # the warm-up's side-stream work is done before anything is recorded
             graph = torch.cuda.CUDAGraph()
             # records the step without running it, on the warm-up's stream of the trainer's device
-            # (torch's shared capture stream belongs to whichever device first captured); after
-            # this the side stream runs nothing, so the draw buffers it allocated while warming up
-            # are only ever reused by the stream that reads them
+            # (torch's shared capture stream belongs to whichever device first captured); the
+            # capture allocates from the graph's own pool and the side stream runs nothing after
+            # it, so the draw chunks it allocated while warming up, later read and freed on the
+            # main stream, are never handed out again under a pending read
             with torch.cuda.graph(graph, stream=self.side):
                 self.losses = self.trainer.step(self.ahead)
             self.graph = graph  # only once captured: a failed capture leaves nothing to replay
