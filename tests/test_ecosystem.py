@@ -47,16 +47,41 @@ def test_snakefmt_leaves_the_workflow_unchanged():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_training_asks_for_time_from_steps_members_and_updates(tmp_path):
+@pytest.mark.parametrize(
+    ("device", "minutes"),
+    [
+        # 3 x (3 ms a member-step x 100,000 steps x 2 members) = 30 minutes; unrolled-5 ~ 6x the work
+        ("auto", {"gan-ns": 30, "unrolled-5": 180}),
+        # a GPU step of small nets costs its launch-bound floor, 10 ms: 3 x 10 ms x 100,000 = 50 minutes
+        ("cuda", {"gan-ns": 50, "unrolled-5": 300}),
+    ],
+)
+def test_training_asks_for_time_from_steps_members_updates_and_device(tmp_path, device, minutes):
     config = _small_study(tmp_path, variants=("gan-ns", "unrolled-5"), steps=100_000)
-    result = _snakemake("-n", "--configfile", str(config), "--directory", str(tmp_path / "run"))
+    result = _snakemake("-n", "--configfile", str(config), "--config", f"device={device}", "--directory", str(tmp_path / "run"))
     assert result.returncode == 0, result.stdout + result.stderr
     training = [job for job in result.stdout.split("\nrule ") if job.startswith("train_seeds_0_1:")]
     jobs = [re.search(r"variant=(\S+)\n\s+resources: .*?mem_mb=(\d+).*?runtime=(\d+)", job).groups() for job in training]
     runtime = {variant: int(minutes) for variant, _, minutes in jobs}
-    # 3 x (3 ms a member-step x 100,000 steps x 2 members) = 30 minutes; unrolled-5 ~ 6x the work
-    assert runtime == {"gan-ns": 30, "unrolled-5": 180}
+    assert runtime == minutes
     assert all(1500 < int(mem_mb) < 4000 for _, mem_mb, _ in jobs)
+
+
+def test_a_paper_scale_gpu_job_asks_for_hours_not_the_cpu_estimates_weeks(tmp_path):
+    """PacGAN Table 1's GAN job (10 members of PacGAN's 2D nets, 400,000 steps): on the H100's
+    measured floor, 3 x 400,000 x 10 ms = 200 minutes, where the CPU estimate would ask a
+    cluster for about two weeks, more than a GPU partition allows."""
+    def runtimes(device):
+        result = _snakemake("-n", "--configfile", "config/pacgan-table1.yaml", "--config", f"device={device}",
+                            "--directory", str(tmp_path / device))
+        assert result.returncode == 0, result.stdout + result.stderr
+        return dict(re.findall(r"^rule train_seeds\S*:\n(?:    .*\n)*?    wildcards: dataset=ring8, variant=(\S+)\n"
+                               r"    resources: .*?runtime=(\d+)",
+                               result.stdout, flags=re.MULTILINE))
+
+    cuda = runtimes("cuda")
+    assert cuda["gan-ns"] == "200" and cuda["pacgan-4"] == "800"  # G runs once per pack slot
+    assert int(runtimes("cpu")["gan-ns"]) > 14 * 24 * 60
 
 
 @pytest.mark.parametrize(

@@ -133,31 +133,51 @@ def evaluate_inputs(wildcards):
     return inputs | (classifier_of(wildcards.dataset) if is_image(wildcards.dataset) else {})
 
 
-# Cost of one training step of one ensemble member on one CPU thread, measured (BENCHMARKS.md) at
-# the default study's networks: 2D 1000 steps x 10 members ~ 30 s (g_width 64, d_width 32,
-# batch 100), images 320 steps x 10 members ~ 25 s (g_width 16, d_width 16, batch 32).
+# Cost of one training step, measured (BENCHMARKS.md). "seconds": one ensemble member's step at
+# the reference networks (`widths` = g_width x d_width, `batch`); "floor": the least a step takes
+# whatever the members. CPU, one thread, the default study's networks: 2D 1000 steps x 10 members
+# ~ 30 s, images 320 steps x 10 members ~ 25 s, no floor. CUDA (one H100, eager steps, 8876abf):
+# launch-bound, about 10 ms a step from 1 to 16 members of PacGAN's 2D nets and 13.5 ms at 64
+# (4,741 member-steps/s, batch 64); the 28x28 conv nets ~ 358 member-steps/s at 10 members.
 STEP_COST = {
-    "2d": {"seconds": 30 / (1000 * 10), "widths": 64 * 32, "batch": 100},
-    "image": {"seconds": 25 / (320 * 10), "widths": 16 * 16, "batch": 32},
+    "cpu": {
+        "2d": {"seconds": 30 / (1000 * 10), "widths": 64 * 32, "batch": 100, "floor": 0.0},
+        "image": {"seconds": 25 / (320 * 10), "widths": 16 * 16, "batch": 32, "floor": 0.0},
+    },
+    "cuda": {
+        "2d": {"seconds": 1 / 4741, "widths": 400 * 200, "batch": 64, "floor": 0.010},
+        "image": {"seconds": 1 / 358, "widths": 64 * 64, "batch": 64, "floor": 0.010},
+    },
 }
+# the device a training job's time is estimated for: a cpu or auto study may train on CPUs
+TRAIN_DEVICE = "cuda" if TRAIN_GPUS else "cpu"
 SAFETY = 3  # requested time = 3 x the estimate: slower nodes, a loaded machine, snapshots
 MIN_RUNTIME = 10  # minutes: start-up (Python and torch imports) and scheduling slack
 TRAIN_MEM_MB = {"2d": (1500, 20), "image": (2000, 100)}  # (torch and data, per member at default width)
 
 
-def train_estimate(dataset, variant, members):
-    """(seconds, scale) of one training job without the safety factor: the measured cost of a
-    member-step, times steps and members, times how much bigger the networks (width products)
-    and batches are than the benchmarked ones (the scale), times the updates per step relative to
-    one D and one G update: each unrolled D step is an update that G's step differentiates
-    through, about two updates' work (unrolled-5 ~ 6x, as measured in BENCHMARKS.md)."""
-    settings = RUNS[dataset][variant]
-    cost = STEP_COST["image" if is_image(dataset) else "2d"]
-    scale = max(1.0, settings.g_width * settings.d_width / cost["widths"]) * max(
+def network_scale(settings, cost):
+    """How much bigger a job's networks (width products) and batches are than `cost`'s reference."""
+    return max(1.0, settings.g_width * settings.d_width / cost["widths"]) * max(
         1.0, settings.batch_size / cost["batch"]
     )
+
+
+def train_estimate(dataset, variant, members):
+    """(seconds, scale) of one training job without the safety factor: steps times the cost of a
+    step on the study's device, which is the measured cost of a member-step times the members and
+    how much bigger the networks and batches are than the benchmarked ones, but never below the
+    device's floor, times the updates per step relative to one D and one G update: each unrolled
+    D step is an update that G's step differentiates through, about two updates' work
+    (unrolled-5 ~ 6x, as measured in BENCHMARKS.md), times `pack`: G runs once per pack slot
+    (PacGAN2's job projects to 1.9x GAN's, BENCHMARKS.md). `scale` is relative to the CPU's
+    reference networks, for the memory estimate."""
+    settings = RUNS[dataset][variant]
+    kind = "image" if is_image(dataset) else "2d"
+    cost = STEP_COST[TRAIN_DEVICE][kind]
+    per_step = max(cost["floor"], cost["seconds"] * members * network_scale(settings, cost))
     updates = (settings.d_steps + settings.g_steps * (1 + 2 * settings.unrolled_steps)) / 2
-    return cost["seconds"] * settings.steps * members * scale * updates, scale
+    return per_step * settings.steps * updates * settings.pack, network_scale(settings, STEP_COST["cpu"][kind])
 
 
 def train_runtime(members):
