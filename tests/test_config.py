@@ -89,6 +89,11 @@ def test_sweeps_make_named_runs_with_one_setting_changed(schema):
         ({"gan-ns": {"lrr": [1]}}, r"config\['sweeps'\]\['gan-ns'\]: key 'lrr' is not allowed; allowed: 'steps', 'batch_size', 'lr'"),
         ({"gan-ns": {"d_steps": [0]}}, r"config\['sweeps'\]\['gan-ns'\]\['d_steps'\]: 0 is less than the minimum of 1"),
         ({"gan-nope": {"lr": [0.1]}}, r"config\['sweeps'\]: unknown variant 'gan-nope'"),
+        # two values that print alike would make one run under one name, and the last would win
+        ({"gan-ns": {"lr": [0.001, 0.0010000001]}}, r"sweep values 0\.001 and 0\.0010000001 of gan-ns's lr both make "
+                                                  r"the run name gan-ns@lr=0\.001; sweep values must differ in their first 6"),
+        ({"gan-ns": {"lr": [0.1]}, "wgan-gp": {"update": ["simultaneous"]}},
+         r"run wgan-gp@update=simultaneous: update: simultaneous takes one D and one G update"),
     ],
 )
 def test_bad_sweeps_are_refused(schema, sweeps, expected):
@@ -135,7 +140,7 @@ def test_bad_mirror_is_refused(schema):
 
 
 def test_settings_valid_alone_but_not_together_are_refused_before_any_job(schema):
-    with pytest.raises(ConfigError, match=r"runs on ring8.*simultaneous.*d_steps: 1.*got d_steps: 5"):
+    with pytest.raises(ConfigError, match=r"runs on ring8\): run wgan-gp: update: simultaneous.*d_steps: 1.*got d_steps: 5"):
         validate_config(_minimal(train={"update": "simultaneous"}, variants={"wgan-gp": {}}), schema=schema)
 
 

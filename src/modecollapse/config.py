@@ -15,7 +15,7 @@ import math
 import os
 import re
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 import jsonschema
 import yaml
@@ -387,14 +387,29 @@ def base_variant(run: str) -> str:
     return run.split("@", 1)[0]
 
 
+def _named(name: str, make: Callable[[], TrainSettings]) -> TrainSettings:
+    """`make()`, with the run's name in front of the message of settings that do not go together."""
+    try:
+        return make()
+    except ValueError as error:
+        raise ValueError(f"run {name}: {error}") from None
+
+
 def _sweep_runs(config: Mapping[str, Any], dataset: str | None):
-    """(variant, setting, value, run name, settings) of every sweep point."""
+    """(variant, setting, value, run name, settings) of every sweep point; each point's run name
+    (its value to 6 significant digits) must be its own."""
+    seen: dict[str, Any] = {}
     for variant, keys in config.get("sweeps", {}).items():
-        base = resolve_settings({**config, "variants": {variant: config["variants"].get(variant)}}, variant, dataset)
+        base = _named(variant, lambda: resolve_settings(
+            {**config, "variants": {variant: config["variants"].get(variant)}}, variant, dataset))
         for key, values in keys.items():
             for value in values:
                 name = f"{variant}@{key}={format_value(value)}"
-                yield variant, key, value, name, dataclasses.replace(base, **{key: value})
+                if name in seen:
+                    raise ValueError(f"sweep values {seen[name]!r} and {value!r} of {variant}'s {key} both make the run "
+                                     f"name {name}; sweep values must differ in their first 6 significant digits")
+                seen[name] = value
+                yield variant, key, value, name, _named(name, lambda: dataclasses.replace(base, **{key: value}))
 
 
 def study_runs(config: Mapping[str, Any], dataset: str | None = None) -> dict[str, TrainSettings]:
@@ -404,7 +419,7 @@ def study_runs(config: Mapping[str, Any], dataset: str | None = None) -> dict[st
     A sweep point of setting `key` at `value` for `variant` is named "variant@key=value"; it is
     the variant's resolved settings with that one setting changed (one-at-a-time sweeps).
     """
-    runs = {name: resolve_settings(config, name, dataset) for name in config["variants"]}
+    runs = {name: _named(name, lambda: resolve_settings(config, name, dataset)) for name in config["variants"]}
     runs.update({name: settings for _, _, _, name, settings in _sweep_runs(config, dataset)})
     return runs
 
