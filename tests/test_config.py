@@ -334,3 +334,15 @@ def test_a_config_override_is_read_as_a_config_file_is(entry, expected):
 def test_a_malformed_config_override_is_named():
     with pytest.raises(ConfigError, match=r"^--config train:1:\d+: not valid YAML: expected ',' or '}'"):
         read_override("train={lr: 1")
+
+
+def test_a_fixed_size_conv_architecture_on_images_of_another_size_is_refused_before_any_job(schema):
+    """veegan-dcgan and unrolled-gan are 28×28 nets: on 8×8 digits the training job would fail
+    after the data were made; check-config names the run, both sizes and the way out."""
+    config = _minimal(datasets=["ring8", "stacked-digits", "stacked-mnist"], image_train={"image_arch": "unrolled-gan"})
+    with pytest.raises(ConfigError) as error:
+        validate_config(config, schema=schema)
+    assert str(error.value).splitlines()[1:] == [
+        "  - config (runs on stacked-digits): run gan-ns: image_arch unrolled-gan is defined for 28×28 images, "
+        "stacked-digits's are 8×8; use image_arch: dcgan"
+    ]

@@ -284,6 +284,10 @@ def _describe(error: jsonschema.ValidationError, *, prefix: tuple = ()) -> str:
     return f"{where}: {error.message}"
 
 
+# conv architectures defined for one image side only (models.CONV_ARCHITECTURES); dcgan takes any
+FIXED_SIDE_ARCHITECTURES = {"veegan-dcgan": 28, "unrolled-gan": 28}
+
+
 def validate_config(config: Mapping[str, Any], *, schema: Mapping[str, Any]) -> dict[str, Any]:
     """Check `config` against `schema` and the registries; return it with defaults filled in.
 
@@ -316,9 +320,17 @@ def validate_config(config: Mapping[str, Any], *, schema: Mapping[str, Any]) -> 
     resolved = _with_defaults(config)
     for dataset in resolved["datasets"]:
         try:
-            study_runs(resolved, dataset)
+            runs = study_runs(resolved, dataset)
         except ValueError as error:  # settings that are valid one by one but not together
             problems.append(f"config (runs on {dataset}): {error}")
+            continue
+        if is_image(dataset):
+            side = DATASETS[dataset].image_shape[1]
+            for name, settings in runs.items():
+                if FIXED_SIDE_ARCHITECTURES.get(settings.image_arch, side) != side:
+                    fixed = FIXED_SIDE_ARCHITECTURES[settings.image_arch]
+                    problems.append(f"config (runs on {dataset}): run {name}: image_arch {settings.image_arch} is defined "
+                                    f"for {fixed}×{fixed} images, {dataset}'s are {side}×{side}; use image_arch: dcgan")
     if problems:
         raise ConfigError("invalid configuration:\n  - " + "\n  - ".join(dict.fromkeys(problems)))
     return resolved

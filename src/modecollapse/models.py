@@ -20,6 +20,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .config import FIXED_SIDE_ARCHITECTURES
+
 
 class EnsembleLinear(nn.Module):
     """x (M, B, in) → x @ W + b with W (M, in, out); optionally spectrally normalised.
@@ -359,7 +361,8 @@ class ConvDiscriminator(nn.Module):
         return self.head(head_input).squeeze(-1), features
 
 
-def _require_size(name: str, image_shape: tuple[int, int, int], size: int) -> None:
+def _require_size(name: str, image_shape: tuple[int, int, int]) -> None:
+    size = FIXED_SIDE_ARCHITECTURES[name]
     if image_shape[1:] != (size, size):
         raise ValueError(
             f"conv architecture {name!r} is defined for {size}×{size} images (C×{size}×{size}); got "
@@ -390,7 +393,7 @@ def veegan_generator(image_shape: tuple[int, int, int], width: int) -> Generator
     stacked_MNIST_experiments/VEEGAN_experiment/model.py, `generator`; docs/protocol.md §2), w = 64
     there: z → 8w × 2 × 2 → transposed convs 5×5 stride 2 to 4w × 4 → 2w × 7 → w × 14 → C × 28.
     TF's "SAME" output sizes 2→4→7→14→28 are torch's padding 2 with output_padding 1, 0, 1, 1."""
-    _require_size("veegan-dcgan", image_shape, 28)
+    _require_size("veegan-dcgan", image_shape)
     up = lambda c, extra: ConvLayer(c, kernel=5, stride=2, padding=2, transposed=True, output_padding=extra)  # noqa: E731
     return GeneratorSpec(channels=8 * width, size=2, layers=(up(4 * width, 1), up(2 * width, 0), up(width, 1),
                                                              up(image_shape[0], 1)))
@@ -400,7 +403,7 @@ def veegan_discriminator(image_shape: tuple[int, int, int], width: int) -> Discr
     """carpedm20's DCGAN D as VEEGAN and PacGAN's Table 2 use it (same file, `discriminator`),
     w = 64 there: convs 5×5 stride 2 to w × 14 → 2w × 7 → 4w × 4 → 8w × 2, BatchNorm on all but
     the first, LeakyReLU(0.2). Torch's padding 2 gives TF's "SAME" sizes 28→14→7→4→2."""
-    _require_size("veegan-dcgan", image_shape, 28)
+    _require_size("veegan-dcgan", image_shape)
     down = lambda c, bn: ConvLayer(c, kernel=5, stride=2, padding=2, batchnorm=bn)  # noqa: E731
     return DiscriminatorSpec(layers=(down(width, False), down(2 * width, True), down(4 * width, True),
                                      down(8 * width, True)), leak=0.2)
@@ -412,7 +415,7 @@ def unrolled_generator(image_shape: tuple[int, int, int], width: int) -> Generat
     docs/protocol.md §2), w = 8 there: z → 8w × 4 × 4 → transposed convs 3×3 (deconv2d's default
     stride 2) to 4w × 7 → 2w × 14 → w × 28 → conv 3×3 stride 1 ("SAME") to C × 28. Torch's
     padding 1 with output_padding 0, 1, 1 gives the code's sizes 4→7→14→28."""
-    _require_size("unrolled-gan", image_shape, 28)
+    _require_size("unrolled-gan", image_shape)
     up = lambda c, extra: ConvLayer(c, kernel=3, stride=2, padding=1, transposed=True, output_padding=extra)  # noqa: E731
     return GeneratorSpec(channels=8 * width, size=4, layers=(up(4 * width, 0), up(2 * width, 1), up(width, 1),
                                                              ConvLayer(image_shape[0], kernel=3, stride=1, padding=1)))
@@ -423,7 +426,7 @@ def unrolled_discriminator(image_shape: tuple[int, int, int], width: int) -> Dis
     w = 2 for D = ¼G (D=0.25G) and 4 for D = ½G (D=0.5G/model.py): convs 3×3 with ops.py's
     default stride 2 and "SAME" padding to w × 14 → 2w × 7 → 4w × 4, each with BatchNorm and
     LeakyReLU(0.3). Nothing is inferred: kernels, strides, widths and slopes are the code's."""
-    _require_size("unrolled-gan", image_shape, 28)
+    _require_size("unrolled-gan", image_shape)
     down = lambda c: ConvLayer(c, kernel=3, stride=2, padding=1, batchnorm=True)  # noqa: E731
     return DiscriminatorSpec(layers=(down(width), down(2 * width), down(4 * width)), leak=0.3)
 
