@@ -324,16 +324,23 @@ def validate_config(config: Mapping[str, Any], *, schema: Mapping[str, Any]) -> 
         except ValueError as error:  # settings that are valid one by one but not together
             problems.append(f"config (runs on {dataset}): {error}")
             continue
-        if is_image(dataset):
-            side = DATASETS[dataset].image_shape[1]
-            for name, settings in runs.items():
-                if FIXED_SIDE_ARCHITECTURES.get(settings.image_arch, side) != side:
-                    fixed = FIXED_SIDE_ARCHITECTURES[settings.image_arch]
-                    problems.append(f"config (runs on {dataset}): run {name}: image_arch {settings.image_arch} is defined "
-                                    f"for {fixed}×{fixed} images, {dataset}'s are {side}×{side}; use image_arch: dcgan")
+        problems.extend(_architecture_problems(dataset, runs))
     if problems:
         raise ConfigError("invalid configuration:\n  - " + "\n  - ".join(dict.fromkeys(problems)))
     return resolved
+
+
+def _architecture_problems(dataset: str, runs: Mapping[str, TrainSettings]) -> list[str]:
+    """Runs whose conv architecture is defined for another image side than `dataset`'s."""
+    if not is_image(dataset):
+        return []
+    side = DATASETS[dataset].image_shape[1]
+    return [
+        f"config (runs on {dataset}): run {name}: image_arch {s.image_arch} is defined for "
+        f"{FIXED_SIDE_ARCHITECTURES[s.image_arch]}×{FIXED_SIDE_ARCHITECTURES[s.image_arch]} images, "
+        f"{dataset}'s are {side}×{side}; use image_arch: dcgan"
+        for name, s in runs.items() if FIXED_SIDE_ARCHITECTURES.get(s.image_arch, side) != side
+    ]
 
 
 def _with_defaults(config: Mapping[str, Any]) -> dict[str, Any]:

@@ -164,20 +164,18 @@ def network_scale(settings, cost):
 
 
 def train_estimate(dataset, variant, members):
-    """(seconds, scale) of one training job without the safety factor: steps times the cost of a
+    """Seconds of one training job without the safety factor: steps times the cost of a
     step on the study's device, which is the measured cost of a member-step times the members and
     how much bigger the networks and batches are than the benchmarked ones, but never below the
     device's floor, times the updates per step relative to one D and one G update: each unrolled
     D step is an update that G's step differentiates through, about two updates' work
     (unrolled-5 ~ 6x, as measured in BENCHMARKS.md), times `pack`: G runs once per pack slot
-    (PacGAN2's job projects to 1.9x GAN's, BENCHMARKS.md). `scale` is relative to the CPU's
-    reference networks, for the memory estimate."""
+    (PacGAN2's job projects to 1.9x GAN's, BENCHMARKS.md)."""
     settings = RUNS[dataset][variant]
-    kind = "image" if is_image(dataset) else "2d"
-    cost = STEP_COST[TRAIN_DEVICE][kind]
+    cost = STEP_COST[TRAIN_DEVICE]["image" if is_image(dataset) else "2d"]
     per_step = max(cost["floor"], cost["seconds"] * members * network_scale(settings, cost))
     updates = (settings.d_steps + settings.g_steps * (1 + 2 * settings.unrolled_steps)) / 2
-    return per_step * settings.steps * updates * settings.pack, network_scale(settings, STEP_COST["cpu"][kind])
+    return per_step * settings.steps * updates * settings.pack
 
 
 def train_runtime(members):
@@ -185,7 +183,7 @@ def train_runtime(members):
     estimate, at least MIN_RUNTIME, doubled on each retry (`attempt`)."""
 
     def runtime(wildcards, attempt):
-        seconds, _ = train_estimate(wildcards.dataset, wildcards.variant, members)
+        seconds = train_estimate(wildcards.dataset, wildcards.variant, members)
         return max(MIN_RUNTIME, math.ceil(SAFETY * seconds / 60)) * attempt
 
     return runtime
@@ -194,12 +192,13 @@ def train_runtime(members):
 def train_mem_mb(members):
     """The `mem_mb` resource of a training job of `members` seeds: a base for torch and the
     dataset plus each member's networks, optimiser state and snapshots, growing with the square
-    root of the compute scale (parameters grow with width, activations with width x batch, the
-    snapshots not at all); doubled on each retry."""
+    root of the network scale against the CPU's reference networks (parameters grow with width,
+    activations with width x batch, the snapshots not at all); doubled on each retry."""
 
     def mem_mb(wildcards, attempt):
-        base, per_member = TRAIN_MEM_MB["image" if is_image(wildcards.dataset) else "2d"]
-        _, scale = train_estimate(wildcards.dataset, wildcards.variant, members)
+        kind = "image" if is_image(wildcards.dataset) else "2d"
+        base, per_member = TRAIN_MEM_MB[kind]
+        scale = network_scale(RUNS[wildcards.dataset][wildcards.variant], STEP_COST["cpu"][kind])
         return math.ceil(base + per_member * members * math.sqrt(scale)) * attempt
 
     return mem_mb
