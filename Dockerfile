@@ -1,10 +1,11 @@
 # modecollapse in a container: the pinned Python environment (pyproject.toml), the TeX programs
 # of the PDF report (the Makefile's LATEX_PACKAGES) and chromium for the report's screenshot test.
 # For a cluster without Docker, convert it to an Apptainer image and run a study on a node, its
-# outputs in a directory of the cluster's file system:
+# outputs in a directory of the cluster's file system (`--nv` makes the node's NVIDIA driver and GPUs visible
+# inside; without it `device: auto` finds no GPU and trains on the CPU, and `device: cuda` fails):
 #   docker build -t modecollapse .
 #   apptainer build modecollapse.sif docker-daemon://modecollapse:latest
-#   apptainer exec --bind /scratch modecollapse.sif make -C /opt/modecollapse paper \
+#   apptainer exec --nv --bind /scratch modecollapse.sif make -C /opt/modecollapse paper \
 #       CONFIG=config/paper.yaml DIR=/scratch/$USER/paper
 # Inside, `make` finds the environment installed already (VENV=/opt/venv).
 FROM python:3.11-slim-bookworm
