@@ -25,10 +25,10 @@ import torch
 from modecollapse.config import ConfigError, load_config, seed_groups, study_runs
 from modecollapse.data import get_dataset, is_image, sample_mixture
 from modecollapse.provenance import cpu_name
-from modecollapse.train import GRAPH_WARMUP_STEPS, STEP_MODES
+from modecollapse.stepping import GRAPH_WARMUP_STEPS, STEP_MODES
 from train_throughput import as_training_jobs_run, marginal, timed_train  # benchmarks/, beside this script
 
-SCHEMA = Path(__file__).resolve().parents[1] / "workflow" / "schemas" / "config.schema.yaml"
+SCHEMA = Path(__file__).resolve().parents[1] / "src" / "modecollapse" / "schemas" / "config.schema.yaml"
 
 
 def project(*, study: dict, datasets: list[str], variants: list[str] | None, device: str, mode: str, steps: int) -> pd.DataFrame:

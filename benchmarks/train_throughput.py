@@ -10,7 +10,7 @@ Each rate is marginal: a run of 2S iterations minus a run of S, so the set-up, t
 and a graph's capture drop out, which is what a 400,000-iteration job sees (concurrent jobs: the
 span of K runs of 2S minus that of K runs of S). The total time of the S-iteration run is
 reported too (`s_per_run`). Where the difference is lost in the noise the rate is NaN: raise S.
-On CUDA, kernels are those of a training job (train.use_deterministic_cuda) and float32 is full
+On CUDA, kernels are those of a training job (device.use_deterministic_cuda) and float32 is full
 precision unless `--tf32`, as the config's `tf32`.
 
     .venv/bin/python benchmarks/train_throughput.py                      # CPU, and the GPU if present
@@ -36,8 +36,10 @@ import torch
 
 from modecollapse.config import TrainSettings
 from modecollapse.data import DATASETS, sample_mixture
+from modecollapse.device import set_float32_precision, use_deterministic_cuda
 from modecollapse.provenance import cpu_name
-from modecollapse.train import GRAPH_WARMUP_STEPS, STEP_MODES, set_float32_precision, train, use_deterministic_cuda
+from modecollapse.stepping import GRAPH_WARMUP_STEPS, STEP_MODES
+from modecollapse.train import train
 from modecollapse.variants import variant_defaults
 
 ARCHITECTURES = {
@@ -185,7 +187,7 @@ def main() -> None:
     parser.add_argument("--variants", nargs="+", default=["gan-ns", "wgan-gp"])
     parser.add_argument("--archs", nargs="+", default=["default"], choices=sorted(ARCHITECTURES))
     parser.add_argument("--modes", nargs="+", default=["eager"], choices=STEP_MODES,
-                        help="how steps run (train.Stepper); cuda-graph on CUDA devices only")
+                        help="how steps run (stepping.Stepper); cuda-graph on CUDA devices only")
     parser.add_argument("--steps", type=int, default=100, help="S: the rate is that of a 2S run beyond an S run")
     parser.add_argument("--loop", action="store_true", help="also train the members one after another (eager only)")
     parser.add_argument("--concurrent", nargs="+", type=int, default=[], metavar="K",

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SCHEMA = REPO / "workflow" / "schemas" / "config.schema.yaml"
+SCHEMA = REPO / "src" / "modecollapse" / "schemas" / "config.schema.yaml"  # modecollapse.config.SCHEMA
 # cuBLAS reads its workspace setting once, when it starts: set it before any test touches CUDA, as
-# train.use_deterministic_cuda does before a training job's first CUDA call (no effect on the CPU)
+# device.use_deterministic_cuda does before a training job's first CUDA call (no effect on the CPU)
 os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
-TEX_PROGRAMS = ("latexmk", "pdflatex", "pdftotext")  # what report.compile_latex and the PDF checks run
+TEX_PROGRAMS = ("latexmk", "pdflatex", "pdftotext")  # what paper.latex.compile_latex and the PDF checks run
 
 
 def pytest_runtest_setup(item):

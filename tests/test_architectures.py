@@ -1,11 +1,15 @@
-"""The registered conv architectures (models.CONV_ARCHITECTURES) as ensembles: shapes, members'
-independence, the published widths and parameter counts, and the options every architecture takes."""
+"""The registered conv architectures (architectures.IMAGE_ARCHITECTURES) as ensembles: shapes, members'
+independence, the published widths and parameter counts, the options every architecture takes, the
+image sizes each is defined for (one check for the config and the nets), and `networks` for 2D and images."""
 
 import pytest
 import torch
 
+from modecollapse.architectures import IMAGE_ARCHITECTURES, image_shape_problem
+from modecollapse.config import TrainSettings
 from modecollapse.models import (
-    CONV_ARCHITECTURES, EnsembleBatchNorm, EnsembleConv2d, EnsembleLinear, Generator, conv_networks, init_members,
+    ConvDiscriminator, ConvGenerator, Discriminator, EnsembleBatchNorm, EnsembleConv2d, EnsembleLinear, Generator,
+    conv_networks, init_members, networks,
 )
 
 SHAPE = (3, 28, 28)  # Stacked MNIST: the one size every architecture takes
@@ -28,7 +32,7 @@ def out_channels(layer: EnsembleConv2d) -> int:
     return layer.weight.shape[2] if layer.transposed else layer.weight.shape[1]
 
 
-@pytest.mark.parametrize("arch", CONV_ARCHITECTURES)
+@pytest.mark.parametrize("arch", IMAGE_ARCHITECTURES)
 @pytest.mark.parametrize("pack", [1, 3])
 def test_every_architecture_maps_noise_to_images_and_packs_to_logits(arch, pack):
     G, D = build(arch, 2, [0, 1], pack=pack)
@@ -42,7 +46,7 @@ def test_every_architecture_maps_noise_to_images_and_packs_to_logits(arch, pack)
                                                                                   "unrolled-gan": 16}[arch]
 
 
-@pytest.mark.parametrize("arch", CONV_ARCHITECTURES)
+@pytest.mark.parametrize("arch", IMAGE_ARCHITECTURES)
 @pytest.mark.parametrize("options", [{}, dict(pack=2, spectral_norm=True, minibatch_kernels=4)])
 def test_a_member_of_an_ensemble_is_the_net_built_alone_from_its_seed(arch, options):
     G3, D3 = build(arch, 3, [5, 6, 7], **options)
@@ -91,7 +95,7 @@ def test_unrolled_gan_has_the_published_widths_and_parameter_count(d_width, chan
     assert parameter_count(G) == 100 * 1024 + 9 * (64 * 32 + 32 * 16 + 16 * 8 + 8 * 3) + 3 + 2 * (64 + 32 + 16 + 8)
 
 
-@pytest.mark.parametrize("arch", CONV_ARCHITECTURES)
+@pytest.mark.parametrize("arch", IMAGE_ARCHITECTURES)
 def test_no_layer_feeding_batchnorm_has_a_bias(arch):
     G, D = build(arch, 2, [0, 1])
     for stack in (G.net, D.hidden):
@@ -104,7 +108,7 @@ def test_no_layer_feeding_batchnorm_has_a_bias(arch):
     assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in plain.modules())
 
 
-@pytest.mark.parametrize("arch", CONV_ARCHITECTURES)
+@pytest.mark.parametrize("arch", IMAGE_ARCHITECTURES)
 @pytest.mark.parametrize("pack, spectral_norm, minibatch_kernels", [(1, True, 0), (2, False, 4), (3, True, 4)])
 def test_spectral_norm_minibatch_features_and_packing_work_on_every_architecture(arch, pack, spectral_norm,
                                                                                   minibatch_kernels):
@@ -120,7 +124,7 @@ def test_spectral_norm_minibatch_features_and_packing_work_on_every_architecture
     assert all(torch.isfinite(g).all() for g in grads)
 
 
-@pytest.mark.parametrize("arch", CONV_ARCHITECTURES)
+@pytest.mark.parametrize("arch", IMAGE_ARCHITECTURES)
 def test_bn_momentum_follows_torchs_convention_in_every_batchnorm(arch):
     G, D = build(arch, 2, [0, 1], bn_momentum=0.05)
     norms = [m for m in (*G.modules(), *D.modules()) if isinstance(m, torch.nn.BatchNorm2d)]
@@ -139,7 +143,60 @@ def test_an_unknown_architecture_names_the_known_ones():
 
 @pytest.mark.parametrize("arch", ["veegan-dcgan", "unrolled-gan"])
 def test_the_published_architectures_refuse_other_image_sizes(arch):
-    with pytest.raises(ValueError, match=f"'{arch}' is defined for 28×28 images.*got 3×32×32"):
+    with pytest.raises(ValueError, match=f"^image_arch {arch} is defined for 28×28 images, the data's are 32×32; "
+                                         "use image_arch: dcgan$"):
         conv_networks(arch=arch, members=1, image_shape=(3, 32, 32), **TINY)
-    with pytest.raises(ValueError, match="divisible by 4"):
+    with pytest.raises(ValueError, match="^image_arch dcgan is defined for square images with a side divisible by 4, "
+                                         "the data's are 30×30$"):
         conv_networks(arch="dcgan", members=1, image_shape=(3, 30, 30), **TINY)
+
+
+@pytest.mark.parametrize(("arch", "shape", "takes"), [
+    ("dcgan", (3, 8, 8), True), ("dcgan", (1, 28, 28), True), ("dcgan", (3, 8, 12), False), ("dcgan", (3, 6, 6), False),
+    ("veegan-dcgan", (3, 28, 28), True), ("veegan-dcgan", (3, 8, 8), False), ("unrolled-gan", (1, 28, 28), True),
+    ("unrolled-gan", (3, 32, 32), False),
+])
+def test_the_registry_says_which_image_sizes_each_architecture_takes_and_the_nets_agree(arch, shape, takes):
+    assert (image_shape_problem(arch, shape) is None) == IMAGE_ARCHITECTURES[arch].takes(shape) == takes
+    if takes:
+        G, _ = conv_networks(arch=arch, members=1, image_shape=shape, **TINY)
+        assert G(torch.randn(1, 2, 6)).shape == (1, 2, shape[0] * shape[1] * shape[2])
+    else:
+        with pytest.raises(ValueError, match=f"^image_arch {arch} is defined for "):
+            conv_networks(arch=arch, members=1, image_shape=shape, **TINY)
+
+
+def test_the_config_schema_allows_exactly_the_registered_architectures(schema):
+    def enums(node):  # every enum of an image_arch property, wherever the schema keeps the train settings
+        if isinstance(node, dict):
+            if isinstance(node.get("image_arch"), dict) and "enum" in node["image_arch"]:
+                yield tuple(node["image_arch"]["enum"])
+            for value in node.values():
+                yield from enums(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from enums(value)
+
+    assert set(enums(schema)) == {tuple(IMAGE_ARCHITECTURES)}
+    assert all(a.description and "\n" not in a.description for a in IMAGE_ARCHITECTURES.values())
+
+
+def test_networks_builds_the_2d_mlps_or_the_image_architectures_conv_nets():
+    settings = TrainSettings(g_width=8, g_depth=2, d_width=6, d_depth=2, d_maxout=3, z_dim=4, pack=2)
+    G, D = networks(settings, 3, None)
+    assert isinstance(G, Generator) and isinstance(D, Discriminator)
+    assert G(torch.randn(3, 5, 4)).shape == (3, 5, 2)
+    logits, features = D(torch.randn(3, 5, 2 * 2))  # a pack of two points
+    assert logits.shape == (3, 5) and features.shape == (3, 5, 6)
+    G, D = networks(settings, 3, None, point_dim=1)
+    assert G(torch.randn(3, 5, 4)).shape == (3, 5, 1) and D(torch.randn(3, 5, 2))[0].shape == (3, 5)
+    for arch in IMAGE_ARCHITECTURES:
+        shape = (3, 8, 8) if arch == "dcgan" else (3, 28, 28)
+        G, D = networks(TrainSettings(image_arch=arch, g_width=2, d_width=2, z_dim=4, pack=2), 3, shape)
+        assert isinstance(G, ConvGenerator) and isinstance(D, ConvDiscriminator)
+        assert D.input_shape == (2 * 3, *shape[1:])  # packed images stacked on D's channels
+        images = G(torch.randn(3, 5, 4))
+        assert images.shape == (3, 5, 3 * shape[1] * shape[2])
+        assert D(torch.cat([images, images], dim=-1))[0].shape == (3, 5)
+    with pytest.raises(ValueError, match="image_arch veegan-dcgan is defined for 28×28 images, the data's are 8×8"):
+        networks(TrainSettings(image_arch="veegan-dcgan"), 1, (3, 8, 8))

@@ -3,6 +3,7 @@ library module reruns exactly the jobs whose scripts import it, directly or thro
 
 import contextlib
 import os
+import re
 import shutil
 import subprocess
 from collections import Counter
@@ -70,9 +71,9 @@ def comment_appended(path: Path):
         path.write_bytes(original)
 
 
-def planned_rules(snakemake) -> Counter:
-    """How many jobs of each rule a dry run plans."""
-    result = snakemake("-n")
+def planned_rules(snakemake, *args: str) -> Counter:
+    """How many jobs of each rule a dry run (with extra arguments `args`) plans."""
+    result = snakemake("-n", *args)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return Counter(rule for rule, _ in planned_jobs(result.stdout))
 
@@ -94,3 +95,28 @@ def test_editing_plots_reruns_only_the_figures_and_the_paper(study):
     with comment_appended(repo / "src" / "modecollapse" / "plots.py"):
         assert planned_rules(snakemake) == AFTER_PLOTS
     assert planned_rules(snakemake) == Counter()
+
+
+def rule_names(snakemake) -> list[str]:
+    """Every rule of the workflow (`--list-rules`: a name, then its docstring indented below it)."""
+    result = snakemake("--list-rules")
+    assert result.returncode == 0, result.stderr[-3000:]
+    return re.findall(r"^([A-Za-z_]\w*)", result.stdout, flags=re.MULTILINE)
+
+
+@pytest.mark.parametrize("module", ["train.py", "stepping.py", "models.py"])
+def test_editing_the_training_code_retrains_and_changes_no_other_rules_code(study, module):
+    """The training code (the loop, its steps, its nets) is imported by the training script alone.
+    Editing it retrains every run; with the runs held as they are (only the other rules allowed to
+    run), nothing would rerun: no other rule's code hash changed, the evaluation's included. The
+    same dry run does rerun the evaluations when their own code changes (metrics.py)."""
+    repo, snakemake = study
+    others = [rule for rule in rule_names(snakemake) if not rule.startswith("train_seeds_")]
+    assert "evaluate" in others and len(others) > 10
+    with comment_appended(repo / "src" / "modecollapse" / module):
+        planned = planned_rules(snakemake)
+        held = planned_rules(snakemake, "--allowed-rules", *others)
+    assert sum(n for rule, n in planned.items() if rule.startswith("train_seeds_")) == 2  # both runs of the study
+    assert held == Counter()
+    with comment_appended(repo / "src" / "modecollapse" / "metrics.py"):
+        assert planned_rules(snakemake, "--allowed-rules", *others)["evaluate"] == 2

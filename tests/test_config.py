@@ -6,8 +6,8 @@ import yaml
 
 from conftest import REPO
 from modecollapse.config import (
-    TRAIN_KEYS, ConfigError, TrainSettings, load_config, read_config, read_override, resolve_settings, seed_groups, study_runs, sweep_points,
-    validate_config,
+    SCHEMA, TRAIN_KEYS, ConfigError, TrainSettings, load_config, load_schema, load_study, read_config, read_override,
+    resolve_settings, resolve_study, seed_groups, study_runs, sweep_points, validate_config,
 )
 
 
@@ -16,7 +16,7 @@ def _minimal(**extra):
 
 
 def load(path):
-    return load_config(REPO / path, schema_path=REPO / "workflow/schemas/config.schema.yaml")
+    return load_config(REPO / path)
 
 
 @pytest.mark.parametrize(
@@ -144,6 +144,46 @@ def test_settings_valid_alone_but_not_together_are_refused_before_any_job(schema
         validate_config(_minimal(train={"update": "simultaneous"}, variants={"wgan-gp": {}}), schema=schema)
 
 
+def test_a_study_is_resolved_once_into_its_datasets_runs_seeds_and_sweeps(schema):
+    config = validate_config(
+        {"datasets": ["ring8", "stacked-digits"], "seeds": [0, 1, 2], "ensemble_size": 2, "device": "cpu",
+         "image_train": {"z_dim": 32}, "variants": {"gan-ns": {}, "wgan-gp": {}},
+         "sweeps": {"gan-ns": {"lr": [0.01, 1e6]}, "wgan-gp": {"gp_weight": [1.0]}}},
+        schema=schema,
+    )
+    study = resolve_study(config)
+    assert study.config == config and study.datasets == ["ring8", "stacked-digits"]
+    assert study.variants == ["gan-ns", "wgan-gp"]
+    assert study.run_names == ["gan-ns", "wgan-gp", "gan-ns@lr=0.01", "gan-ns@lr=1e06", "wgan-gp@gp_weight=1"]
+    assert study.runs == {dataset: study_runs(config, dataset) for dataset in config["datasets"]}
+    assert study.runs["stacked-digits"]["gan-ns@lr=0.01"].z_dim == 32  # image_train, for image datasets only
+    assert study.runs["ring8"]["gan-ns@lr=0.01"].z_dim == 2
+    assert study.sweep_points == {dataset: sweep_points(config, dataset) for dataset in config["datasets"]}
+    bases = {"gan-ns@lr=0.01": "gan-ns", "gan-ns@lr=1e06": "gan-ns", "wgan-gp@gp_weight=1": "wgan-gp"}
+    assert study.sweep_bases == bases  # each sweep point is tested against its own variant
+    assert (study.seeds, study.seed_groups) == ([0, 1, 2], [(0, 1), (2,)])
+    assert (study.device, study.evaluation, study.data) == ("cpu", config["evaluation"], config["data"])
+    assert (study.image_datasets, study.families) == (["stacked-digits"], ["digits"])
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        study.seeds = [0]
+
+
+def test_load_study_reads_validates_and_resolves_a_file():
+    study = load_study(REPO / "config" / "smoke.yaml")
+    assert study.config == load("config/smoke.yaml") and "gan-ns@lr=0.003" in study.run_names
+
+
+def test_the_schema_ships_inside_the_package():
+    """The workflow and the CLI read the schema from the package, so an installed modecollapse has it:
+    pyproject.toml's package-data must name it."""
+    import fnmatch
+    import tomllib
+
+    assert SCHEMA.is_file() and load_schema() == read_config(SCHEMA)
+    setuptools = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]
+    assert any(fnmatch.fnmatch("schemas/config.schema.yaml", p) for p in setuptools["package-data"]["modecollapse"])
+
+
 def test_table_three_sweeps_discriminator_width_for_half_g(schema):
     config = load("config/pacgan-table3.yaml")
     runs = study_runs(config, "stacked-mnist")
@@ -158,7 +198,7 @@ def _config_file(tmp_path, text: str | bytes, name="study.yaml"):
 
 
 def load_file(path):
-    return load_config(path, schema_path=REPO / "workflow/schemas/config.schema.yaml")
+    return load_config(path)
 
 
 @pytest.mark.parametrize(

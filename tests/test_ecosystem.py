@@ -50,10 +50,12 @@ def test_snakefmt_leaves_the_workflow_unchanged():
 @pytest.mark.parametrize(
     ("device", "minutes"),
     [
-        # 3 x (3 ms a member-step x 100,000 steps x 2 members) = 30 minutes; unrolled-5 ~ 6x the work
-        ("auto", {"gan-ns": 30, "unrolled-5": 180}),
-        # a GPU step of small nets costs its launch-bound floor, 10 ms: 3 x 10 ms x 100,000 = 50 minutes
-        ("cuda", {"gan-ns": 50, "unrolled-5": 300}),
+        # 3 x 3 ms a member-step x 2 members x (100,000 steps + 2,000 snapshots of 10 batches at a third of a
+        # step each) = 32 minutes; unrolled-5 ~ 6x the steps' work, the snapshots the same
+        ("auto", {"gan-ns": 32, "unrolled-5": 182}),
+        # a GPU step of small nets costs its launch-bound floor, 10 ms, and 1.5x for deterministic kernels:
+        # 3 x 1.5 x 10 ms x (100,000 + 6,667) = 80 minutes
+        ("cuda", {"gan-ns": 80, "unrolled-5": 455}),
     ],
 )
 def test_training_asks_for_time_from_steps_members_updates_and_device(tmp_path, device, minutes):
@@ -61,27 +63,28 @@ def test_training_asks_for_time_from_steps_members_updates_and_device(tmp_path, 
     result = _snakemake("-n", "--configfile", str(config), "--config", f"device={device}", "--directory", str(tmp_path / "run"))
     assert result.returncode == 0, result.stdout + result.stderr
     training = [job for job in result.stdout.split("\nrule ") if job.startswith("train_seeds_0_1:")]
-    jobs = [re.search(r"variant=(\S+)\n\s+resources: .*?mem_mb=(\d+).*?runtime=(\d+)", job).groups() for job in training]
-    runtime = {variant: int(minutes) for variant, _, minutes in jobs}
+    jobs = [re.search(r"run=(\S+)\n\s+resources: .*?mem_mb=(\d+).*?runtime=(\d+)", job).groups() for job in training]
+    runtime = {run: int(minutes) for run, _, minutes in jobs}
     assert runtime == minutes
     assert all(1500 < int(mem_mb) < 4000 for _, mem_mb, _ in jobs)
 
 
 def test_a_paper_scale_gpu_job_asks_for_hours_not_the_cpu_estimates_weeks(tmp_path):
-    """PacGAN Table 1's GAN job (10 members of PacGAN's 2D nets, 400,000 steps): on the H100's
-    measured floor, 3 x 400,000 x 10 ms = 200 minutes, where the CPU estimate would ask a
-    cluster for about two weeks, more than a GPU partition allows."""
+    """PacGAN Table 1's GAN job (10 members of PacGAN's 2D nets, 400,000 steps, 20 snapshots of 25
+    batches): on the H100's recorded floor, 3 x 1.5 (deterministic kernels) x (400,000 + 167) x 10 ms
+    = 301 minutes, where the CPU estimate would ask a cluster for about five days, more than a GPU
+    partition allows."""
     def runtimes(device):
         result = _snakemake("-n", "--configfile", "config/pacgan-table1.yaml", "--config", f"device={device}",
                             "--directory", str(tmp_path / device))
         assert result.returncode == 0, result.stdout + result.stderr
-        return dict(re.findall(r"^rule train_seeds\S*:\n(?:    .*\n)*?    wildcards: dataset=ring8, variant=(\S+)\n"
+        return dict(re.findall(r"^rule train_seeds\S*:\n(?:    .*\n)*?    wildcards: dataset=ring8, run=(\S+)\n"
                                r"    resources: .*?runtime=(\d+)",
                                result.stdout, flags=re.MULTILINE))
 
     cuda = runtimes("cuda")
-    assert cuda["gan-ns"] == "200" and cuda["pacgan-4"] == "800"  # G runs once per pack slot
-    assert int(runtimes("cpu")["gan-ns"]) > 14 * 24 * 60
+    assert cuda["gan-ns"] == "301" and cuda["pacgan-4"] == "1201"  # G runs once per pack slot
+    assert int(runtimes("cpu")["gan-ns"]) > 4 * 24 * 60
 
 
 @pytest.mark.parametrize(

@@ -1,16 +1,25 @@
+import os
+import subprocess
+import sys
+import textwrap
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from scipy.spatial.distance import pdist
 
+from conftest import REPO
 from modecollapse import metrics as m
-from modecollapse.data import DATASETS, sample_mixture
+from modecollapse.data import DATASETS, sample_mixture, write_dataset
 from modecollapse.evaluate import (
-    COLLAPSED, DIVERGED, FORGETTING_EVENTS, LEVELLED_OFF, MODES_EVER_COVERED, UNDER_TRAINED, evaluate_run,
-    mmd_bandwidth, reference_sample, under_trained,
+    COLLAPSED, DIVERGED, FORGETTING_EVENTS, LEVELLED_OFF, MODES_EVER_COVERED, SHARE_COLUMNS, UNDER_TRAINED,
+    evaluate_run, evaluate_runs, mmd_bandwidth, reference_sample, under_trained,
 )
-from modecollapse.stats import summarise_final
+from modecollapse.io import read_parquet, write_json, write_parquet
+from modecollapse.records import run_record
+from modecollapse.samples import samples_table
+from modecollapse.stats import LONG_COLUMNS, summarise_final
 
 
 @pytest.fixture(scope="module")
@@ -161,3 +170,86 @@ def test_under_trained_truth_table():
     assert under_trained(collapsed=0.0, levelled_off=0.0, diverged=False) == 0.0
     assert np.isnan(under_trained(collapsed=0.0, levelled_off=float("nan"), diverged=False))
     assert np.isnan(under_trained(collapsed=1.0, levelled_off=0.0, diverged=True))
+
+
+
+# --- evaluate_runs: every seed of a (dataset, run name), as the evaluate rule runs it -------------
+
+EVALUATION = dict(threshold=3.0, confidence=0.9, collapse_coverage=0.5, plateau_window=0.5, plateau_tolerance=0.1)
+
+
+def _record(seed: int, status: str = "ok") -> dict:
+    return run_record(
+        dataset="ring8", variant="gan-ns", seed=seed, settings={}, status=status,
+        diverged_step=20 if status != "ok" else None, device="cpu", tf32=False, cuda_graphs=False, threads=1,
+        ensemble_seeds=[0, 1, 2], resumed_from_step=None, ensemble_wall_time_s=3.0, provenance={},
+    )
+
+
+def test_evaluating_a_run_names_seeds_is_each_seeds_evaluation_with_its_sample_sizes_floors(ring8):
+    fake = sample_mixture(DATASETS["ring8"], n=300, seed=9)[0]
+    collapsed = np.repeat(ring8["centers"][:1], 300, axis=0)
+    runs = [_record(0), _record(1, "diverged"), _record(2)]
+    samples = [snapshots((10, collapsed), (20, fake)), snapshots((10, fake), (20, collapsed)),
+               snapshots((20, fake[:200]))]  # another sample size: its own floors
+    metrics, shares = evaluate_runs(dataset=ring8, runs=runs, samples=iter(samples), **EVALUATION)
+    assert list(metrics.columns) == list(LONG_COLUMNS) and set(metrics["variant"]) == {"gan-ns"}
+    assert shares.empty and list(shares.columns) == list(SHARE_COLUMNS)  # 2D data: no digits
+    for run, frame in zip(runs, samples):
+        n = int((frame["step"] == frame["step"].max()).sum())
+        floors = m.mode_stats_floor(centers=ring8["centers"], std=ring8["std"], n=n, threshold=3.0)
+        alone = evaluate_run(samples=frame, dataset=ring8, threshold=3.0, collapse_coverage=0.5, floors=floors,
+                             diverged=run["status"] == "diverged", plateau_window=0.5, plateau_tolerance=0.1)
+        mine = metrics[metrics["seed"] == run["seed"]]
+        pd.testing.assert_frame_equal(mine[["step", "metric", "value"]].reset_index(drop=True), alone)
+    final = metrics[metrics["metric"] == DIVERGED].set_index("seed")["value"]
+    assert final.to_dict() == {0: 0.0, 1: 1.0, 2: 0.0}
+
+
+def test_image_runs_are_not_evaluated_without_their_classifier():
+    dataset = {"image_shape": np.array([1, 8, 8]), "images": np.zeros((4, 1, 8, 8)), "mode_weights": np.full(10, 0.1)}
+    with pytest.raises(ValueError, match="pass classifier"):
+        evaluate_runs(dataset=dataset, runs=[_record(0)], samples=[pd.DataFrame({"step": [1]})], **EVALUATION)
+
+
+def test_a_2d_evaluation_job_never_imports_torch(tmp_path):
+    """The evaluate rule's script on a 2D run, every distance included (W1's POT would load it),
+    in a fresh interpreter: torch is never imported, so 2D evaluation needs neither torch nor the
+    training code (whose edits therefore rerun no evaluation, tests/test_caching.py)."""
+    write_dataset("ring8", n=2000, seed=0, path=tmp_path / "ring8.npz")
+    fake = sample_mixture(DATASETS["ring8"], n=200, seed=3)[0].astype(np.float32)
+    write_parquet(samples_table([(10, fake), (20, fake)], None), tmp_path / "samples.parquet")
+    write_json(_record(0), tmp_path / "run.json")
+    code = textwrap.dedent(f"""
+        import runpy, sys
+        from types import SimpleNamespace
+        folder = {str(tmp_path)!r}
+        snakemake = SimpleNamespace(  # what the rule hands the script
+            log=[folder + "/evaluate.log"], params=SimpleNamespace(**{EVALUATION!r}),
+            input=SimpleNamespace(data=folder + "/ring8.npz", samples=[folder + "/samples.parquet"],
+                                  runs=[folder + "/run.json"]),
+            output=SimpleNamespace(metrics=folder + "/metrics.parquet", shares=folder + "/shares.parquet"),
+        )
+        runpy.run_path({str(REPO / "workflow" / "scripts" / "evaluate.py")!r}, init_globals={{"snakemake": snakemake}})
+        print("torch modules:", sorted(name for name in sys.modules if name.partition(".")[0] == "torch"))
+    """)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            env=os.environ | {"PYTHONPATH": str(REPO / "src")})
+    log = (tmp_path / "evaluate.log").read_text() if (tmp_path / "evaluate.log").exists() else ""
+    assert result.returncode == 0, result.stdout + result.stderr + log
+    assert result.stdout.strip().splitlines()[-1] == "torch modules: []"
+    metrics = read_parquet(tmp_path / "metrics.parquet")
+    assert set(metrics["step"]) == {10, 20} and m.WASSERSTEIN_1 in set(metrics["metric"])
+
+
+def test_the_evaluation_defaults_have_one_home():
+    """The study's defaults (config.DEFAULTS) and the library functions' defaults are one table."""
+    import inspect
+
+    from modecollapse import config, evaluate
+
+    assert config.DEFAULTS["evaluation"] == evaluate.EVALUATION_DEFAULTS
+    for function in (evaluate.evaluate_run, evaluate.evaluate_image_run, evaluate.evaluate_runs):
+        for name, parameter in inspect.signature(function).parameters.items():
+            if name in evaluate.EVALUATION_DEFAULTS and parameter.default is not inspect.Parameter.empty:
+                assert parameter.default == evaluate.EVALUATION_DEFAULTS[name], (function.__name__, name)

@@ -14,7 +14,9 @@ from modecollapse.metrics import (
     HIGH_QUALITY_FRACTION, MODES_COVERED, MODES_COVERED_CEILING, REVERSE_KL, REVERSE_KL_FLOOR, class_mode_stats_floor,
 )
 from modecollapse.models import EnsembleConv2d, init_members, spectral_normalise
-from modecollapse.train import MemberStreams, samples_to_images, train
+from modecollapse.samples import samples_to_images
+from modecollapse.stepping import MemberStreams
+from modecollapse.train import train
 from modecollapse.variants import TRICKS, VARIANTS, variant_defaults
 
 TINY = dict(steps=20, batch_size=16, z_dim=8, g_width=4, d_width=4, lr=2e-3, beta1=0.5, snapshot_every=10,
@@ -103,8 +105,8 @@ def test_one_iteration_of_a_seed_alone_equals_it_inside_an_image_ensemble(stacke
     Beyond one iteration there is no promise: the dynamics grow the rounding until a run differs
     from its twin as much as two seeds do, how soon depending on the machine (on an H100 host's CPU,
     wgan-gp after 10 iterations differed by 0.15). So the packing of seeds into ensembles is part of
-    a study's setting (README, *What is reproducible*): tests/test_config.py checks it follows from
-    the config alone, and the workflow test that every run records it.
+    a study's setting (docs/reproducibility.md, *What is reproducible, exactly*): tests/test_config.py
+    checks it follows from the config alone, and the workflow test that every run records it.
     """
     images, _ = stacked
     settings = settings_for(name, steps=1, snapshot_every=1, **({"minibatch_kernels": 4} if name == "minibatch-disc" else {}))

@@ -7,7 +7,7 @@ from scipy import stats as scipy_stats
 
 from modecollapse.stats import (
     ALPHA, SUMMARY_COLUMNS, TEST_COLUMNS, compare_with_baseline, final_step, holm, mann_whitney, mean_ci,
-    rank_biserial, smallest_p_value, summarise_final,
+    rank_biserial, smallest_p_value, smallest_p_values, summarise_final,
 )
 
 
@@ -140,6 +140,13 @@ def test_smallest_p_value_known_answers():
         smallest_p_value(5, 5, 17)
     with pytest.raises(ValueError):
         smallest_p_value(n_variant=5, n_baseline=5, family_size=0)
+
+
+def test_smallest_p_values_of_a_study_per_family():
+    """With 5 seeds a run: one comparison alone, a family of 2 variants, none without sweeps (NaN)."""
+    p_values = smallest_p_values(seeds=5, family=2, sweep_family=0)
+    assert p_values["raw"] == pytest.approx(2 / 252, rel=1e-12) and p_values["variants"] == pytest.approx(4 / 252, rel=1e-12)
+    assert np.isnan(p_values["sweeps"])
 
 
 def test_sweep_points_form_their_own_family_against_their_own_base():

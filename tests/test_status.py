@@ -13,8 +13,8 @@ from modecollapse.io import write_json
 STUDY = "datasets: [ring8, grid25]\nseeds: [0, 1, 2, 3]\nensemble_size: 2\nvariants: {gan-ns: {}, wgan-gp: {}}\n"
 
 
-def run_dir(root: Path, dataset: str, variant: str, seed: int) -> Path:
-    return root / "results" / "runs" / dataset / variant / f"seed{seed}"
+def run_dir(root: Path, dataset: str, run: str, seed: int) -> Path:
+    return root / "results" / "runs" / dataset / run / f"seed{seed}"
 
 
 def mark_incomplete(root: Path, output: str) -> None:
@@ -47,17 +47,15 @@ def study(tmp_path):
 
 
 def states(runs):
-    return {(r.dataset, r.variant, r.seed): r.state for r in runs}
+    return {(r.dataset, r.run, r.seed): r.state for r in runs}
 
 
 def test_each_run_gets_the_state_its_files_show(study):
-    from modecollapse.config import load_config
+    from modecollapse.config import load_study
     from modecollapse.status import study_status
 
-    from conftest import SCHEMA
-
     config, root = study
-    found = states(study_status(load_config(config, schema_path=SCHEMA), root))
+    found = states(study_status(load_study(config), root))
     assert len(found) == 2 * 2 * 4
     assert [found[("ring8", "gan-ns", s)] for s in range(4)] == ["done", "diverged", "done", "done"]
     assert [found[("ring8", "wgan-gp", s)] for s in range(4)] == ["running", "running", "pending", "pending"]
@@ -66,14 +64,12 @@ def test_each_run_gets_the_state_its_files_show(study):
 
 
 def test_without_a_lock_an_incomplete_run_is_failed_not_running(study):
-    from modecollapse.config import load_config
+    from modecollapse.config import load_study
     from modecollapse.status import study_status
-
-    from conftest import SCHEMA
 
     config, root = study
     (root / ".snakemake" / "locks" / "0.output.lock").unlink()  # the Snakemake process is gone
-    found = states(study_status(load_config(config, schema_path=SCHEMA), root))
+    found = states(study_status(load_study(config), root))
     assert found[("ring8", "wgan-gp", 0)] == "failed" and found[("grid25", "gan-ns", 2)] == "failed"
     assert found[("ring8", "wgan-gp", 2)] == "pending"
 

@@ -11,10 +11,12 @@ import pandas as pd
 import pytest
 import torch
 
+import modecollapse.device as device_module
 import modecollapse.train as train_module
+from modecollapse.checkpoints import CheckpointMismatch, load_checkpoint, run_identity
 from modecollapse.config import TrainSettings
 from modecollapse.data import DATASETS, sample_mixture
-from modecollapse.train import CheckpointMismatch, Interrupted, load_checkpoint, run_identity, train
+from modecollapse.train import Interrupted, train
 from modecollapse.variants import TRICKS, VARIANTS, variant_defaults
 
 TINY = dict(steps=40, g_width=16, g_depth=2, d_width=16, d_depth=1, d_maxout=2, snapshot_every=20,
@@ -248,10 +250,10 @@ def test_a_step_mode_that_cannot_run_is_refused_before_training(points, mode, de
 
 @pytest.fixture
 def deterministic_cuda():
-    """CUDA kernels as training jobs ask for them (train.use_deterministic_cuda), restored afterwards."""
+    """CUDA kernels as training jobs ask for them (device.use_deterministic_cuda), restored afterwards."""
     saved = (torch.backends.cudnn.benchmark, torch.backends.cudnn.deterministic, torch.are_deterministic_algorithms_enabled(),
              torch.utils.deterministic.fill_uninitialized_memory)
-    train_module.use_deterministic_cuda()
+    device_module.use_deterministic_cuda()
     yield
     torch.backends.cudnn.benchmark, torch.backends.cudnn.deterministic = saved[:2]
     torch.use_deterministic_algorithms(saved[2])
@@ -296,7 +298,7 @@ def _hand_step(points, settings: TrainSettings, seed: int, *, simultaneous: bool
     is taken against the updated D on fresh fakes."""
     from modecollapse.losses import bce_discriminator_loss, ns_generator_loss
     from modecollapse.models import Discriminator, Generator, init_members
-    from modecollapse.train import MemberStreams
+    from modecollapse.stepping import MemberStreams
 
     s, rng = settings, [torch.Generator().manual_seed(seed)]
     G = Generator(members=1, z_dim=s.z_dim, out_dim=2, width=s.g_width, depth=s.g_depth, batchnorm=True,
@@ -427,15 +429,15 @@ def test_stacking_on_the_fly_draws_three_base_images_per_training_image(monkeypa
     assert not torch.equal(seen[0], seen[3])  # the next step's real batch is drawn afresh
 
 
-# --- which GPU a job trains on (train.claim_gpu: locks, so testable without a GPU) ------------
+# --- which GPU a job trains on (device.claim_gpu: locks, so testable without a GPU) ------------
 
 
 def test_concurrent_jobs_spread_over_the_gpus_and_share_them_beyond_one_each(tmp_path):
     slots = tmp_path / "slots"
-    first, second, third = (train_module.claim_gpu(slots, 2) for _ in range(3))
+    first, second, third = (device_module.claim_gpu(slots, 2) for _ in range(3))
     assert [first[0], second[0], third[0]] == ["cuda:0", "cuda:1", "cuda:0"]  # slot 2 shares the first GPU
     first[1].close()  # a job ends: its slot, and so its GPU, is free again
-    again = train_module.claim_gpu(slots, 2)
+    again = device_module.claim_gpu(slots, 2)
     assert again[0] == "cuda:0" and again[1].name.endswith("slot0.lock")
     for _, handle in (second, third, again):
         handle.close()
@@ -448,7 +450,7 @@ def test_a_gpu_slot_is_held_by_another_process_until_it_ends(tmp_path):
     holder = subprocess.Popen(
         [sys.executable, "-c", textwrap.dedent(f"""
             import sys, time
-            from modecollapse.train import claim_gpu
+            from modecollapse.device import claim_gpu
             device, lock = claim_gpu({str(slots)!r}, 1)
             print(device, flush=True)
             time.sleep(60)
@@ -457,27 +459,27 @@ def test_a_gpu_slot_is_held_by_another_process_until_it_ends(tmp_path):
     )
     try:
         assert holder.stdout.readline().strip() == "cuda:0"
-        device, lock = train_module.claim_gpu(slots, 2)
+        device, lock = device_module.claim_gpu(slots, 2)
         assert device == "cuda:1" and lock.name.endswith("slot1.lock")
         lock.close()
     finally:
         holder.kill()
         holder.wait()
-    device, lock = train_module.claim_gpu(slots, 2)
+    device, lock = device_module.claim_gpu(slots, 2)
     assert lock.name.endswith("slot0.lock")
     lock.close()
 
 
 def test_claiming_a_gpu_where_there_is_none_says_so(tmp_path):
     with pytest.raises(ValueError, match=r"no CUDA device to claim \(device_count=0\)"):
-        train_module.claim_gpu(tmp_path, 0)
+        device_module.claim_gpu(tmp_path, 0)
 
 
 @pytest.mark.parametrize("tf32", [True, False])
 def test_float32_precision_is_one_setting_for_matmuls_and_convolutions(tf32):
     saved = torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32
     try:
-        train_module.set_float32_precision(tf32=tf32)
+        device_module.set_float32_precision(tf32=tf32)
         assert (torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32) == (tf32, tf32)
     finally:
         torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32 = saved
@@ -491,7 +493,7 @@ def test_cuda_jobs_ask_for_deterministic_kernels(monkeypatch):
              torch.are_deterministic_algorithms_enabled(), torch.is_deterministic_algorithms_warn_only_enabled(),
              torch.utils.deterministic.fill_uninitialized_memory)
     try:
-        train_module.use_deterministic_cuda()
+        device_module.use_deterministic_cuda()
         assert os.environ["CUBLAS_WORKSPACE_CONFIG"] == ":4096:8"
         assert torch.backends.cudnn.deterministic and not torch.backends.cudnn.benchmark
         assert torch.are_deterministic_algorithms_enabled() and torch.is_deterministic_algorithms_warn_only_enabled()

@@ -58,7 +58,7 @@ def _runs(study):
     """Run names of a study: its variants and sweep points."""
     from modecollapse.config import study_runs, validate_config, load_schema
 
-    return list(study_runs(validate_config(study, schema=load_schema(REPO / "workflow/schemas/config.schema.yaml"))))
+    return list(study_runs(validate_config(study, schema=load_schema())))
 
 
 def test_smoke_study_writes_every_run(smoke):
@@ -236,6 +236,35 @@ def test_unreadable_files_are_set_aside_and_rebuilt(smoke, tmp_path):
     assert "Nothing to be done" in snakemake(study, study / config.name, "-n").stdout
 
 
+def test_every_output_of_every_rule_is_checked_before_planning(tmp_path):
+    """Each file the smoke study's jobs write, present but garbage, is set aside when the next run
+    plans (rules/integrity.smk), whichever rule declares it: the checked files come from the rules'
+    outputs, so an output a rule adds is checked without being listed anywhere else."""
+    from modecollapse.io import UnreadableFile, check_readable
+
+    workdir, config = tmp_path / "run", REPO / "config" / "smoke.yaml"
+    summary = snakemake(workdir, config, "--summary")  # every planned job's outputs, none there yet
+    assert summary.returncode == 0, summary.stderr[-3000:]
+    outputs = [line.split("\t")[0] for line in summary.stdout.splitlines()[1:]]
+    checkable = []
+    for output in outputs:
+        path = workdir / output
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"not what this file should hold\n")
+        try:
+            check_readable(path)
+        except UnreadableFile:
+            checkable.append(output)
+    # every kind of output the study reads back: datasets, classifiers, runs, per-run and study tables
+    assert {"data/ring8.npz", "results/classifiers/digits/classifier.pt", "results/runs/ring8/gan-ns/seed0/run.json",
+            "results/runs/digits/gan-ns/digit_shares.parquet", "results/software.parquet"} <= set(checkable)
+    result = snakemake(workdir, config, "-n")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    warned = set(re.findall(r"^modecollapse: warning: (\S+) cannot be read", result.stderr, flags=re.MULTILINE))
+    assert set(checkable) <= warned, sorted(set(checkable) - warned)
+    assert all((workdir / f"{output}.unreadable").exists() for output in checkable)
+
+
 def test_changing_one_variant_reruns_only_its_jobs(smoke, tmp_path):
     workdir, config = smoke
     study = yaml.safe_load(config.read_text())
@@ -245,10 +274,10 @@ def test_changing_one_variant_reruns_only_its_jobs(smoke, tmp_path):
     result = snakemake(workdir, changed, "-n")
     assert result.returncode == 0, result.stderr
     jobs = planned_jobs(result.stdout)
-    per_run = [(rule, w) for rule, w in jobs if "variant" in w]
+    per_run = [(rule, w) for rule, w in jobs if "run" in w]
     n_datasets = len(study["datasets"])
     assert sorted(rule for rule, _ in per_run) == ["evaluate"] * n_datasets + ["train_seeds_0_1"] * n_datasets
-    assert {w["variant"] for _, w in per_run} == {"gan-minimax"}  # not its sweep point, not the others
+    assert {w["run"] for _, w in per_run} == {"gan-minimax"}  # not its sweep point, not the others
     assert {"metrics_table", "summary", "paper"} <= {rule for rule, _ in jobs}
     assert "dataset" not in {rule for rule, _ in jobs}
 

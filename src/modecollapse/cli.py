@@ -4,30 +4,41 @@ table and where its runs stand."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
 import numpy as np
 
-from .config import ConfigError, load_config
+from .config import ConfigError, load_study
+from .cost import project, projection_lines, study_jobs
 from .data import DATASETS
 from .evaluate import COLLAPSED
 from .io import UnreadableFile, read_parquet
+from .layout import STUDY_RECORD, SUMMARY_TABLE
 from .metrics import HIGH_QUALITY_FRACTION, MODES_COVERED, REVERSE_KL
 from .stats import SUMMARY_COLUMNS
 from .status import format_status, study_status
 from .variants import BASELINE, TRICKS, VARIANTS
 
 REPO = Path(__file__).resolve().parents[2]
-DEFAULT_SCHEMA = REPO / "workflow" / "schemas" / "config.schema.yaml"
 DEFAULT_CONFIG = REPO / "config" / "config.yaml"  # the workflow's study when no --configfile is given
-SUMMARY = Path("results") / "summary.parquet"
-STUDY_RECORD = Path("results") / "study.yaml"  # the study as the workflow read it (rule study_config)
 # The results table's metrics as the terminal shows them: (metric, label, scale, digits)
 SUMMARY_METRICS = (
     (MODES_COVERED, "modes covered", 1.0, 1), (HIGH_QUALITY_FRACTION, "high quality (%)", 100.0, 1),
     (REVERSE_KL, "reverse KL", 1.0, 2), (COLLAPSED, "collapsed (%)", 100.0, 0),
 )
+
+
+def _positive(text: str) -> int:
+    """A count of at least 1, for argparse."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
+    return value
 
 
 def _datasets(_: argparse.Namespace) -> int:
@@ -49,13 +60,17 @@ def _variants(_: argparse.Namespace) -> int:
 
 
 def _check_config(args: argparse.Namespace) -> int:
-    """Read and validate a config as the workflow does; a refused one is named on stderr, exit code 1."""
+    """Read and validate a config as the workflow does; a refused one is named on stderr, exit code 1.
+    A valid one is followed by what its training will cost (cost.projection_lines, with `--cores`
+    jobs at a time on this machine, as `snakemake --cores N` would run them)."""
     try:
-        load_config(args.config, schema_path=args.schema)
+        study = load_study(args.config, schema_path=args.schema)
     except ConfigError as error:  # its message names the file (and the line, for a malformed one)
         print(f"modecollapse: {error}", file=sys.stderr)
         return 1
     print(f"{args.config}: valid")
+    for line in projection_lines(project(study_jobs(study), cores=args.cores)):
+        print(line)
     return 0
 
 
@@ -98,7 +113,7 @@ def format_summary(summary) -> str:
 def _summary(args: argparse.Namespace) -> int:
     """Print the results table of the study in args.directory; a missing or unreadable table is
     named on stderr, exit code 1."""
-    path = Path(args.directory) / SUMMARY
+    path = Path(args.directory) / SUMMARY_TABLE
     try:
         summary = read_parquet(path)
     except FileNotFoundError:
@@ -122,7 +137,7 @@ def _status(args: argparse.Namespace) -> int:
     recorded = Path(args.directory) / STUDY_RECORD
     configfile = args.configfile or (recorded if recorded.is_file() else DEFAULT_CONFIG)
     try:
-        study = load_config(configfile, schema_path=args.schema)
+        study = load_study(configfile, schema_path=args.schema)
     except ConfigError as error:
         print(f"modecollapse: {error}", file=sys.stderr)
         return 1
@@ -141,7 +156,9 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("variants", help="list the loss variants with a description and source").set_defaults(run=_variants)
     check = commands.add_parser("check-config", help="validate a study config without running anything")
     check.add_argument("config")
-    check.add_argument("--schema", default=str(DEFAULT_SCHEMA), help="JSON schema (default: the workflow's)")
+    check.add_argument("--schema", help="JSON schema (default: the one shipped in the package, as the workflow's)")
+    check.add_argument("--cores", type=_positive, default=os.cpu_count() or 1,
+                       help="training jobs at a time for the projection (default: this machine's cores)")
     check.set_defaults(run=_check_config)
     summary = commands.add_parser("summary", help="print a study's results table (results/summary.parquet)")
     summary.add_argument("directory", nargs="?", default=".", help="the study's working directory (default: .)")
@@ -151,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     status.add_argument(
         "--configfile", help=f"the study's config (default: the one recorded in DIRECTORY/{STUDY_RECORD}, else the workflow's)"
     )
-    status.add_argument("--schema", default=str(DEFAULT_SCHEMA), help="JSON schema (default: the workflow's)")
+    status.add_argument("--schema", help="JSON schema (default: the one shipped in the package, as the workflow's)")
     status.set_defaults(run=_status)
     args = parser.parse_args(argv)
     return args.run(args)

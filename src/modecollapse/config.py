@@ -6,6 +6,8 @@ wrote: 1e-4 is a number (as in YAML 1.2; YAML 1.1 reads it as text), and a key r
 mapping is refused instead of silently keeping its last value. `validate_config` then checks the
 values against the schema with two stricter types than JSON Schema's: an integer is never a
 float (100.0 is refused for steps) and a number is finite (nan and inf are refused).
+`resolve_study` then turns the validated config into the Study that the workflow's rules and the
+CLI use: its datasets, run names and their settings, seeds and sweeps, resolved once.
 """
 
 from __future__ import annotations
@@ -14,14 +16,17 @@ import dataclasses
 import math
 import os
 import re
+from importlib import resources
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
 import jsonschema
 import yaml
 
+from .architectures import image_shape_problem
 from .data import DATASETS, is_image
 from .download import DEFAULT_DEADLINE_S, DEFAULT_MIRRORS
+from .evaluate import EVALUATION_DEFAULTS
 from .variants import VariantError, variant_defaults
 
 
@@ -35,7 +40,7 @@ class TrainSettings:
 
     Defaults are PacGAN's 2D networks with alternating updates; the study's `train` and, for
     image datasets, `image_train` override them. Image datasets train the convolutional nets named
-    by `image_arch` (models.CONV_ARCHITECTURES), whose channel counts scale with g_width and
+    by `image_arch` (architectures.IMAGE_ARCHITECTURES), whose channel counts scale with g_width and
     d_width; the depth and maxout settings below apply to 2D data only. The settings that
     replicate each published table are listed in docs/protocol.md.
     """
@@ -63,7 +68,7 @@ class TrainSettings:
     d_width: int = 200
     d_depth: int = 3  # hidden maxout layers of D
     d_maxout: int = 5  # pieces per maxout unit; 1 = plain ReLU layer
-    image_arch: str = "dcgan"  # conv nets of image datasets: dcgan | veegan-dcgan | unrolled-gan (models.CONV_ARCHITECTURES)
+    image_arch: str = "dcgan"  # conv nets of image datasets: dcgan | veegan-dcgan | unrolled-gan (architectures)
     init_std: float = 0.02  # weights ~ N(0, init_std), biases 0 (PacGAN 2D)
     snapshot_every: int = 500  # steps between sample snapshots (the last step is always one)
     snapshot_samples: int = 2500  # samples per snapshot, from one fixed z set (PacGAN evaluation)
@@ -95,15 +100,13 @@ TRAIN_KEYS = tuple(f.name for f in dataclasses.fields(TrainSettings) if f.name !
 DEFAULTS: dict[str, Any] = {
     "scale": "default",
     "device": "auto",
-    "tf32": False,  # CUDA float32 matmuls and convolutions in TF32 (train.set_float32_precision)
-    "cuda_graphs": False,  # CUDA training steps captured as a graph and replayed (train.Stepper)
+    "tf32": False,  # CUDA float32 matmuls and convolutions in TF32 (device.set_float32_precision)
+    "cuda_graphs": False,  # CUDA training steps captured as a graph and replayed (stepping.Stepper)
     "ensemble_size": 0,  # seeds per training job; 0 = all seeds of a (dataset, variant) in one job
     "checkpoint_every": 500,
     "sweeps": {},
     "data": {"seed": 0, "size": 100_000, "stacked_size": 128_000, "stack_from": "train"},
-    "evaluation": {
-        "threshold": 3.0, "confidence": 0.9, "collapse_coverage": 0.5, "plateau_window": 0.25, "plateau_tolerance": 0.1,
-    },
+    "evaluation": dict(EVALUATION_DEFAULTS),
     "download": {"mirrors": list(DEFAULT_MIRRORS), "deadline_s": DEFAULT_DEADLINE_S},
     "train": {},
     "image_train": {},
@@ -225,9 +228,17 @@ def read_override(entry: str) -> tuple[str, Any]:
     return key, value
 
 
-def load_schema(path: str | os.PathLike) -> dict:
-    """The JSON schema of study configs (a YAML file), read as a config is."""
-    return read_config(path)
+# The JSON schema of study configs, shipped inside the package (pyproject.toml's package-data) so that an installed
+# modecollapse finds it without the repository; the workflow and the CLI read this one.
+SCHEMA = resources.files(__package__) / "schemas" / "config.schema.yaml"
+
+
+def load_schema(path: str | os.PathLike | None = None) -> dict:
+    """The JSON schema of study configs (a YAML file, SCHEMA unless `path` is given), read as a config is."""
+    if path is not None:
+        return read_config(path)
+    with resources.as_file(SCHEMA) as packaged:  # a real file even where the package is in a zip archive
+        return read_config(packaged)
 
 
 def _is_integer(_, value: Any) -> bool:
@@ -284,10 +295,6 @@ def _describe(error: jsonschema.ValidationError, *, prefix: tuple = ()) -> str:
     return f"{where}: {error.message}"
 
 
-# conv architectures defined for one image side only (models.CONV_ARCHITECTURES); dcgan takes any
-FIXED_SIDE_ARCHITECTURES = {"veegan-dcgan": 28, "unrolled-gan": 28}
-
-
 def validate_config(config: Mapping[str, Any], *, schema: Mapping[str, Any]) -> dict[str, Any]:
     """Check `config` against `schema` and the registries; return it with defaults filled in.
 
@@ -331,16 +338,12 @@ def validate_config(config: Mapping[str, Any], *, schema: Mapping[str, Any]) -> 
 
 
 def _architecture_problems(dataset: str, runs: Mapping[str, TrainSettings]) -> list[str]:
-    """Runs whose conv architecture is defined for another image side than `dataset`'s."""
+    """Runs whose conv architecture is not defined for `dataset`'s images (the nets' own check)."""
     if not is_image(dataset):
         return []
-    side = DATASETS[dataset].image_shape[1]
-    return [
-        f"config (runs on {dataset}): run {name}: image_arch {s.image_arch} is defined for "
-        f"{FIXED_SIDE_ARCHITECTURES[s.image_arch]}×{FIXED_SIDE_ARCHITECTURES[s.image_arch]} images, "
-        f"{dataset}'s are {side}×{side}; use image_arch: dcgan"
-        for name, s in runs.items() if FIXED_SIDE_ARCHITECTURES.get(s.image_arch, side) != side
-    ]
+    problems = {name: image_shape_problem(s.image_arch, DATASETS[dataset].image_shape, whose=f"{dataset}'s")
+                for name, s in runs.items()}
+    return [f"config (runs on {dataset}): run {name}: {problem}" for name, problem in problems.items() if problem]
 
 
 def _with_defaults(config: Mapping[str, Any]) -> dict[str, Any]:
@@ -370,8 +373,9 @@ def _sweep_problems(sweeps: Mapping[str, Any], schema: Mapping[str, Any]) -> lis
     return problems
 
 
-def load_config(path: str | os.PathLike, *, schema_path: str | os.PathLike) -> dict[str, Any]:
-    """The validated study in the config file `path`; a ConfigError's message starts with the file."""
+def load_config(path: str | os.PathLike, *, schema_path: str | os.PathLike | None = None) -> dict[str, Any]:
+    """The validated study in the config file `path` (checked against SCHEMA unless `schema_path` is given);
+    a ConfigError's message starts with the file."""
     config = read_config(path)
     try:
         return validate_config(config, schema=load_schema(schema_path))
@@ -463,3 +467,70 @@ def seed_groups(config: Mapping[str, Any]) -> list[tuple[int, ...]]:
     seeds = list(config["seeds"])
     size = config.get("ensemble_size") or len(seeds)
     return [tuple(seeds[i : i + size]) for i in range(0, len(seeds), size)]
+
+
+@dataclasses.dataclass(frozen=True)
+class Study:
+    """A validated study, resolved once (resolve_study) into what the workflow's rules and the CLI use.
+
+    Every dataset trains the same run names: each variant, then each sweep point ("variant@key=value");
+    their settings can differ per dataset (image datasets add the study's image_train). Containers
+    are plain lists and dicts, as Snakemake's params hand them to the scripts; do not change them.
+    """
+
+    config: dict[str, Any]  # the validated config, defaults filled in: results/study.yaml, the HTML report's `config`
+    datasets: list[str]
+    variants: list[str]  # the base variants, without sweep points (the figures show these)
+    run_names: list[str]  # every run name: each variant, then each sweep point
+    runs: dict[str, dict[str, TrainSettings]]  # dataset -> run name -> its resolved settings (study_runs)
+    sweep_points: dict[str, list[dict[str, Any]]]  # dataset -> its sweep points in order of value (sweep_points)
+    sweep_bases: dict[str, str]  # sweep point's run name -> its base variant, which it is tested against
+    seeds: list[int]
+    seed_groups: list[tuple[int, ...]]  # the seeds each training job trains together (ensemble_size)
+    device: str  # auto | cpu | cuda
+    tf32: bool
+    cuda_graphs: bool
+    checkpoint_every: int
+    data: dict[str, Any]  # how the datasets are built: seed, sizes, stack_from
+    evaluation: dict[str, Any]  # the evaluation's thresholds and plateau window
+    download: dict[str, Any]  # MNIST mirrors and deadline
+
+    @property
+    def image_datasets(self) -> list[str]:
+        return [d for d in self.datasets if is_image(d)]
+
+    @property
+    def families(self) -> list[str]:
+        """The digits families of the image datasets, each with its evaluator classifier."""
+        return sorted({DATASETS[d].family for d in self.image_datasets})
+
+
+def resolve_study(config: Mapping[str, Any]) -> Study:
+    """The Study of a config that validate_config returned (defaults filled in, settings checked)."""
+    datasets = list(config["datasets"])
+    points = {dataset: sweep_points(config, dataset) for dataset in datasets}
+    runs = {dataset: study_runs(config, dataset) for dataset in datasets}
+    return Study(
+        config=dict(config),
+        datasets=datasets,
+        variants=list(config["variants"]),
+        run_names=list(runs[datasets[0]]),
+        runs=runs,
+        sweep_points=points,
+        # a point whose run is the base variant itself is that variant, not a sweep point
+        sweep_bases={p["run"]: p["variant"] for d in datasets for p in points[d] if p["run"] != p["variant"]},
+        seeds=list(config["seeds"]),
+        seed_groups=seed_groups(config),
+        device=config["device"],
+        tf32=config["tf32"],
+        cuda_graphs=config["cuda_graphs"],
+        checkpoint_every=config["checkpoint_every"],
+        data=config["data"],
+        evaluation=config["evaluation"],
+        download=config["download"],
+    )
+
+
+def load_study(path: str | os.PathLike, *, schema_path: str | os.PathLike | None = None) -> Study:
+    """The Study of the config file `path` (load_config, then resolve_study)."""
+    return resolve_study(load_config(path, schema_path=schema_path))

@@ -11,16 +11,21 @@ compare the generated samples with an equally large reference sample of the trai
 - Images: a sample's mode is the digit the evaluator classifier predicts (one per channel for
   stacked data, docs/protocol.md §2); the final snapshot gets the Fréchet distance, KID and
   precision/recall/density/coverage in the classifier's feature space (not Inception's).
+`evaluate_runs` evaluates every seed of one (dataset, run name), as the evaluate rule does. Only
+image runs need torch (the classifier, imported when they are evaluated): 2D evaluation runs
+without it.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
 from . import metrics as m
+from .data import scale_images
+from .samples import samples_to_images
 
 if TYPE_CHECKING:
     from .classifier import Classifier
@@ -28,20 +33,27 @@ if TYPE_CHECKING:
 COLLAPSED = "collapsed"  # 1 when the run covers fewer than `collapse_coverage` × K modes, else 0
 MODES_EVER_COVERED = "modes_ever_covered"
 FORGETTING_EVENTS = "forgetting_events"
-NDB_JS = "ndb_js"  # the long table's name for ndb()'s "js": the JS divergence of NDB's bins
 # Run-level metrics, recorded at the final step only:
 DIVERGED = "diverged"  # 1.0 when the run's run.json says status "diverged", else 0.0
 LEVELLED_OFF = "levelled_off"  # metrics.levelled_off of its snapshots: 1.0, 0.0 or NaN (undefined)
 UNDER_TRAINED = "under_trained"  # 1.0 when collapsed at the final step but not levelled off (see under_trained)
 REFERENCE_SEED = 0  # picks the real reference sample: the same for every run of a dataset
 MMD_BANDWIDTH_SAMPLE = 2000  # training points whose median pairwise distance is a dataset's MMD kernel width
-# Library defaults of the plateau criterion (the study sets both under `evaluation`).
-PLATEAU_WINDOW = 0.25  # the last quarter of training
-PLATEAU_TOLERANCE = 0.1  # max − min of the covered share and of the high-quality fraction
+# The evaluation's settings when a study leaves them out (config `evaluation`; config.DEFAULTS reads
+# them from here): high quality within `threshold` std of a mode; an image channel counts when the
+# classifier's confidence is at least `confidence`; collapsed below `collapse_coverage` of the modes;
+# levelled off when, over the last `plateau_window` of training, the covered share and the
+# high-quality fraction vary by at most `plateau_tolerance` (max − min).
+EVALUATION_DEFAULTS = {
+    "threshold": 3.0, "confidence": 0.9, "collapse_coverage": 0.5, "plateau_window": 0.25, "plateau_tolerance": 0.1,
+}
+PLATEAU_WINDOW = EVALUATION_DEFAULTS["plateau_window"]
+PLATEAU_TOLERANCE = EVALUATION_DEFAULTS["plateau_tolerance"]
 FEATURE_DISTANCES = (
     m.FRECHET_DISTANCE, m.KID_MEAN, m.KID_STD, m.PRECISION, m.RECALL, m.DENSITY, m.COVERAGE,
 )  # image distances, in the evaluator classifier's feature space
 SHARE_COLUMNS = ("seed", "channel", "digit", "share")  # mode histograms of the final step
+SHARE_TYPES = {"seed": np.int64, "channel": np.int64, "digit": np.int64, "share": float}
 
 
 def reference_sample(points: np.ndarray, *, n: int, seed: int = REFERENCE_SEED) -> np.ndarray:
@@ -70,7 +82,7 @@ def final_distances(*, real: np.ndarray, fake: np.ndarray, bandwidth: float) -> 
     generated sample is not finite (a diverged generator has no distribution to compare)."""
     names = (
         m.WASSERSTEIN_1, m.SLICED_WASSERSTEIN, m.MMD, m.ENERGY_DISTANCE, m.FRECHET_DISTANCE, m.KID_MEAN, m.KID_STD,
-        m.PRECISION, m.RECALL, m.DENSITY, m.COVERAGE, m.NDB, m.NDB_OVER_K, NDB_JS,
+        m.PRECISION, m.RECALL, m.DENSITY, m.COVERAGE, m.NDB, m.NDB_OVER_K, m.NDB_JS,
     )
     if not np.isfinite(fake).all():
         return dict.fromkeys(names, float("nan"))
@@ -84,7 +96,6 @@ def final_distances(*, real: np.ndarray, fake: np.ndarray, bandwidth: float) -> 
         **m.prdc(real=real, fake=fake, k=5),
         **m.ndb(real=real, fake=fake, bins=min(100, len(real) // 10), seed=0),
     }
-    values[NDB_JS] = values.pop(m.NDB_JS)
     return {name: float(values[name]) for name in names}
 
 
@@ -239,3 +250,67 @@ def evaluate_image_run(
         plateau_tolerance=plateau_tolerance,
     )
     return _long(steps=steps, per_step=per_step), shares
+
+
+def evaluate_runs(
+    *, dataset: Mapping[str, np.ndarray], runs: Sequence[Mapping[str, Any]], samples: Iterable[pd.DataFrame],
+    threshold: float, confidence: float, collapse_coverage: float, plateau_window: float = PLATEAU_WINDOW,
+    plateau_tolerance: float = PLATEAU_TOLERANCE, classifier: Classifier | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every seed of one (dataset, run name): the metrics of each snapshot in long form
+    (stats.LONG_COLUMNS) and the digit shares of each seed's final samples (SHARE_COLUMNS; empty
+    for 2D data).
+
+    `runs` are the seeds' run records (records.run_record: dataset, variant, seed and status are
+    read) and `samples` their samples tables, in the same order (an iterator reads one at a time);
+    `dataset` is the loaded dataset file, `classifier` its family's evaluator classifier, which
+    image datasets need. The finite-sample floors and the real reference features depend only on
+    the dataset and a run's final sample size, so runs of one size share them. `threshold` is 2D
+    data's high-quality distance (in standard deviations), `confidence` the classifier's; the
+    other settings are `evaluate_run`'s.
+    """
+    from .stats import LONG_COLUMNS  # here: stats imports this module
+
+    image_shape = tuple(dataset["image_shape"]) if "image_shape" in dataset else None
+    if image_shape is not None and classifier is None:
+        raise ValueError("image runs are evaluated with their family's classifier: pass classifier")
+    floors: dict[int, dict[str, float]] = {}
+    real_features: dict[int, np.ndarray] = {}
+    tables, share_tables = [], []
+    for run, run_samples in zip(runs, samples, strict=True):
+        n = int((run_samples["step"] == run_samples["step"].max()).sum())
+        if n not in floors:  # the perfect generator's KL and JSD at this sample size
+            floors[n] = (
+                m.class_mode_stats_floor(reference=dataset["mode_weights"], n=n) if image_shape
+                else m.mode_stats_floor(centers=dataset["centers"], std=dataset["std"], n=n, threshold=threshold)
+            )
+        run_level = {  # the run-level metrics of the final step
+            "diverged": run["status"] == "diverged", "plateau_window": plateau_window,
+            "plateau_tolerance": plateau_tolerance,
+        }
+        if image_shape is None:
+            metrics = evaluate_run(
+                samples=run_samples, dataset=dataset, threshold=threshold, collapse_coverage=collapse_coverage,
+                floors=floors[n], **run_level,
+            )
+        else:
+            if n not in real_features:  # the same reference sample of training images for every run
+                real_features[n] = real_image_features(dataset["images"], n=n, classifier=classifier)
+            images = {step: samples_to_images(frame, image_shape) for step, frame in run_samples.groupby("step")}
+            metrics, shares = evaluate_image_run(
+                images_per_step=images,
+                real_features=real_features[n], classifier=classifier, reference=dataset["mode_weights"],
+                confidence=confidence, collapse_coverage=collapse_coverage, floors=floors[n], **run_level,
+            )
+            share_tables.append(shares.assign(seed=run["seed"]))
+        tables.append(metrics.assign(dataset=run["dataset"], variant=run["variant"], seed=run["seed"]))
+    shares = pd.concat(share_tables, ignore_index=True) if share_tables else pd.DataFrame(columns=SHARE_COLUMNS)
+    return pd.concat(tables, ignore_index=True)[list(LONG_COLUMNS)], shares[list(SHARE_COLUMNS)].astype(SHARE_TYPES)
+
+
+def real_image_features(images: np.ndarray, *, n: int, classifier: Classifier) -> np.ndarray:
+    """The classifier's features of `reference_sample(images, n=n)`, training images as stored
+    (data.scale_images maps them to the generator's [-1, 1])."""
+    from .classifier import FEATURES, classify  # torch: only image runs need it
+
+    return classify(model=classifier, images=scale_images(reference_sample(images, n=n)))[FEATURES]

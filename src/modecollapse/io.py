@@ -128,6 +128,8 @@ def read_parquet_metadata(path: str | os.PathLike) -> dict:
 
 
 BENCHMARK_COLUMNS = {"s": "wall_s", "cpu_time": "cpu_s", "max_rss": "max_rss_mb"}  # Snakemake's name -> ours
+# The job a benchmark row belongs to, before its BENCHMARK_COLUMNS in results/benchmarks.parquet
+BENCHMARK_KEYS = ("stage", "dataset", "variant", "seeds")
 
 
 def read_benchmark(path: str | os.PathLike) -> dict[str, float]:

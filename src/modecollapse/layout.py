@@ -1,15 +1,45 @@
-"""Where the workflow keeps a study's training files, relative to the study's working directory:
-the patterns the rules declare (workflow/rules/common.smk, train.smk) and `modecollapse status` reads,
-and the names of the training rules."""
+"""Where the workflow keeps a study's files, relative to the study's working directory, and the training rules' names.
+
+Each constant is a Snakemake path pattern: {dataset} a dataset, {family} a digits family (its
+evaluator classifier), {run} a run name (a variant or a sweep point, e.g. gan-ns@lr=0.0001), {seed}
+a seed, {seeds} the seeds_tag of a training job's seed group. The rules declare their outputs with
+these (workflow/rules/*.smk) and `modecollapse status` and `summary` read them; a rule's own log
+and the outputs that only one later rule reads are declared in the rule that writes them instead.
+"""
 
 from __future__ import annotations
 
 from typing import Iterable
 
-RUN = "results/runs/{dataset}/{variant}/seed{seed}"  # one run's samples.parquet, curves.parquet, run.json
+# inputs of the datasets
+MNIST_FILE = "data/downloads/mnist/{file}"  # the four downloaded MNIST files (download.MNIST_FILES)
+DATASET = "data/{dataset}.npz"  # a dataset: generated, split or stacked (data.make_dataset)
+
+# the evaluator classifier of a digits family, trained once
+CLASSIFIER = "results/classifiers/{family}/classifier.pt"
+CLASSIFIER_METRICS = "results/classifiers/{family}/metrics.json"  # its held-out accuracy and provenance
+
+# one run: a (dataset, run name, seed)
+RUN = "results/runs/{dataset}/{run}/seed{seed}"  # its directory
+RUN_SAMPLES = RUN + "/samples.parquet"  # the generator's samples at every snapshot
+RUN_CURVES = RUN + "/curves.parquet"  # the recorded losses
 RUN_RECORD = RUN + "/run.json"  # written last by a training job: the run is done when it exists
-CHECKPOINTS = "results/checkpoints/{dataset}/{variant}"  # kept by a training job that did not finish
-TRAIN_LOG = "logs/train/{dataset}/{variant}/seeds{seeds}.log"  # {seeds}: seeds_tag of the job's seed group
+CHECKPOINTS = "results/checkpoints/{dataset}/{run}"  # kept by a training job that did not finish
+TRAIN_LOG = "logs/train/{dataset}/{run}/seeds{seeds}.log"  # a training job's log, one per seed group
+GPU_SLOTS = ".snakemake/modecollapse/gpu-slots"  # locks that spread training jobs over the GPUs (device.claim_gpu)
+
+# every seed of one (dataset, run name), evaluated
+RUN_METRICS = "results/runs/{dataset}/{run}/metrics.parquet"  # mode statistics at every snapshot, long form
+DIGIT_SHARES = "results/runs/{dataset}/{run}/digit_shares.parquet"  # images: each digit's share of the final samples
+
+# the study's tables
+METRICS_TABLE = "results/metrics.parquet"  # every RUN_METRICS in one table
+RUNS_TABLE = "results/runs.parquet"  # one row per run from its RUN_RECORD
+SUMMARY_TABLE = "results/summary.parquet"  # the final step aggregated across seeds
+TESTS_TABLE = "results/tests.parquet"  # each variant against the baseline, each sweep point against its variant
+SOFTWARE_TABLE = "results/software.parquet"  # what computed each stage
+BENCHMARKS_TABLE = "results/benchmarks.parquet"  # what each job cost
+STUDY_RECORD = "results/study.yaml"  # the study as the workflow read it, defaults filled in
 
 
 def seeds_tag(seeds: Iterable[int]) -> str:

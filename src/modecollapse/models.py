@@ -5,22 +5,25 @@ members × batch × features), so a GPU trains many seeds for about the price of
 - 2D data: MLPs with batched matrix products. Widths and depths are settings; PacGAN's 2D
   networks (docs/protocol.md §1) are G = z→400×4→2 with BatchNorm+ReLU and D = 3 maxout layers of
   200 units × 5 pieces → 1.
-- Images: convolutional nets whose members run as groups of one grouped convolution, one of the
-  registered architectures (CONV_ARCHITECTURES; `conv_networks` builds a pair). Samples travel
-  between G, D and the training loop flattened (C·H·W), so packing stacks the packed images on
-  D's channels.
+- Images: convolutional nets whose members run as groups of one grouped convolution, built from
+  the layer specs of one of the registered architectures (architectures.IMAGE_ARCHITECTURES;
+  `conv_networks` builds a pair). Samples travel between G, D and the training loop flattened
+  (C·H·W), so packing stacks the packed images on D's channels.
+`networks` builds a study's pair of either kind from its settings.
 """
 
 from __future__ import annotations
 
-import dataclasses
-from typing import Callable
+from typing import TYPE_CHECKING
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .config import FIXED_SIDE_ARCHITECTURES
+from .architectures import DiscriminatorSpec, GeneratorSpec, conv_output_size, conv_specs
+
+if TYPE_CHECKING:
+    from .config import TrainSettings
 
 
 class EnsembleLinear(nn.Module):
@@ -216,7 +219,8 @@ class Discriminator(nn.Module):
             in_features = width
         self.hidden = nn.Sequential(*layers)
         self.minibatch = (
-            MinibatchDiscrimination(members, width, minibatch_kernels, minibatch_kernel_dim) if minibatch_kernels else None
+            MinibatchDiscrimination(members, width, minibatch_kernels, minibatch_kernel_dim)
+            if minibatch_kernels else None
         )
         self.head = EnsembleLinear(members, width + minibatch_kernels, 1, spectral_norm=spectral_norm)
 
@@ -224,54 +228,6 @@ class Discriminator(nn.Module):
         features = self.hidden(x)
         head_input = features if self.minibatch is None else torch.cat([features, self.minibatch(features)], dim=-1)
         return self.head(head_input).squeeze(-1), features
-
-
-@dataclasses.dataclass(frozen=True)
-class ConvLayer:
-    """One layer of a conv net: a square `kernel` with `stride` and symmetric `padding`;
-    `transposed` for an upsampling (transposed) convolution, whose `output_padding` adds rows and
-    columns at the bottom and right; `batchnorm`: BatchNorm follows it (D; G's hidden layers
-    follow the g_batchnorm setting instead)."""
-
-    channels: int
-    kernel: int
-    stride: int
-    padding: int
-    transposed: bool = False
-    output_padding: int = 0
-    batchnorm: bool = False
-
-
-def conv_output_size(size: int, layer: ConvLayer) -> int:
-    """Side of `layer`'s output on a size × size input (torch's Conv2d / ConvTranspose2d formulas)."""
-    if layer.transposed:
-        return (size - 1) * layer.stride - 2 * layer.padding + layer.kernel + layer.output_padding
-    return (size + 2 * layer.padding - layer.kernel) // layer.stride + 1
-
-
-@dataclasses.dataclass(frozen=True)
-class GeneratorSpec:
-    """G = z → linear to channels × size × size → layers (see ConvGenerator)."""
-
-    channels: int
-    size: int
-    layers: tuple[ConvLayer, ...]
-
-
-def generated_shape(spec: GeneratorSpec) -> tuple[int, int, int]:
-    """(C, H, W) of the images a generator spec makes."""
-    size = spec.size
-    for layer in spec.layers:
-        size = conv_output_size(size, layer)
-    return spec.layers[-1].channels, size, size
-
-
-@dataclasses.dataclass(frozen=True)
-class DiscriminatorSpec:
-    """D = layers, each followed by [BatchNorm] and LeakyReLU(leak) → linear (see ConvDiscriminator)."""
-
-    layers: tuple[ConvLayer, ...]
-    leak: float
 
 
 def _ensemble_batchnorm(members: int, channels: int, momentum: float) -> nn.Module:
@@ -328,8 +284,8 @@ class ConvDiscriminator(nn.Module):
     """
 
     def __init__(
-        self, *, members: int, image_shape: tuple[int, int, int], pack: int, spec: DiscriminatorSpec, spectral_norm: bool,
-        minibatch_kernels: int, minibatch_kernel_dim: int, bn_momentum: float = 0.1,
+        self, *, members: int, image_shape: tuple[int, int, int], pack: int, spec: DiscriminatorSpec,
+        spectral_norm: bool, minibatch_kernels: int, minibatch_kernel_dim: int, bn_momentum: float = 0.1,
     ) -> None:
         super().__init__()
         channels, height, width_px = image_shape
@@ -348,119 +304,19 @@ class ConvDiscriminator(nn.Module):
         self.hidden = nn.Sequential(*layers)
         features = channels * size**2
         self.minibatch = (
-            MinibatchDiscrimination(members, features, minibatch_kernels, minibatch_kernel_dim) if minibatch_kernels else None
+            MinibatchDiscrimination(members, features, minibatch_kernels, minibatch_kernel_dim)
+            if minibatch_kernels else None
         )
         self.head = EnsembleLinear(members, features + minibatch_kernels, 1, spectral_norm=spectral_norm)
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         members, batch, _ = x.shape
         channels, height, width = self.input_shape
-        x = x.reshape(members, batch, channels, height, width).transpose(0, 1).reshape(batch, members * channels, height, width)
+        x = x.reshape(members, batch, channels, height, width).transpose(0, 1)
+        x = x.reshape(batch, members * channels, height, width)
         features = self.hidden(x).reshape(batch, members, -1).transpose(0, 1)
         head_input = features if self.minibatch is None else torch.cat([features, self.minibatch(features)], dim=-1)
         return self.head(head_input).squeeze(-1), features
-
-
-def _require_size(name: str, image_shape: tuple[int, int, int]) -> None:
-    size = FIXED_SIDE_ARCHITECTURES[name]
-    if image_shape[1:] != (size, size):
-        raise ValueError(
-            f"conv architecture {name!r} is defined for {size}×{size} images (C×{size}×{size}); got "
-            f"{'×'.join(map(str, image_shape))}. Use image_arch: dcgan for other sizes."
-        )
-
-
-def dcgan_generator(image_shape: tuple[int, int, int], width: int) -> GeneratorSpec:
-    """The study's DCGAN G (Radford et al. 2016) for H = W divisible by 4: z → 2w × H/4 × W/4 →
-    transposed convs 4×4 stride 2 to w × H/2 → C × H."""
-    channels, height, width_px = image_shape
-    if height != width_px or height % 4:
-        raise ValueError(f"conv architecture 'dcgan' needs square images with a side divisible by 4; got {image_shape}")
-    up = lambda c: ConvLayer(c, kernel=4, stride=2, padding=1, transposed=True)  # noqa: E731  doubles the side
-    return GeneratorSpec(channels=2 * width, size=height // 4, layers=(up(width), up(channels)))
-
-
-def dcgan_discriminator(image_shape: tuple[int, int, int], width: int) -> DiscriminatorSpec:
-    """The study's DCGAN D: convs 4×4 stride 2 to w × H/2 → 2w × H/4, LeakyReLU(0.2), no BatchNorm
-    (so gradient penalties stay per sample)."""
-    dcgan_generator(image_shape, width)  # the same size rule
-    down = lambda c: ConvLayer(c, kernel=4, stride=2, padding=1)  # noqa: E731  halves the side
-    return DiscriminatorSpec(layers=(down(width), down(2 * width)), leak=0.2)
-
-
-def veegan_generator(image_shape: tuple[int, int, int], width: int) -> GeneratorSpec:
-    """carpedm20's DCGAN G as VEEGAN and PacGAN's Table 2 use it (fjxmlzn/PacGAN
-    stacked_MNIST_experiments/VEEGAN_experiment/model.py, `generator`; docs/protocol.md §2), w = 64
-    there: z → 8w × 2 × 2 → transposed convs 5×5 stride 2 to 4w × 4 → 2w × 7 → w × 14 → C × 28.
-    TF's "SAME" output sizes 2→4→7→14→28 are torch's padding 2 with output_padding 1, 0, 1, 1."""
-    _require_size("veegan-dcgan", image_shape)
-    up = lambda c, extra: ConvLayer(c, kernel=5, stride=2, padding=2, transposed=True, output_padding=extra)  # noqa: E731
-    return GeneratorSpec(channels=8 * width, size=2, layers=(up(4 * width, 1), up(2 * width, 0), up(width, 1),
-                                                             up(image_shape[0], 1)))
-
-
-def veegan_discriminator(image_shape: tuple[int, int, int], width: int) -> DiscriminatorSpec:
-    """carpedm20's DCGAN D as VEEGAN and PacGAN's Table 2 use it (same file, `discriminator`),
-    w = 64 there: convs 5×5 stride 2 to w × 14 → 2w × 7 → 4w × 4 → 8w × 2, BatchNorm on all but
-    the first, LeakyReLU(0.2). Torch's padding 2 gives TF's "SAME" sizes 28→14→7→4→2."""
-    _require_size("veegan-dcgan", image_shape)
-    down = lambda c, bn: ConvLayer(c, kernel=5, stride=2, padding=2, batchnorm=bn)  # noqa: E731
-    return DiscriminatorSpec(layers=(down(width, False), down(2 * width, True), down(4 * width, True),
-                                     down(8 * width, True)), leak=0.2)
-
-
-def unrolled_generator(image_shape: tuple[int, int, int], width: int) -> GeneratorSpec:
-    """Metz et al.'s Stacked-MNIST G as PacGAN's Table 3 uses it (fjxmlzn/PacGAN
-    stacked_MNIST_experiments/unrolled_GAN_experiment/D=0.25G/model.py, `generator`, and ops.py;
-    docs/protocol.md §2), w = 8 there: z → 8w × 4 × 4 → transposed convs 3×3 (deconv2d's default
-    stride 2) to 4w × 7 → 2w × 14 → w × 28 → conv 3×3 stride 1 ("SAME") to C × 28. Torch's
-    padding 1 with output_padding 0, 1, 1 gives the code's sizes 4→7→14→28."""
-    _require_size("unrolled-gan", image_shape)
-    up = lambda c, extra: ConvLayer(c, kernel=3, stride=2, padding=1, transposed=True, output_padding=extra)  # noqa: E731
-    return GeneratorSpec(channels=8 * width, size=4, layers=(up(4 * width, 0), up(2 * width, 1), up(width, 1),
-                                                             ConvLayer(image_shape[0], kernel=3, stride=1, padding=1)))
-
-
-def unrolled_discriminator(image_shape: tuple[int, int, int], width: int) -> DiscriminatorSpec:
-    """Metz et al.'s Stacked-MNIST D as PacGAN's Table 3 uses it (same files, `discriminator`),
-    w = 2 for D = ¼G (D=0.25G) and 4 for D = ½G (D=0.5G/model.py): convs 3×3 with ops.py's
-    default stride 2 and "SAME" padding to w × 14 → 2w × 7 → 4w × 4, each with BatchNorm and
-    LeakyReLU(0.3). Nothing is inferred: kernels, strides, widths and slopes are the code's."""
-    _require_size("unrolled-gan", image_shape)
-    down = lambda c: ConvLayer(c, kernel=3, stride=2, padding=1, batchnorm=True)  # noqa: E731
-    return DiscriminatorSpec(layers=(down(width), down(2 * width), down(4 * width)), leak=0.3)
-
-
-@dataclasses.dataclass(frozen=True)
-class ConvArchitecture:
-    """A registered pair of conv nets: G's and D's specs from (image_shape, width)."""
-
-    description: str
-    generator: Callable[[tuple[int, int, int], int], GeneratorSpec]
-    discriminator: Callable[[tuple[int, int, int], int], DiscriminatorSpec]
-
-
-# Differences from the authors' TensorFlow code, shared by the published entries: TF's "SAME"
-# padding puts the odd pixel of padding after the image, torch's symmetric padding before it, so
-# on layers whose total padding is odd the sampling grid sits one pixel over (output sizes are the
-# same); layers that feed BatchNorm have no bias (its gradient is exactly 0, see feeds_batchnorm),
-# so parameter counts are theirs minus those biases; weights are N(0, init_std) (their code:
-# truncated normal for convolutions); BatchNorm's defaults are TF's decay 0.9 (torch momentum 0.1)
-# and ε = 1e-5.
-CONV_ARCHITECTURES: dict[str, ConvArchitecture] = {
-    "dcgan": ConvArchitecture(
-        description="the study's small DCGAN: two stride-2 (transposed) convs 4×4 each way, no BatchNorm in D",
-        generator=dcgan_generator, discriminator=dcgan_discriminator,
-    ),
-    "veegan-dcgan": ConvArchitecture(
-        description="carpedm20 DCGAN of VEEGAN / PacGAN Table 2: 4 stride-2 5×5 layers each way, 28×28 only",
-        generator=veegan_generator, discriminator=veegan_discriminator,
-    ),
-    "unrolled-gan": ConvArchitecture(
-        description="Metz et al.'s Stacked-MNIST nets of PacGAN Table 3: 3×3 layers, BatchNorm D, 28×28 only",
-        generator=unrolled_generator, discriminator=unrolled_discriminator,
-    ),
-}
 
 
 def conv_networks(
@@ -468,20 +324,39 @@ def conv_networks(
     g_batchnorm: bool, bn_momentum: float, pack: int, spectral_norm: bool, minibatch_kernels: int,
     minibatch_kernel_dim: int,
 ) -> tuple[nn.Module, nn.Module]:
-    """(G, D) of the registered architecture `arch` (CONV_ARCHITECTURES) for C×H×W images, as
-    ensembles of `members`. Widths scale G's and D's channel counts; G's images must come out at
-    the data's size, else ValueError."""
-    if arch not in CONV_ARCHITECTURES:
-        raise ValueError(f"unknown conv architecture {arch!r}; known: {', '.join(CONV_ARCHITECTURES)}")
-    architecture = CONV_ARCHITECTURES[arch]
-    g_spec = architecture.generator(image_shape, g_width)
-    if generated_shape(g_spec) != tuple(image_shape):  # a spec's own arithmetic, checked once here
-        raise ValueError(f"conv architecture {arch!r} generates {generated_shape(g_spec)} images, not {image_shape}")
+    """(G, D) of the registered architecture `arch` (architectures.IMAGE_ARCHITECTURES) for C×H×W
+    images, as ensembles of `members`. Widths scale G's and D's channel counts; an architecture not
+    defined for the images is refused (ValueError, architectures.conv_specs)."""
+    g_spec, d_spec = conv_specs(arch, image_shape, g_width=g_width, d_width=d_width)
     G = ConvGenerator(members=members, z_dim=z_dim, spec=g_spec, batchnorm=g_batchnorm, bn_momentum=bn_momentum)
     D = ConvDiscriminator(
-        members=members, image_shape=image_shape, pack=pack, spec=architecture.discriminator(image_shape, d_width),
-        spectral_norm=spectral_norm, minibatch_kernels=minibatch_kernels, minibatch_kernel_dim=minibatch_kernel_dim,
-        bn_momentum=bn_momentum,
+        members=members, image_shape=image_shape, pack=pack, spec=d_spec, spectral_norm=spectral_norm,
+        minibatch_kernels=minibatch_kernels, minibatch_kernel_dim=minibatch_kernel_dim, bn_momentum=bn_momentum,
+    )
+    return G, D
+
+
+def networks(
+    settings: TrainSettings, members: int, image_shape: tuple[int, int, int] | None, *, point_dim: int = 2,
+) -> tuple[nn.Module, nn.Module]:
+    """A study's (G, D) as ensembles of `members`, before initialisation (`init_members`): the MLPs
+    for `point_dim`-dimensional points when `image_shape` is None, else the conv nets of
+    `settings.image_arch` for C×H×W images. D sees `settings.pack` samples at once."""
+    s = settings
+    minibatch = dict(minibatch_kernels=s.minibatch_kernels, minibatch_kernel_dim=s.minibatch_kernel_dim)
+    if image_shape is not None:
+        return conv_networks(
+            arch=s.image_arch, members=members, image_shape=image_shape, z_dim=s.z_dim, g_width=s.g_width,
+            d_width=s.d_width, g_batchnorm=s.g_batchnorm, bn_momentum=s.bn_momentum, pack=s.pack,
+            spectral_norm=s.spectral_norm, **minibatch,
+        )
+    G = Generator(
+        members=members, z_dim=s.z_dim, out_dim=point_dim, width=s.g_width, depth=s.g_depth, batchnorm=s.g_batchnorm,
+        bn_momentum=s.bn_momentum,
+    )
+    D = Discriminator(
+        members=members, in_dim=point_dim * s.pack, width=s.d_width, depth=s.d_depth, maxout=s.d_maxout,
+        spectral_norm=s.spectral_norm, **minibatch,
     )
     return G, D
 

@@ -1,5 +1,4 @@
-"""What produced a result: package versions, the git commit of the code, and a hash of the
-library source a workflow script runs."""
+"""What produced a result: package versions, the code's commit and hash, and the table of what computed each stage."""
 
 from __future__ import annotations
 
@@ -10,11 +9,19 @@ import platform
 import subprocess
 from importlib import metadata
 from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
 
 from . import __version__
 
 # Every installed distribution that computes or stores a number of the results (POT: optimal transport)
 PACKAGES = ("torch", "numpy", "scipy", "scikit-learn", "POT", "pandas", "pyarrow")
+# The stages whose outputs carry a provenance record, in the order the data flows
+STAGES = ("classifier", "training", "evaluation")
+SOFTWARE_COLUMNS = ("stage", "item", "value", "outputs")
+PROVENANCE_ITEMS = ("Python", "GPU", "CUDA", "code commit")  # software_table's items beside the packages
 
 
 def git_commit(path: Path = Path(__file__).parent) -> str:
@@ -102,3 +109,27 @@ def cpu_name() -> str:
         return f"{models[0]} ({len(models)} cores)"
     except (OSError, IndexError):
         return platform.machine()
+
+
+def short_commit(commit: str) -> str:
+    """A commit as `git_commit` gives it, shortened for the report: 12 hex digits and any "-dirty"; "unknown" as is."""
+    return commit if commit == "unknown" else commit[:12] + ("-dirty" if commit.endswith("-dirty") else "")
+
+
+def software_table(records: Mapping[str, Sequence[Mapping[str, Any]]]) -> pd.DataFrame:
+    """What computed the outputs of each stage, from their provenance records (`provenance`:
+    a run.json, a metrics.parquet's metadata, a classifier's metrics.json): one row per stage, item
+    (a package, Python, GPU, CUDA, code commit) and value, with how many outputs recorded it, so
+    that outputs made with different versions show as two rows, not one."""
+    counts: dict[tuple[str, str, str], int] = {}
+    for stage, stage_records in records.items():
+        for record in stage_records:
+            items = {
+                **record.get("versions", {}), "Python": record.get("python", "unknown"),
+                "GPU": record.get("gpu", "none (CPU)"), "CUDA": record.get("cuda", "--"),
+                "code commit": short_commit(record.get("git_commit", "unknown")),
+            }
+            for item, value in items.items():
+                counts[stage, item, str(value)] = counts.get((stage, item, str(value)), 0) + 1
+    rows = [(stage, item, value, n) for (stage, item, value), n in counts.items()]
+    return pd.DataFrame(rows, columns=list(SOFTWARE_COLUMNS)).astype({"outputs": np.int64})

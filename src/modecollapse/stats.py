@@ -123,6 +123,17 @@ def smallest_p_value(*, n_variant: int, n_baseline: int, family_size: int) -> fl
     return min(1.0, family_size * 2.0 / math.comb(n_variant + n_baseline, n_variant))
 
 
+def smallest_p_values(*, seeds: int, family: int, sweep_family: int) -> dict[str, float]:
+    """The smallest p-values a study's tests allow with `seeds` seeds per run, every seed against
+    every seed (`smallest_p_value`, exact test): "raw" (one comparison, before Holm), "variants"
+    (a Holm family of `family` base variants against the baseline) and "sweeps" (of
+    `sweep_family` sweep points against their base); NaN for a family with no comparison."""
+    def smallest(family_size: int) -> float:
+        return smallest_p_value(n_variant=seeds, n_baseline=seeds, family_size=family_size) if family_size else math.nan
+
+    return {"raw": smallest(1), "variants": smallest(family), "sweeps": smallest(sweep_family)}
+
+
 def mann_whitney(*, variant: np.ndarray, baseline: np.ndarray) -> dict:
     """Two-sided Mann-Whitney U test of `variant` against `baseline` (finite values, both non-empty):
     {"u_statistic", "p_value", "p_floor"}.

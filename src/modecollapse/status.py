@@ -16,9 +16,8 @@ import dataclasses
 import os
 from collections import Counter
 from pathlib import Path
-from typing import Any, Mapping
 
-from .config import seed_groups, study_runs
+from .config import Study
 from .io import UnreadableFile, read_json
 from .layout import CHECKPOINTS, RUN_RECORD, TRAIN_LOG, seeds_tag
 
@@ -30,15 +29,15 @@ class RunStatus:
     """One (dataset, run name, seed) of a study, its state and what to look at (a path, or "")."""
 
     dataset: str
-    variant: str
+    run: str
     seed: int
     state: str
     detail: str = ""
 
 
-def checkpoints(directory: Path, *, dataset: str, variant: str, group: tuple[int, ...]) -> list[Path]:
-    """The checkpoints a seed group's job keeps to resume from (train.checkpoint_name)."""
-    folder = directory / CHECKPOINTS.format(dataset=dataset, variant=variant)
+def checkpoints(directory: Path, *, dataset: str, run: str, group: tuple[int, ...]) -> list[Path]:
+    """The checkpoints a seed group's job keeps to resume from (checkpoints.checkpoint_name)."""
+    folder = directory / CHECKPOINTS.format(dataset=dataset, run=run)
     return sorted(folder.glob(f"seeds{seeds_tag(group)}-*.pt"))
 
 
@@ -75,13 +74,13 @@ def _recorded_state(path: Path) -> tuple[str, str] | None:
     return ("diverged", str(path)) if status == "diverged" else ("done", "")
 
 
-def run_state(directory: Path, *, dataset: str, variant: str, seed: int, group: tuple[int, ...],
+def run_state(directory: Path, *, dataset: str, run: str, seed: int, group: tuple[int, ...],
               incomplete: set[str], locked: bool) -> RunStatus:
     """The state of one run (see the module's docstring) from the files in `directory`."""
-    record = RUN_RECORD.format(dataset=dataset, variant=variant, seed=seed)
+    record = RUN_RECORD.format(dataset=dataset, run=run, seed=seed)
     recorded = _recorded_state(directory / record)
-    log = TRAIN_LOG.format(dataset=dataset, variant=variant, seeds=seeds_tag(group))
-    resumable = checkpoints(directory, dataset=dataset, variant=variant, group=group)
+    log = TRAIN_LOG.format(dataset=dataset, run=run, seeds=seeds_tag(group))
+    resumable = checkpoints(directory, dataset=dataset, run=run, group=group)
     if recorded is not None:
         state, detail = recorded
     elif record in incomplete and locked:
@@ -90,18 +89,18 @@ def run_state(directory: Path, *, dataset: str, variant: str, seed: int, group: 
         state, detail = "failed", f"see {log}" + ("; resumes from its checkpoint" if resumable else "")
     else:
         state, detail = "pending", ""
-    return RunStatus(dataset=dataset, variant=variant, seed=seed, state=state, detail=detail)
+    return RunStatus(dataset=dataset, run=run, seed=seed, state=state, detail=detail)
 
 
-def study_status(study: Mapping[str, Any], directory: str | os.PathLike) -> list[RunStatus]:
-    """The state of every run of the validated `study` (dataset, run name, seed) in `directory`."""
+def study_status(study: Study, directory: str | os.PathLike) -> list[RunStatus]:
+    """The state of every run of `study` (dataset, run name, seed) in `directory`."""
     directory = Path(directory)
     incomplete, locked = incomplete_outputs(directory), snakemake_running(directory)
     return [
-        run_state(directory, dataset=dataset, variant=variant, seed=seed, group=group, incomplete=incomplete, locked=locked)
-        for dataset in study["datasets"]
-        for variant in study_runs(study, dataset)
-        for group in seed_groups(study)
+        run_state(directory, dataset=dataset, run=run, seed=seed, group=group, incomplete=incomplete, locked=locked)
+        for dataset in study.datasets
+        for run in study.runs[dataset]
+        for group in study.seed_groups
         for seed in group
     ]
 
@@ -115,10 +114,10 @@ def format_status(runs: list[RunStatus]) -> str:
         lines.append(f"{dataset:<{width}}" + "".join(f"  {counts[state]:>8}" for state in STATES))
     unfinished = [run for run in runs if run.state != "done"]
     if unfinished:
-        variant_width = max(len(run.variant) for run in unfinished)
+        name_width = max(len(run.run) for run in unfinished)
         lines += ["", "Not done:"]
         lines += [
-            f"  {run.dataset:<{width}}  {run.variant:<{variant_width}}  seed {run.seed:<3}  {run.state:<8}  {run.detail}".rstrip()
+            f"  {run.dataset:<{width}}  {run.run:<{name_width}}  seed {run.seed:<3}  {run.state:<8}  {run.detail}".rstrip()
             for run in unfinished
         ]
     return "\n".join(lines) + "\n"

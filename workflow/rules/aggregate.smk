@@ -1,23 +1,13 @@
 # params.code: the hash of the modecollapse code a rule's script imports, so that editing it reruns the rule.
-from modecollapse.config import sweep_points
 from modecollapse.provenance import source_hash
-
-# Sweep run name -> its base variant, over every dataset (a point whose run is the base variant
-# itself is that variant, not a sweep point): each sweep point is tested against its own base.
-SWEEP_BASES = {
-    point["run"]: point["variant"]
-    for dataset in DATASETS
-    for point in sweep_points(STUDY, dataset)
-    if point["run"] != point["variant"]
-}
 
 
 rule metrics_table:
     """Every run's metrics in one long table: dataset, variant, seed, step, metric, value."""
     input:
-        expand("results/runs/{dataset}/{variant}/metrics.parquet", dataset=DATASETS, variant=VARIANTS),
+        every_run_name(RUN_METRICS),
     output:
-        "results/metrics.parquet",
+        METRICS_TABLE,
     log:
         "logs/aggregate/metrics.log",
     conda:
@@ -31,9 +21,9 @@ rule metrics_table:
 rule runs_table:
     """One row per run from its run.json: status, divergence step, device, wall time."""
     input:
-        every_run("run.json"),
+        every_run(RUN_RECORD),
     output:
-        "results/runs.parquet",
+        RUNS_TABLE,
     log:
         "logs/aggregate/runs.log",
     conda:
@@ -48,9 +38,9 @@ rule summary:
     """The final step of every run aggregated across seeds: n (finite values), n_runs, n_diverged,
     mean, sem and a seeded 95% bootstrap CI."""
     input:
-        "results/metrics.parquet",
+        METRICS_TABLE,
     output:
-        "results/summary.parquet",
+        SUMMARY_TABLE,
     log:
         "logs/aggregate/summary.log",
     conda:
@@ -66,9 +56,9 @@ rule tests:
     family) and each sweep point against its own base variant (another), two-sided Mann-Whitney U
     with an effect size and the smallest p_holm each comparison could reach."""
     input:
-        "results/metrics.parquet",
+        METRICS_TABLE,
     output:
-        "results/tests.parquet",
+        TESTS_TABLE,
     log:
         "logs/aggregate/tests.log",
     conda:
@@ -77,7 +67,7 @@ rule tests:
         code=source_hash(workflow.source_path("../scripts/tests.py")),
         baseline=BASELINE,
         variants=BASE_VARIANTS,
-        sweeps=SWEEP_BASES,
+        sweeps=STUDY.sweep_bases,
     script:
         "../scripts/tests.py"
 
@@ -91,7 +81,7 @@ rule benchmarks_table:
     input:
         [job["path"] for job in BENCHMARK_JOBS],
     output:
-        "results/benchmarks.parquet",
+        BENCHMARKS_TABLE,
     log:
         "logs/aggregate/benchmarks.log",
     conda:
@@ -107,11 +97,11 @@ rule software_table:
     """What computed each stage's outputs (package versions, Python, GPU, CUDA, code commit), from
     the provenance records of the classifiers, the runs and the evaluations."""
     input:
-        classifier=expand("results/classifiers/{family}/metrics.json", family=FAMILIES),
-        training=every_run("run.json"),
-        evaluation=expand("results/runs/{dataset}/{variant}/metrics.parquet", dataset=DATASETS, variant=VARIANTS),
+        classifier=expand(CLASSIFIER_METRICS, family=FAMILIES),
+        training=every_run(RUN_RECORD),
+        evaluation=every_run_name(RUN_METRICS),
     output:
-        "results/software.parquet",
+        SOFTWARE_TABLE,
     log:
         "logs/aggregate/software.log",
     conda:
@@ -126,10 +116,10 @@ rule csv_tables:
     """The summary, the tests, the software and the jobs' costs as CSV: the tables of the Snakemake
     HTML report."""
     input:
-        "results/summary.parquet",
-        "results/tests.parquet",
-        "results/software.parquet",
-        "results/benchmarks.parquet",
+        SUMMARY_TABLE,
+        TESTS_TABLE,
+        SOFTWARE_TABLE,
+        BENCHMARKS_TABLE,
     output:
         report(
             "results/summary.csv",
@@ -168,13 +158,13 @@ rule csv_tables:
 rule study_config:
     """The study as this run read it, defaults filled in: the report's configuration."""
     output:
-        report("results/study.yaml", caption="../report/study.rst", category="Configuration"),
+        report(STUDY_RECORD, caption="../report/study.rst", category="Configuration"),
     log:
         "logs/aggregate/study_config.log",
     conda:
         "../envs/evaluate.yaml"
     params:
         code=source_hash(workflow.source_path("../scripts/study_config.py")),
-        study=STUDY,
+        study=STUDY.config,
     script:
         "../scripts/study_config.py"

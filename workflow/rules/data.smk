@@ -9,14 +9,14 @@ rule download_mnist:
     # no params.code: the files are pinned by their SHA-256, so no code edit can make them stale,
     # and a rerun would delete them and need the network
     output:
-        expand("data/downloads/mnist/{file}", file=MNIST_FILES),
+        expand(MNIST_FILE, file=MNIST_FILES),
     log:
         "logs/data/download_mnist.log",
     conda:
         "../envs/data.yaml"
     params:
-        mirrors=STUDY["download"]["mirrors"],
-        deadline_s=STUDY["download"]["deadline_s"],
+        mirrors=STUDY.download["mirrors"],
+        deadline_s=STUDY.download["deadline_s"],
     script:
         "../scripts/download_mnist.py"
 
@@ -27,7 +27,7 @@ rule dataset:
     input:
         unpack(dataset_inputs),
     output:
-        "data/{dataset}.npz",
+        DATASET,
     log:
         "logs/data/{dataset}.log",
     wildcard_constraints:
@@ -36,12 +36,12 @@ rule dataset:
         "../envs/data.yaml"
     params:
         code=source_hash(workflow.source_path("../scripts/make_dataset.py")),
-        seed=STUDY["data"]["seed"],
-        stack_from=STUDY["data"]["stack_from"],
+        seed=STUDY.data["seed"],
+        stack_from=STUDY.data["stack_from"],
         size=lambda wildcards: (
-            STUDY["data"]["stacked_size" if get_dataset(wildcards.dataset).stacked else "size"]
+            STUDY.data["stacked_size" if get_dataset(wildcards.dataset).stacked else "size"]
             if is_image(wildcards.dataset)
-            else STUDY["data"]["size"]
+            else STUDY.data["size"]
         ),
     script:
         "../scripts/make_dataset.py"
@@ -51,10 +51,10 @@ rule classifier:
     """Train the evaluator classifier of a digits family once; its held-out accuracy goes to
     metrics.json (test_accuracy) and into the report."""
     input:
-        "data/{family}.npz",
+        DATASET.format(dataset="{family}"),  # the family's own dataset
     output:
-        classifier="results/classifiers/{family}/classifier.pt",
-        metrics="results/classifiers/{family}/metrics.json",
+        classifier=CLASSIFIER,
+        metrics=CLASSIFIER_METRICS,
     log:
         "logs/classifiers/{family}.log",
     benchmark:
@@ -66,6 +66,6 @@ rule classifier:
     threads: 1
     params:
         code=source_hash(workflow.source_path("../scripts/train_classifier.py")),
-        seed=STUDY["data"]["seed"],
+        seed=STUDY.data["seed"],
     script:
         "../scripts/train_classifier.py"

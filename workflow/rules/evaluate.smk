@@ -9,12 +9,12 @@ rule evaluate:
     input:
         unpack(evaluate_inputs),
     output:
-        metrics="results/runs/{dataset}/{variant}/metrics.parquet",
-        shares="results/runs/{dataset}/{variant}/digit_shares.parquet",
+        metrics=RUN_METRICS,
+        shares=DIGIT_SHARES,
     log:
-        "logs/evaluate/{dataset}/{variant}.log",
+        "logs/evaluate/{dataset}/{run}.log",
     benchmark:
-        "logs/benchmarks/evaluate/{dataset}/{variant}.tsv"
+        "logs/benchmarks/evaluate/{dataset}/{run}.tsv"
     # on a cluster, the evaluations are submitted together: profiles/slurm sets how many per job
     # (--group-components evaluate=N); run locally, the group changes nothing
     group:
@@ -24,12 +24,12 @@ rule evaluate:
     threads: 1
     params:
         code=source_hash(workflow.source_path("../scripts/evaluate.py")),
-        threshold=STUDY["evaluation"]["threshold"],
-        confidence=STUDY["evaluation"]["confidence"],
-        collapse_coverage=STUDY["evaluation"]["collapse_coverage"],
+        threshold=STUDY.evaluation["threshold"],
+        confidence=STUDY.evaluation["confidence"],
+        collapse_coverage=STUDY.evaluation["collapse_coverage"],
         # levelled off: the covered share and high-quality fraction vary by at most plateau_tolerance
         # over the last plateau_window (a fraction) of training
-        plateau_window=STUDY["evaluation"]["plateau_window"],
-        plateau_tolerance=STUDY["evaluation"]["plateau_tolerance"],
+        plateau_window=STUDY.evaluation["plateau_window"],
+        plateau_tolerance=STUDY.evaluation["plateau_tolerance"],
     script:
         "../scripts/evaluate.py"

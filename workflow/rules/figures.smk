@@ -1,19 +1,17 @@
 # Every figure goes into the Snakemake HTML report (`snakemake --report`) with its caption from
 # workflow/report/; conda: the environment of these rules under --sdm conda.
 # params.code: the hash of the modecollapse code a rule's script imports, so that editing it reruns the rule.
-from modecollapse.config import sweep_points
 from modecollapse.provenance import source_hash
 
 N_MODES = {d: get_dataset(d).n_modes for d in DATASETS}
-SWEEP_POINTS = {d: sweep_points(STUDY, d) for d in DATASETS}  # the unswept value can differ per dataset
 
 
 rule samples_figure:
     """Final samples of every variant (first seed): 2D points over the real modes, or a grid of
     images beside real ones, a panel per variant."""
     input:
-        samples=expand(f"{RUN}/samples.parquet", variant=BASE_VARIANTS, seed=SEEDS[0], allow_missing=True),
-        data="data/{dataset}.npz",
+        samples=expand(RUN_SAMPLES, run=BASE_VARIANTS, seed=SEEDS[0], allow_missing=True),
+        data=DATASET,
     output:
         report(
             "figures/samples_{dataset}.pdf",
@@ -37,10 +35,8 @@ rule modes_figure:
     """Share of each digit (per channel for stacked data) among final samples, per variant,
     beside the real data's shares: the mode histograms of an image dataset."""
     input:
-        shares=expand(
-            "results/runs/{dataset}/{variant}/digit_shares.parquet", variant=BASE_VARIANTS, allow_missing=True
-        ),
-        data="data/{dataset}.npz",
+        shares=expand(DIGIT_SHARES, run=BASE_VARIANTS, allow_missing=True),
+        data=DATASET,
     output:
         report(
             "figures/modes_{dataset}.pdf", caption="../report/modes.rst", category="Figures", subcategory="{dataset}"
@@ -62,7 +58,7 @@ rule coverage_figure:
     """Share of modes covered over training, mean and 95% CI across seeds, per variant, with
     each dataset's plateau window (the last evaluation.plateau_window of training) shaded."""
     input:
-        "results/metrics.parquet",
+        METRICS_TABLE,
     output:
         report("figures/coverage.pdf", caption="../report/coverage.rst", category="Figures", subcategory="All"),
     log:
@@ -73,7 +69,7 @@ rule coverage_figure:
         code=source_hash(workflow.source_path("../scripts/coverage_figure.py")),
         n_modes=N_MODES,
         variants=BASE_VARIANTS,
-        plateau_window=STUDY["evaluation"]["plateau_window"],
+        plateau_window=STUDY.evaluation["plateau_window"],
     script:
         "../scripts/coverage_figure.py"
 
@@ -81,7 +77,7 @@ rule coverage_figure:
 rule sweeps_figure:
     """Final share of modes covered against each swept setting."""
     input:
-        "results/metrics.parquet",
+        METRICS_TABLE,
     output:
         report("figures/sweeps.pdf", caption="../report/sweeps.rst", category="Figures", subcategory="All"),
     log:
@@ -91,7 +87,7 @@ rule sweeps_figure:
     params:
         code=source_hash(workflow.source_path("../scripts/sweeps_figure.py")),
         n_modes=N_MODES,
-        points=SWEEP_POINTS,
+        points=STUDY.sweep_points,  # the unswept value can differ per dataset
     script:
         "../scripts/sweeps_figure.py"
 
@@ -100,7 +96,7 @@ rule spread_figure:
     """Every seed's final share of modes covered and reverse KL per variant (a dot per seed over a
     box plot), a row per dataset: the spread across seeds behind each mean."""
     input:
-        "results/metrics.parquet",
+        METRICS_TABLE,
     output:
         pdf=report("figures/spread.pdf", caption="../report/spread.rst", category="Figures", subcategory="All"),
         png="figures/spread.png",  # the README's picture (`make readme-figure`)

@@ -3,16 +3,8 @@
 from modecollapse.provenance import source_hash
 
 PAPER_SOURCES = sorted(str(p) for p in (REPO / "paper").glob("*.tex"))
-SWEEP_RUNS = [p["run"] for p in SWEEP_POINTS[DATASETS[0]] if p["run"] not in BASE_VARIANTS]
-GENERATED = [
-    "paper/generated/results_table.tex",
-    "paper/generated/distances_table.tex",
-    "paper/generated/replication.tex",
-    "paper/generated/sweeps.tex",
-    "paper/generated/samples_figures.tex",
-    "paper/generated/classifiers.tex",
-    "paper/generated/findings.tex",
-]
+# the sweep points' run names, each sweep in order of value (the sweeps table; the sweeps figure if any)
+SWEEP_RUNS = [p["run"] for p in STUDY.sweep_points[DATASETS[0]] if p["run"] not in BASE_VARIANTS]
 
 
 rule tables:
@@ -20,10 +12,10 @@ rule tables:
     differ from the baseline), the replication section (each published table beside the runs of
     its setting), the sweeps, the per-dataset sample figures."""
     input:
-        summary="results/summary.parquet",
-        runs="results/runs.parquet",
-        tests="results/tests.parquet",
-        classifiers=expand("results/classifiers/{family}/metrics.json", family=FAMILIES),
+        summary=SUMMARY_TABLE,
+        runs=RUNS_TABLE,
+        tests=TESTS_TABLE,
+        classifiers=expand(CLASSIFIER_METRICS, family=FAMILIES),
     output:
         results="paper/generated/results_table.tex",
         distances="paper/generated/distances_table.tex",
@@ -43,7 +35,7 @@ rule tables:
         datasets=DATASETS,
         seed=SEEDS[0],
         families=FAMILIES,
-        study=STUDY,
+        study=STUDY.config,
     script:
         "../scripts/tables.py"
 
@@ -51,8 +43,8 @@ rule tables:
 rule study_macros:
     """The study's settings and headline numbers as LaTeX macros for the text."""
     input:
-        runs="results/runs.parquet",
-        summary="results/summary.parquet",
+        runs=RUNS_TABLE,
+        summary=SUMMARY_TABLE,
     output:
         "paper/generated/study.tex",
     log:
@@ -61,7 +53,7 @@ rule study_macros:
         "../envs/report.yaml"
     params:
         code=source_hash(workflow.source_path("../scripts/study_macros.py")),
-        study=STUDY,
+        study=STUDY.config,
     script:
         "../scripts/study_macros.py"
 
@@ -69,8 +61,8 @@ rule study_macros:
 rule appendix:
     """The appendix's tables: the software that computed each stage, and what the jobs cost."""
     input:
-        software="results/software.parquet",
-        benchmarks="results/benchmarks.parquet",
+        software=SOFTWARE_TABLE,
+        benchmarks=BENCHMARKS_TABLE,
     output:
         software="paper/generated/software_table.tex",
         compute="paper/generated/compute_table.tex",
@@ -88,13 +80,13 @@ rule paper:
     """Compile paper/main.tex with latexmk in a private build directory, then move the PDF in place."""
     input:
         sources=PAPER_SOURCES,
-        generated=[*GENERATED, "paper/generated/study.tex", *rules.appendix.output],
+        generated=[*rules.tables.output, *rules.study_macros.output, *rules.appendix.output],
         figures=[
-            *expand("figures/samples_{dataset}.pdf", dataset=DATASETS),
-            "figures/coverage.pdf",
-            "figures/spread.pdf",
-            *expand("figures/modes_{dataset}.pdf", dataset=IMAGE_DATASETS),
-            *(["figures/sweeps.pdf"] if SWEEP_RUNS else []),
+            *expand(rules.samples_figure.output[0], dataset=DATASETS),
+            *rules.coverage_figure.output,
+            rules.spread_figure.output.pdf,
+            *expand(rules.modes_figure.output[0], dataset=IMAGE_DATASETS),
+            *(rules.sweeps_figure.output if SWEEP_RUNS else []),
         ],
     output:
         "paper/main.pdf",

@@ -13,21 +13,21 @@ for group in SEED_GROUPS:
         name:
             train_rule_name(group)
         input:
-            data="data/{dataset}.npz",
+            data=DATASET,
         output:
             **{
-                f"{kind}_{seed}": f"{RUN}/{kind}.{ext}".replace("{seed}", str(seed))
+                f"{kind}_{seed}": pattern.replace("{seed}", str(seed))
                 for seed in group
-                for kind, ext in (("samples", "parquet"), ("curves", "parquet"), ("run", "json"))
+                for kind, pattern in (("samples", RUN_SAMPLES), ("curves", RUN_CURVES), ("run", RUN_RECORD))
             },
         log:
             TRAIN_LOG.replace("{seeds}", seeds_tag(group)),
         benchmark:
-            f"logs/benchmarks/train/{{dataset}}/{{variant}}/seeds{seeds_tag(group)}.tsv"
+            f"logs/benchmarks/train/{{dataset}}/{{run}}/seeds{seeds_tag(group)}.tsv"
         conda:
             "../envs/train.yaml"
         threads: 1
-        resources:  # estimated from steps, members and networks (common.smk: train_estimate)
+        resources:  # estimated from steps, members, networks and snapshots (modecollapse.cost)
             mem_mb=train_mem_mb(len(group)),
             runtime=train_runtime(len(group)),
             # device: cuda -> one GPU per job: SLURM allocates it (--gpus), and locally
@@ -35,13 +35,13 @@ for group in SEED_GROUPS:
             gpu=TRAIN_GPUS,
         params:
             code=TRAIN_CODE,
-            settings=train_settings,  # a changed setting reruns only this variant's jobs
+            settings=train_settings,  # a changed setting reruns only this run's jobs
             seeds=list(group),
-            device=STUDY["device"],
-            tf32=STUDY["tf32"],
-            cuda_graphs=STUDY["cuda_graphs"],
+            device=STUDY.device,
+            tf32=STUDY.tf32,
+            cuda_graphs=STUDY.cuda_graphs,
             checkpoint_dir=CHECKPOINTS,  # kept when a job fails
-            gpu_slots=".snakemake/modecollapse/gpu-slots",  # locks that spread jobs over the GPUs (train.claim_gpu)
-            checkpoint_every=STUDY["checkpoint_every"],
+            gpu_slots=GPU_SLOTS,  # locks that spread jobs over the GPUs (device.claim_gpu)
+            checkpoint_every=STUDY.checkpoint_every,
         script:
             "../scripts/train.py"

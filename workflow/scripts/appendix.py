@@ -3,7 +3,7 @@
 import sys
 
 from modecollapse.io import read_parquet, write_text
-from modecollapse.report import compute_appendix, software_appendix
+from modecollapse.paper.appendix import compute_appendix, software_appendix
 
 sys.stderr = open(snakemake.log[0], "w")
 write_text(software_appendix(read_parquet(snakemake.input.software)), snakemake.output.software)

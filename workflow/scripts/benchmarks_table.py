@@ -4,8 +4,7 @@ import sys
 
 import pandas as pd
 
-from modecollapse.io import BENCHMARK_COLUMNS, read_benchmark, write_parquet
-from modecollapse.report import BENCHMARK_KEYS
+from modecollapse.io import BENCHMARK_COLUMNS, BENCHMARK_KEYS, read_benchmark, write_parquet
 
 sys.stderr = open(snakemake.log[0], "w")
 rows = [{**job, **read_benchmark(path)} for job, path in zip(snakemake.params.jobs, snakemake.input)]

@@ -1,10 +1,10 @@
 """Rule paper: compile the repository's paper/main.tex with the study's own generated parts and
-figures into paper/main.pdf; a failed build exits with report.compile_latex's message."""
+figures into paper/main.pdf; a failed build exits with paper.latex.compile_latex's message."""
 
 import sys
 from pathlib import Path
 
-from modecollapse.report import LatexError, compile_latex
+from modecollapse.paper.latex import LatexError, compile_latex
 
 main_tex = next(p for p in snakemake.input.sources if Path(p).name == "main.tex")
 try:

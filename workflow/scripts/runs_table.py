@@ -2,11 +2,8 @@
 
 import sys
 
-import pandas as pd
-
 from modecollapse.io import read_json, write_parquet
+from modecollapse.records import runs_table
 
 sys.stderr = open(snakemake.log[0], "w")
-columns = ["dataset", "variant", "seed", "status", "diverged_step", "device", "wall_time_s", "git_commit"]
-runs = [read_json(path) for path in snakemake.input]
-write_parquet(pd.DataFrame([{key: run[key] for key in columns} for run in runs], columns=columns), snakemake.output[0])
+write_parquet(runs_table(read_json(path) for path in snakemake.input), snakemake.output[0])

@@ -6,7 +6,7 @@ import sys
 from modecollapse.data import load_dataset, scale_images
 from modecollapse.io import read_parquet
 from modecollapse.plots import image_grid_figure, samples_figure
-from modecollapse.train import samples_to_images
+from modecollapse.samples import samples_to_images
 
 sys.stderr = open(snakemake.log[0], "w")
 params = snakemake.params

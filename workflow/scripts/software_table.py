@@ -3,7 +3,7 @@
 import sys
 
 from modecollapse.io import read_json, read_parquet_metadata, write_parquet
-from modecollapse.report import software_table
+from modecollapse.provenance import software_table
 
 sys.stderr = open(snakemake.log[0], "w")
 records = {

@@ -3,7 +3,7 @@
 import sys
 
 from modecollapse.io import read_parquet, write_text
-from modecollapse.report import study_macros
+from modecollapse.paper.macros import study_macros
 
 sys.stderr = open(snakemake.log[0], "w")
 macros = study_macros(

@@ -4,9 +4,10 @@ import sys
 
 from modecollapse.io import read_json, read_parquet, write_text
 from modecollapse.replication import study_settings
-from modecollapse.report import (
-    classifier_table, distances_table, findings, replication_section, results_table, samples_figures, sweeps_section,
-)
+from modecollapse.paper.figures import samples_figures, sweeps_section
+from modecollapse.paper.findings import findings
+from modecollapse.paper.replication import replication_section
+from modecollapse.paper.tables import classifier_table, distances_table, results_table
 
 sys.stderr = open(snakemake.log[0], "w")
 summary, runs = read_parquet(snakemake.input.summary), read_parquet(snakemake.input.runs)

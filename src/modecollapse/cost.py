@@ -1,0 +1,173 @@
+"""What a study costs before it starts: each training job's time and memory from recorded step costs."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Mapping, Sequence
+
+from .config import Study, TrainSettings
+from .data import get_dataset, is_image
+
+# Cost of one training step, recorded (BENCHMARKS.md). "seconds": one ensemble member's step at the
+# reference networks (`widths` = g_width x d_width, `batch`); "floor": the least a step takes whatever
+# the members. CPU: one thread of the 2-core CPU machine, the default study's networks: 2D 1000
+# steps x 10 members ~ 30 s, images 320 steps x 10 members ~ 25 s, no floor. CUDA: one H100, eager
+# steps, commit 8876abf, launch-bound: about 10 ms a step from 1 to 16 members of PacGAN's 2D nets
+# and 13.5 ms at 64 (4,741 member-steps/s, batch 64); the 28x28 conv nets ~ 358 member-steps/s at
+# 10 members. Those CUDA figures predate deterministic kernels (DETERMINISTIC_ALLOWANCE).
+STEP_COST = {
+    "cpu": {
+        "2d": {"seconds": 30 / (1000 * 10), "widths": 64 * 32, "batch": 100, "floor": 0.0},
+        "image": {"seconds": 25 / (320 * 10), "widths": 16 * 16, "batch": 32, "floor": 0.0},
+    },
+    "cuda": {
+        "2d": {"seconds": 1 / 4741, "widths": 400 * 200, "batch": 64, "floor": 0.010},
+        "image": {"seconds": 1 / 358, "widths": 64 * 64, "batch": 64, "floor": 0.010},
+    },
+}
+# A second recorded CPU point: 368 ms a step for 10 members of PacGAN's 2D nets (400 x 200, batch 100,
+# one thread of the same machine). Between the two 2D points a step's cost grows as the width product
+# to this power (12.3x the time for 39x the width product), not linearly: small nets are overhead-bound.
+PAPER_2D_CPU_SECONDS = 0.368 / 10
+WIDTH_EXPONENT = {
+    ("cpu", "2d"): math.log(PAPER_2D_CPU_SECONDS / STEP_COST["cpu"]["2d"]["seconds"]) / math.log(400 * 200 / (64 * 32)),
+}
+RECORDED = {
+    "cpu": "step costs recorded on a 2-core CPU machine, one thread a job",
+    "cuda": "step costs recorded on one H100 (eager steps, commit 8876abf)",
+}
+# CUDA jobs run deterministic kernels (device.use_deterministic_cuda), which the recorded CUDA costs
+# did not. Not yet measured on a GPU: an allowance of 1.5x, until benchmarks/gpu_check.sh records it.
+DETERMINISTIC_ALLOWANCE = 1.5
+# A snapshot: sampling `snapshot_samples` codes through G in SAMPLE_CHUNK-code pieces, about one
+# training step's forward work per chunk of the batch's size.
+SNAPSHOT_STEPS_PER_BATCH = 1.0
+SAFETY = 3  # requested time = 3 x the estimate: slower nodes, a loaded machine
+MIN_RUNTIME = 10  # minutes: start-up (Python and torch imports) and scheduling slack
+# (torch and the dataset, one member's nets, optimiser state and activations at the CPU's reference
+# networks), in MB
+TRAIN_MEM_MB = {"2d": (1500, 20), "image": (2000, 100)}
+FLOAT32_BYTES = 4
+CPU_WARN_HOURS = 3.0  # a projection above this on the CPU gets a warning before the study starts
+
+
+def network_scale(settings: TrainSettings, cost: Mapping[str, float], *, exponent: float = 1.0) -> float:
+    """How much bigger a job's networks (width products, to `exponent`) and batches are than `cost`'s
+    reference."""
+    widths = max(1.0, settings.g_width * settings.d_width / cost["widths"]) ** exponent
+    return widths * max(1.0, settings.batch_size / cost["batch"])
+
+
+def snapshots(settings: TrainSettings) -> int:
+    """Snapshots a run takes: every snapshot_every steps, and always the last step."""
+    return settings.steps // settings.snapshot_every + (settings.steps % settings.snapshot_every != 0)
+
+
+def train_seconds(settings: TrainSettings, *, image: bool, members: int, device: str) -> float:
+    """Seconds of one training job without the safety factor: steps times the cost of a step on
+    `device` ("cpu" or "cuda"), which is the recorded cost of a member-step times the members and
+    how much bigger the networks and batches are than the recorded ones, but never below the
+    device's floor, times the updates per step relative to one D and one G update (each unrolled D
+    step is an update that G's step differentiates through, about two updates' work: unrolled-5 ~
+    6x, BENCHMARKS.md), times `pack` (G runs once per pack slot: PacGAN2's job ~ 1.9x GAN's); plus
+    the snapshots (G's forward pass over the snapshot codes), and on CUDA the allowance for
+    deterministic kernels."""
+    kind = "image" if image else "2d"
+    cost = STEP_COST[device][kind]
+    scale = network_scale(settings, cost, exponent=WIDTH_EXPONENT.get((device, kind), 1.0))
+    per_step = max(cost["floor"], cost["seconds"] * members * scale)
+    updates = (settings.d_steps + settings.g_steps * (1 + 2 * settings.unrolled_steps)) / 2
+    sampling = snapshots(settings) * SNAPSHOT_STEPS_PER_BATCH * math.ceil(settings.snapshot_samples / settings.batch_size)
+    seconds = per_step * (settings.steps * updates * settings.pack + sampling / 3)  # a forward pass ~ 1/3 of a step
+    return seconds * (DETERMINISTIC_ALLOWANCE if device == "cuda" else 1.0)
+
+
+def runtime_minutes(settings: TrainSettings, *, image: bool, members: int, device: str, attempt: int = 1) -> int:
+    """The `runtime` resource of a training job: SAFETY x the estimate, at least MIN_RUNTIME,
+    doubled on each retry."""
+    seconds = train_seconds(settings, image=image, members=members, device=device)
+    return max(MIN_RUNTIME, math.ceil(SAFETY * seconds / 60)) * attempt
+
+
+def sample_values(settings: TrainSettings, image_shape: Sequence[int] | None) -> int:
+    """Values in one sample: the image's pixels, or the 2D point's coordinates."""
+    return math.prod(image_shape) if image_shape else 2
+
+
+def mem_mb(settings: TrainSettings, *, image_shape: Sequence[int] | None, members: int, attempt: int = 1) -> int:
+    """The `mem_mb` resource of a training job of `members` seeds: a base for torch and the dataset,
+    each member's networks, optimiser state and activations, growing with the square root of the
+    network scale against the CPU's reference networks (parameters grow with width, activations
+    with width x batch), and the snapshots the job holds: one snapshot of every member in float32
+    while it is taken, and the largest member's samples table while the job writes its samples at
+    the end (earlier snapshots wait on disk, not in memory: train.SnapshotStore), twice over for
+    the table and its Parquet encoding; doubled on each retry."""
+    kind = "image" if image_shape else "2d"
+    base, per_member = TRAIN_MEM_MB[kind]
+    scale = network_scale(settings, STEP_COST["cpu"][kind])
+    snapshot_mb = members * settings.snapshot_samples * sample_values(settings, image_shape) * FLOAT32_BYTES / 2**20
+    table_mb = 2 * snapshots(settings) * settings.snapshot_samples * sample_values(settings, image_shape) * 8 / 2**20
+    return math.ceil(base + per_member * members * math.sqrt(scale) + snapshot_mb + table_mb) * attempt
+
+
+@dataclasses.dataclass(frozen=True)
+class Projection:
+    """A study's training time before it starts, on the CPU and on one GPU: the sum of its jobs'
+    estimates (`*_job_seconds`), and the CPU's wall time with `cores` jobs at a time."""
+
+    jobs: int
+    cpu_job_seconds: float
+    gpu_job_seconds: float
+    cores: int
+
+    @property
+    def cpu_wall_seconds(self) -> float:
+        return self.cpu_job_seconds / max(1, min(self.cores, self.jobs))
+
+
+def image_shape(dataset: str) -> tuple[int, ...] | None:
+    """A dataset's image shape (channels, height, width), None for 2D points."""
+    return tuple(get_dataset(dataset).image_shape) if is_image(dataset) else None
+
+
+def study_jobs(study: Study) -> list[tuple[TrainSettings, tuple[int, ...] | None, int]]:
+    """Every training job of a study, as (settings, image shape or None, members)."""
+    return [
+        (settings, image_shape(dataset), len(group))
+        for dataset in study.datasets
+        for settings in study.runs[dataset].values()
+        for group in study.seed_groups
+    ]
+
+
+def project(jobs: Sequence[tuple[TrainSettings, Sequence[int] | None, int]], *, cores: int) -> Projection:
+    """The projection of training `jobs`, each (settings, image shape or None, members)."""
+    seconds = {
+        device: sum(train_seconds(s, image=shape is not None, members=m, device=device) for s, shape, m in jobs)
+        for device in ("cpu", "cuda")
+    }
+    return Projection(jobs=len(jobs), cpu_job_seconds=seconds["cpu"], gpu_job_seconds=seconds["cuda"], cores=cores)
+
+
+def _hours(seconds: float) -> str:
+    hours = seconds / 3600
+    return f"{hours:.1f} h" if hours >= 0.95 else f"{max(1, round(seconds / 60))} min"
+
+
+def projection_lines(projection: Projection) -> list[str]:
+    """What check-config and the start of a workflow run print: the CPU and GPU projections, each
+    with what it rests on, and a warning when the CPU projection is hours of work."""
+    lines = [
+        f"projected training: {projection.jobs} jobs, {_hours(projection.cpu_job_seconds)} of CPU work: about "
+        f"{_hours(projection.cpu_wall_seconds)} on this machine with {projection.cores} jobs at a time ({RECORDED['cpu']})",
+        f"projected training on one H100/H200: about {_hours(projection.gpu_job_seconds)}, one job at a time "
+        f"({RECORDED['cuda']}, times {DETERMINISTIC_ALLOWANCE:g} for deterministic kernels; not yet measured with them)",
+    ]
+    if projection.cpu_wall_seconds > CPU_WARN_HOURS * 3600:
+        lines.append(
+            f"warning: this study is about {_hours(projection.cpu_wall_seconds)} of training on this machine's CPUs "
+            f"(more than {CPU_WARN_HOURS:g} h); run it on a GPU (config device: cuda) or a cluster "
+            "(docs/cluster-and-gpu.md); a study stopped part-way keeps its finished jobs and checkpoints"
+        )
+    return lines

@@ -1,0 +1,1 @@
+"""The LaTeX report (paper/main.tex): its generated parts and their compilation."""

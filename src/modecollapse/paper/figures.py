@@ -1,0 +1,61 @@
+"""The report's figure blocks: each dataset's samples and mode histograms, and the sweeps' figure with its table."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..data import get_dataset, is_image
+from .latex import latex_escape
+from .tables import results_table
+
+
+def sweeps_section(*, summary: pd.DataFrame, runs: pd.DataFrame, tests: pd.DataFrame, sweep_runs: list[str]) -> str:
+    """The sweeps' figure and table, or a sentence saying the study sweeps nothing."""
+    if not sweep_runs:
+        return "This study sweeps no training setting.\n"
+    return "\n".join([
+        r"The sweep points, named \texttt{variant@setting=value}, change one training setting of a variant at a",
+        r"time (Figure~\ref{fig:sweeps} and Table~\ref{tab:sweeps}); everything else stays as in "
+        r"Table~\ref{tab:settings}.",
+        r"\begin{figure}[htbp]\centering",
+        r"\includegraphics{figures/sweeps.pdf}",
+        r"\caption{Share of modes covered at the final step against each swept setting, a column per dataset "
+        r"(mean and 95\%",
+        r"bootstrap CI across seeds); the unswept variant is the point at its own value of the setting.}",
+        r"\label{fig:sweeps}\end{figure}",
+        results_table(
+            summary=summary, runs=runs, tests=tests, variants=sweep_runs,
+            caption=r"Final-step results of the sweep points (as Table~\ref{tab:results}).", label="tab:sweeps",
+        ),
+    ])
+
+
+def samples_figures(*, datasets: list[str], seed: int) -> str:
+    """One figure environment per dataset's sample panels, and for image datasets one with the
+    mode histograms."""
+    blocks = []
+    for dataset in datasets:
+        name = latex_escape(dataset)
+        if not is_image(dataset):
+            caption = rf"{name}: final samples of each variant (seed {seed}); red crosses mark the real modes."
+        else:
+            caption = (
+                rf"{name}: the first 64 final samples of each variant (seed {seed}) beside 64 real training images"
+                + (r"; each colour channel is one digit." if get_dataset(dataset).stacked else ".")
+            )
+        blocks += [
+            r"\begin{figure}[htbp]\centering",
+            rf"\includegraphics{{figures/samples_{dataset}.pdf}}",
+            rf"\caption{{{caption}}}",
+            rf"\label{{fig:samples-{dataset}}}\end{{figure}}",
+        ]
+        if is_image(dataset):
+            blocks += [
+                r"\begin{figure}[htbp]\centering",
+                rf"\includegraphics{{figures/modes_{dataset}.pdf}}",
+                rf"\caption{{{name}: share of each digit among the final samples as the evaluator classifier reads them"
+                + (" (per colour channel)" if get_dataset(dataset).stacked else "")
+                + r", mean and 95\% bootstrap CI across seeds; black marks: the training data.}",
+                rf"\label{{fig:modes-{dataset}}}\end{{figure}}",
+            ]
+    return "\n".join(blocks) + "\n"

@@ -1,0 +1,223 @@
+"""The report's section on the published numbers: each published table beside our runs, and its directions."""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, Sequence
+
+import pandas as pd
+
+from .. import replication
+from ..config import format_value
+from ..metrics import HIGH_QUALITY_FRACTION, MODES_COVERED, REVERSE_KL
+from .latex import fit_to_width, latex_escape, p_value, stacked
+from .tables import METRIC_WORDS, by_key, cell_lines
+
+# How each metric of a published table is shown: (header, scale, digits of our numbers)
+REPLICATION_METRICS = {
+    MODES_COVERED: ("Modes covered", 1.0, 1),
+    HIGH_QUALITY_FRACTION: (r"High quality (\%)", 100.0, 1),
+    REVERSE_KL: ("Reverse KL", 1.0, 2),
+}
+VERDICT_TEXT = {
+    replication.AGREES: "agrees", replication.HIGHER: r"\textbf{higher}", replication.LOWER: r"\textbf{lower}",
+}
+# Our run's cell by how the row stands beside the study ({run} escaped; {note}: the letter of
+# the row's list of differing settings, spelled out beneath the table by `differs_notes`)
+RUN_TEXT = {  # ", " starts a new line in the cell
+    replication.MATCHED: r"\texttt{{{run}}}",
+    replication.OTHER_SETTING: r"\texttt{{{run}}}, other setting ({note})",
+    replication.NOT_PUBLISHED: r"\texttt{{{run}}}, context",
+    replication.NO_RUN: "no run",
+}
+
+
+def _decimals(value: float) -> int:
+    """Decimals of a number as written (after undoing float noise: 0.956 * 100 -> 95.6 -> 1)."""
+    text = repr(round(value, 6))
+    return len(text.split(".")[1].rstrip("0")) if "." in text and "e" not in text else 0
+
+
+def _published_number(value: float, digits: int) -> str:
+    """A published number with at least `digits` decimals and every decimal it was printed with."""
+    return f"{value:.{max(digits, _decimals(value))}f}"
+
+
+def published_cell(value: tuple[float, float | None], *, scale: float, digits: int, trials: int) -> str:
+    """mean ± s.e. as published (at least `digits` decimals) above the trials behind it."""
+    mean, se = value
+    text = _published_number(mean * scale, digits)
+    text += rf" $\pm$ {_published_number(se * scale, digits)}" if se is not None else ""
+    return stacked([text, f"(n={trials})"])
+
+
+def differs_notes(matches: Sequence[replication.Match]) -> dict[tuple[str, ...], str]:
+    """A letter (a, b, ...) for each distinct list of differing settings among the rows that
+    stand beside a run of another setting, in table order."""
+    lists = dict.fromkeys(m.differs for m in matches if m.status == replication.OTHER_SETTING)
+    return {differs: chr(ord("a") + i) for i, differs in enumerate(lists)}
+
+
+def _differs_text(differs: Sequence[str]) -> str:
+    return ", ".join(rf"\texttt{{{latex_escape(key)}}}" for key in differs)
+
+
+# A summary by (dataset, run, metric), as `tables.by_key` gives it
+SummaryIndex = Mapping[tuple[str, str, str], Mapping[str, Any]]
+
+
+def _metric_cells(table: replication.PublishedTable, match: replication.Match, summary: SummaryIndex) -> list[str]:
+    """Per metric of `table`, the row's published cell, ours and the verdict."""
+    row, verdicts = match.row, replication.row_verdicts(match, summary)
+    cells = []
+    for metric in table.metrics:
+        scale, digits = REPLICATION_METRICS[metric][1:]
+        published = row.numbers.get(metric)
+        ours = summary.get((row.dataset, match.run, metric)) if match.run is not None else None
+        trials = row.trials or table.trials
+        cells += [
+            "--" if published is None else published_cell(published, scale=scale, digits=digits, trials=trials),
+            stacked(cell_lines(ours, scale=scale, digits=digits)),
+            VERDICT_TEXT.get(verdicts.get(metric), "--"),
+        ]
+    return cells
+
+
+def replication_table(
+    table: replication.PublishedTable, *, matches: Sequence[replication.Match], summary: SummaryIndex
+) -> str:
+    """One published table beside the study: per row the published model, our run (matched,
+    other setting with a letter for the settings that differ, context, or none) and per metric
+    the published mean ± s.e. (trials), ours mean ± s.e. with the 95% CI and n, and the verdict
+    (`replication.row_verdicts`: only beside a run of the row's own setting)."""
+    columns, notes = list(table.metrics), differs_notes(matches)
+    lines = [
+        r"\begin{tabular}{lll" + "lll" * len(columns) + "}",
+        r"\toprule",
+        " & & & " + " & ".join(rf"\multicolumn{{3}}{{c}}{{{REPLICATION_METRICS[m][0]}}}" for m in columns) + r" \\",
+        "".join(rf"\cmidrule(lr){{{4 + 3 * i}-{6 + 3 * i}}}" for i in range(len(columns))),
+        r"Dataset & Published model & Our run & " + " & ".join(["published & ours & verdict"] * len(columns)) + r" \\",
+        r"\midrule",
+    ]
+    previous = None
+    for match in matches:
+        row = match.row
+        if previous is not None and row.label != previous:
+            lines.append(r"\midrule")
+        run_text = RUN_TEXT[match.status].format(run=latex_escape(match.run or ""), note=notes.get(match.differs, ""))
+        run = stacked(run_text.split(", "))
+        group = latex_escape(row.label) if row.label != previous else ""
+        lines.append(" & ".join([group, latex_escape(row.model), run, *_metric_cells(table, match, summary)]) + r" \\")
+        previous = row.label
+    lines += [r"\bottomrule", r"\end{tabular}", ""]
+    return "\n".join(lines)
+
+
+DIRECTION_WORDS = {1: "higher", -1: "lower"}
+SIGNIFICANCE_TEXT = {
+    replication.SIGNIFICANT: r"significant ($p_{{\mathrm{{Holm}}}}={p_holm}$)",
+    replication.NOT_SIGNIFICANT: r"not significant ($p_{{\mathrm{{Holm}}}}={p_holm}$)",
+    replication.UNREACHABLE: (
+        r"the seed counts cannot reach significance (smallest attainable $p_{{\mathrm{{Holm}}}}={min_p}$)"
+    ),
+    replication.UNTESTED: "not compared by this study's tests",
+}
+SETTINGS_TEXT = {replication.MATCHED: "the paper's setting", replication.OTHER_SETTING: "another setting"}
+
+
+def direction_clause(check: replication.DirectionCheck) -> str:
+    """One published direction of a pair and what our test shows: "modes covered: higher in the
+    paper; ours same direction, significant ($p_Holm$=0.012)"."""
+    sign = "" if check.sign == replication.UNTESTED else f"{check.sign}, "
+    significance = SIGNIFICANCE_TEXT[check.significance].format(
+        p_holm=p_value(check.p_holm), min_p=p_value(check.min_p)
+    )
+    metric, direction = METRIC_WORDS[check.direction.metric], DIRECTION_WORDS[check.direction.sign]
+    return f"{metric} {direction} in the paper, ours {sign}{significance}"
+
+
+def direction_item(title: str, checks: Sequence[replication.DirectionCheck]) -> str:
+    """The published directions of one pair of rows (same runs) and our tests of them."""
+    first = checks[0]
+    d = first.direction
+    return (
+        rf"{latex_escape(d.group)}, {latex_escape(d.model)} against {latex_escape(d.baseline)} "
+        rf"({latex_escape(title)}); "
+        rf"ours \texttt{{{latex_escape(first.run)}}} against \texttt{{{latex_escape(first.baseline_run)}}} "
+        rf"({SETTINGS_TEXT[first.settings]}): " + "; ".join(direction_clause(c) for c in checks) + "."
+    )
+
+
+REPLICATION_INTRO = r"""\subsection{Against the published numbers}\label{sec:replication}
+Each published table below has its own setting (\texttt{docs/protocol.md} \S5 and \S7): the study data
+it needs and every training setting of each of its rows (loss, tricks, networks, optimiser,
+steps, batch size, update scheme, latent distribution, evaluation sample size).
+\emph{Matching rule:} a published row stands beside one of our runs when this study trains the
+row's dataset, the study's data settings equal the table's, and the run's resolved settings
+equal every setting the row requires, compared exactly as the config gives them. Otherwise the
+row stands beside our nearest run of the same model (same loss and tricks; fewest differing
+settings), marked \emph{other setting} with a letter for the settings that differ (listed
+beneath the table), and gets no verdict;
+\emph{no run} means the study trains no run of the row's dataset and model, and \emph{context}
+rows (a setting the paper does not fully publish, or no published error bars) never get one.
+\emph{Verdict rule:} beside a run of its own setting, our mean \emph{agrees} with the
+published one when $|\bar x_{\mathrm{ours}} - \bar x_{\mathrm{pub}}| \le \VerdictWidth
+\sqrt{\mathrm{se}_{\mathrm{ours}}^2 + \mathrm{se}_{\mathrm{pub}}^2}$, and is otherwise
+\emph{higher} or \emph{lower}; there is no verdict (--) when either standard error is missing
+or fewer than \VerdictMinSeeds{} of our seeds have a value. Published cells give mean $\pm$
+standard error over the paper's trials, ours mean $\pm$ standard error across seeds with the
+95\% bootstrap interval in brackets and n as in Table~\ref{tab:results}.
+"""
+
+
+def _table_caption(table: replication.PublishedTable, matches: Sequence[replication.Match]) -> str:
+    """A published table's caption: its title and source, the study data it needs, its note, and
+    the settings behind each letter of `differs_notes`."""
+    data = ", ".join(
+        rf"\texttt{{data.{latex_escape(k)}}}={latex_escape(format_value(v))}" for k, v in table.data.items()
+    )
+    notes = "".join(
+        rf" Other setting ({letter}): differs in {_differs_text(differs)}."
+        for differs, letter in differs_notes(matches).items()
+    )
+    return (
+        rf"{latex_escape(table.title)}~\cite{{{table.cite}}} ({table.trials} trials; {latex_escape(table.source)})"
+        + (rf"; study data it needs: {data}" if data else "")
+        + (rf". {latex_escape(table.note)}" if table.note else ".")
+        + notes
+    )
+
+
+def replication_section(
+    *, study: Mapping[str, Any], settings: Mapping[str, Mapping[str, Mapping[str, Any]]], summary: pd.DataFrame,
+    tests: pd.DataFrame, tables: Sequence[replication.PublishedTable] = replication.PUBLISHED_TABLES,
+) -> str:
+    """The report's section on the published numbers: the matching and verdict rules, a table
+    per published table (`replication_table`), and the published directions with what our
+    tests show (`replication.check_directions`). `settings` are the study's resolved run
+    settings (`replication.study_settings`)."""
+    index = by_key(summary)
+    blocks, pairs = [REPLICATION_INTRO], {}
+    for table in tables:
+        matches = replication.match_table(table, study_data=study["data"], runs=settings)
+        for check in replication.check_directions(replication.published_directions(table), matches, tests):
+            d = check.direction
+            pairs.setdefault((table.title, d.group, d.model, d.baseline), []).append(check)
+        blocks += [
+            r"\begin{table}[htbp]\centering\scriptsize",
+            fit_to_width(replication_table(table, matches=matches, summary=index)).rstrip(),
+            rf"\caption{{{_table_caption(table, matches)}}}\label{{tab:{table.id}}}",
+            r"\end{table}",
+            "",
+        ]
+    blocks.append(
+        r"\paragraph{Published directions.} A published row implies a direction when it differs from its "
+        r"baseline row by more than \VerdictWidth{} combined standard errors. For each such pair whose two "
+        r"models this study trains (in the paper's setting or another) we give the sign of our mean difference "
+        r"and its Holm-corrected Mann--Whitney test (Section~\ref{sec:results})."
+    )
+    if pairs:
+        items = [r"\item " + direction_item(title, checks) for (title, *_), checks in pairs.items()]
+        blocks += [r"\begin{itemize}", *items, r"\end{itemize}"]
+    else:
+        blocks.append("This study trains no pair of models that a published direction compares.")
+    return "\n".join(blocks) + "\n"

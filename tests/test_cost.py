@@ -1,0 +1,77 @@
+"""A study's cost before it starts: job time and memory from recorded step costs, and the projection printed."""
+
+import dataclasses
+import subprocess
+
+import pytest
+
+import sys
+from pathlib import Path
+
+from conftest import REPO
+from modecollapse import cost
+from modecollapse.config import TrainSettings, load_study
+
+GIB = 2**30
+
+
+def _pacgan_table2_job():
+    """PacGAN Table 2's job: 10 members of the 28x28 stacked-MNIST setting (config/pacgan-table2.yaml)."""
+    study = load_study(REPO / "config" / "pacgan-table2.yaml")
+    dataset = study.datasets[0]
+    settings = next(iter(study.runs[dataset].values()))
+    return settings, cost.image_shape(dataset), 10
+
+
+def test_a_pacgan_table2_job_asks_for_the_snapshots_it_holds():
+    settings, shape, members = _pacgan_table2_job()
+    assert shape == (3, 28, 28) and settings.snapshot_samples == 26_000
+    one_snapshot = members * settings.snapshot_samples * 2352 * 4  # float32, every member: 2.28 GiB
+    assert one_snapshot / GIB == pytest.approx(2.28, abs=0.01)
+    # The job holds one snapshot of every member while it is taken, and one member's samples table
+    # (all its snapshots) while it writes them; the earlier snapshots wait on disk.
+    member_table = cost.snapshots(settings) * settings.snapshot_samples * 2352 * 8
+    asked = cost.mem_mb(settings, image_shape=shape, members=members) * 2**20
+    assert asked > one_snapshot + member_table
+    assert asked < 2 * (one_snapshot + member_table) + 8 * GIB  # no more than that and the nets
+
+
+def test_snapshots_are_counted_every_interval_and_at_the_last_step():
+    assert cost.snapshots(TrainSettings(steps=2000, snapshot_every=500)) == 4
+    assert cost.snapshots(TrainSettings(steps=2100, snapshot_every=500)) == 5
+
+
+def test_runtime_counts_snapshots_and_the_deterministic_kernels_of_cuda():
+    plain = TrainSettings(steps=10_000, snapshot_every=10_000, snapshot_samples=100)
+    sampled = dataclasses.replace(plain, snapshot_every=100, snapshot_samples=100_000)
+    for device in ("cpu", "cuda"):
+        assert cost.train_seconds(sampled, image=False, members=4, device=device) > cost.train_seconds(
+            plain, image=False, members=4, device=device
+        )
+    # on CUDA a small job costs its launch-bound floor per step, times the allowance
+    floor = cost.STEP_COST["cuda"]["2d"]["floor"]
+    seconds = cost.train_seconds(plain, image=False, members=1, device="cuda")
+    assert seconds == pytest.approx(cost.DETERMINISTIC_ALLOWANCE * floor * (10_000 + 1 / 3), rel=1e-9)
+
+
+def test_the_paper_nets_on_the_cpu_cost_the_recorded_step():
+    # 368 ms a step for 10 members of PacGAN's 2D nets, recorded; the projection must give that back
+    paper = TrainSettings(steps=1, g_width=400, d_width=200, batch_size=100, snapshot_samples=1, snapshot_every=1)
+    per_step = cost.train_seconds(paper, image=False, members=10, device="cpu")
+    assert per_step == pytest.approx(0.368 * (1 + 1 / 3), rel=1e-6)  # a step and a snapshot: a forward pass of one batch
+
+
+def test_pacgan_table1_warns_of_hours_of_cpu_work_and_gives_the_gpu_time():
+    lines = cost.projection_lines(cost.project(cost.study_jobs(load_study(REPO / "config" / "pacgan-table1.yaml")), cores=2))
+    assert len(lines) == 3 and lines[2].startswith("warning: ")
+    assert " h of CPU work" in lines[0] and "H100/H200: about " in lines[1] and "recorded" in lines[1]
+
+
+def test_check_config_prints_the_projection_without_asking(tmp_path):
+    result = subprocess.run([str(Path(sys.executable).parent / "modecollapse"), "check-config", "config/smoke.yaml", "--cores", "2"], cwd=REPO,
+                            capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout.splitlines()
+    assert out[0] == "config/smoke.yaml: valid"
+    assert out[1].startswith("projected training: 20 jobs") and "2 jobs at a time" in out[1]
+    assert out[2].startswith("projected training on one H100/H200") and not any(line.startswith("warning") for line in out)
