@@ -88,8 +88,10 @@ def main() -> None:
     table = pd.DataFrame(rows).sort_values(["metric", "n"], kind="stable")
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     table.to_csv(args.out, index=False)
-    print(f"\n{cpu_name()}; numpy {np.__version__}, scipy {scipy.__version__}, scikit-learn {sklearn.__version__}; "
-          "n real vs n fake ring8 points\n")
+    print(
+        f"\n{cpu_name()}; numpy {np.__version__}, scipy {scipy.__version__}, scikit-learn {sklearn.__version__}; "
+        "n real vs n fake ring8 points\n"
+    )
     print(table.to_markdown(index=False, floatfmt=".2f"))
 
 

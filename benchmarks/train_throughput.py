@@ -15,7 +15,8 @@ precision unless `--tf32`, as the config's `tf32`.
 
     .venv/bin/python benchmarks/train_throughput.py                      # CPU, and the GPU if present
     .venv/bin/python benchmarks/train_throughput.py --devices cpu --sizes 1 4 --steps 50 --loop
-    python benchmarks/train_throughput.py --devices cuda --archs paper --sizes 10 --modes eager cuda-graph --concurrent 1 4 8
+    python benchmarks/train_throughput.py --devices cuda --archs paper --sizes 10 --modes eager cuda-graph \\
+        --concurrent 1 4 8
 
 Prints a Markdown table (for BENCHMARKS.md) and writes it as CSV to benchmarks/out/.
 """
@@ -46,8 +47,17 @@ ARCHITECTURES = {
     # config/config.yaml's networks and PacGAN's 2D networks and step (docs/protocol.md §1; the
     # variants with several critic steps alternate, as in config/paper.yaml)
     "default": dict(g_width=64, g_depth=3, d_width=32, d_depth=2, d_maxout=5),
-    "paper": dict(g_width=400, g_depth=4, d_width=200, d_depth=3, d_maxout=5, batch_size=100, beta1=0.8,
-                  update="simultaneous", bn_momentum=0.05),
+    "paper": dict(
+        g_width=400,
+        g_depth=4,
+        d_width=200,
+        d_depth=3,
+        d_maxout=5,
+        batch_size=100,
+        beta1=0.8,
+        update="simultaneous",
+        bn_momentum=0.05,
+    ),
     # conv nets: config/config.yaml's on stacked digits (3x8x8), config/paper.yaml's on Stacked MNIST
     "stacked-digits": dict(g_width=16, d_width=16, z_dim=32, batch_size=64, beta1=0.5, image_shape=(3, 8, 8)),
     "stacked-mnist": dict(g_width=64, d_width=64, z_dim=100, batch_size=64, beta1=0.5, image_shape=(3, 28, 28)),
@@ -75,8 +85,15 @@ def training_data(arch: str) -> np.ndarray:
     return torch.rand(10_000, int(np.prod(shape)), generator=torch.Generator().manual_seed(0)).numpy() * 2 - 1
 
 
-def timed_train(*, data: np.ndarray, settings: TrainSettings, seeds: list[int], device: str, mode: str,
-                image_shape: tuple[int, int, int] | None = None) -> float:
+def timed_train(
+    *,
+    data: np.ndarray,
+    settings: TrainSettings,
+    seeds: list[int],
+    device: str,
+    mode: str,
+    image_shape: tuple[int, int, int] | None = None,
+) -> float:
     """Seconds that `train` takes, the device's queued work included."""
     synchronize(device)
     start = time.perf_counter()
@@ -96,7 +113,9 @@ def marginal(time_of: Callable[[int], float], *, steps: int) -> tuple[float, flo
 
 def seconds_each(extra_seconds: float, *, steps: int) -> float:
     if extra_seconds <= 0:
-        print(f"warning: {steps} more iterations took {extra_seconds:.3f} s, lost in the noise: raise --steps", flush=True)
+        print(
+            f"warning: {steps} more iterations took {extra_seconds:.3f} s, lost in the noise: raise --steps", flush=True
+        )
         return math.nan
     return extra_seconds / steps
 
@@ -113,8 +132,15 @@ def runner(*, variant: str, arch: str, device: str, mode: str) -> Callable[[int,
 
     def run(steps: int, seeds: list[int]) -> float:
         settings = TrainSettings(
-            loss=loss, **{**architecture, **defaults, "steps": steps, "snapshot_every": steps, "log_every": 100,
-                          "snapshot_samples": 500}
+            loss=loss,
+            **{
+                **architecture,
+                **defaults,
+                "steps": steps,
+                "snapshot_every": steps,
+                "log_every": 100,
+                "snapshot_samples": 500,
+            },
         )
         return timed_train(data=data, settings=settings, seeds=seeds, device=device, mode=mode, image_shape=image_shape)
 
@@ -126,8 +152,17 @@ def measure(*, variant: str, arch: str, device: str, members: int, steps: int, m
     seeds = list(range(members))
     each, seconds = marginal(lambda n: run(n, seeds), steps=steps)
     rate = members / each
-    row = {"device": device, "mode": mode, "variant": variant, "arch": arch, "members": members, "jobs": 1,
-           "steps": steps, "member_steps_per_s": rate, "s_per_run": seconds}
+    row = {
+        "device": device,
+        "mode": mode,
+        "variant": variant,
+        "arch": arch,
+        "members": members,
+        "jobs": 1,
+        "steps": steps,
+        "member_steps_per_s": rate,
+        "s_per_run": seconds,
+    }
     if loop:  # each member alone, one after another
         loop_rate = members / sum(marginal(lambda n, seed=seed: run(n, [seed]), steps=steps)[0] for seed in seeds)
         row.update(loop_member_steps_per_s=loop_rate, ensemble_over_loop=rate / loop_rate)
@@ -151,8 +186,9 @@ def _job(barrier, results, spec: dict) -> None:
     results.put(times)
 
 
-def measure_concurrent(*, jobs: int, variant: str, arch: str, device: str, members: int, steps: int, mode: str,
-                       tf32: bool) -> dict:
+def measure_concurrent(
+    *, jobs: int, variant: str, arch: str, device: str, members: int, steps: int, mode: str, tf32: bool
+) -> dict:
     """`jobs` processes train at once; the aggregate marginal rate is jobs × members × S over the
     span of their 2S runs (first start to last end) minus that of their S runs."""
     context = multiprocessing.get_context("spawn")
@@ -175,9 +211,17 @@ def measure_concurrent(*, jobs: int, variant: str, arch: str, device: str, membe
                 process.terminate()
             process.join()
     span = [max(r[i + 1] for r in reports) - min(r[i] for r in reports) for i in (0, 2)]
-    return {"device": device, "mode": mode, "variant": variant, "arch": arch, "members": members, "jobs": jobs,
-            "steps": steps, "member_steps_per_s": jobs * members / seconds_each(span[1] - span[0], steps=steps),
-            "s_per_run": span[0]}
+    return {
+        "device": device,
+        "mode": mode,
+        "variant": variant,
+        "arch": arch,
+        "members": members,
+        "jobs": jobs,
+        "steps": steps,
+        "member_steps_per_s": jobs * members / seconds_each(span[1] - span[0], steps=steps),
+        "s_per_run": span[0],
+    }
 
 
 def main() -> None:
@@ -186,12 +230,23 @@ def main() -> None:
     parser.add_argument("--sizes", nargs="+", type=int, default=[1, 4, 16, 64], help="members per ensemble")
     parser.add_argument("--variants", nargs="+", default=["gan-ns", "wgan-gp"])
     parser.add_argument("--archs", nargs="+", default=["default"], choices=sorted(ARCHITECTURES))
-    parser.add_argument("--modes", nargs="+", default=["eager"], choices=STEP_MODES,
-                        help="how steps run (stepping.Stepper); cuda-graph on CUDA devices only")
+    parser.add_argument(
+        "--modes",
+        nargs="+",
+        default=["eager"],
+        choices=STEP_MODES,
+        help="how steps run (stepping.Stepper); cuda-graph on CUDA devices only",
+    )
     parser.add_argument("--steps", type=int, default=100, help="S: the rate is that of a 2S run beyond an S run")
     parser.add_argument("--loop", action="store_true", help="also train the members one after another (eager only)")
-    parser.add_argument("--concurrent", nargs="+", type=int, default=[], metavar="K",
-                        help="also run K training processes at once, each an ensemble of every size")
+    parser.add_argument(
+        "--concurrent",
+        nargs="+",
+        type=int,
+        default=[],
+        metavar="K",
+        help="also run K training processes at once, each an ensemble of every size",
+    )
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (a training job uses 1)")
     parser.add_argument("--tf32", action="store_true", help="TF32 matmuls and convolutions on CUDA (config tf32)")
     parser.add_argument("--out", default=str(Path(__file__).parent / "out" / "train_throughput.csv"))
@@ -209,6 +264,7 @@ def main() -> None:
         rows.append({**row, "tf32": args.tf32})
         print(rows[-1], flush=True)
         pd.DataFrame(rows).to_csv(out, index=False)
+
     for device in args.devices:
         for mode in args.modes:
             if mode == "cuda-graph" and not device.startswith("cuda"):
@@ -216,8 +272,9 @@ def main() -> None:
             for arch in args.archs:
                 for variant in args.variants:
                     for members in args.sizes:
-                        common = dict(variant=variant, arch=arch, device=device, members=members, steps=args.steps,
-                                      mode=mode)
+                        common = dict(
+                            variant=variant, arch=arch, device=device, members=members, steps=args.steps, mode=mode
+                        )
                         record(measure(**common, loop=args.loop and mode == "eager"))
                         for jobs in args.concurrent:
                             record(measure_concurrent(jobs=jobs, tf32=args.tf32, **common))

@@ -22,7 +22,10 @@ def pytest_runtest_setup(item):
         return
     missing = [program for program in TEX_PROGRAMS if shutil.which(program) is None]
     if missing:
-        pytest.skip(f"needs TeX: {', '.join(missing)} not on PATH (Debian: apt-get install latexmk texlive-latex-recommended poppler-utils)")
+        pytest.skip(
+            f"needs TeX: {', '.join(missing)} not on PATH (Debian: apt-get install latexmk "
+            f"texlive-latex-recommended poppler-utils)"
+        )
 
 
 @pytest.fixture

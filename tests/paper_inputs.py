@@ -6,8 +6,8 @@ import re
 import numpy as np
 import pandas as pd
 import yaml
-
 from conftest import REPO
+
 from modecollapse import replication as rep
 from modecollapse.config import validate_config
 from modecollapse.evaluate import LEVELLED_OFF, UNDER_TRAINED
@@ -22,8 +22,13 @@ def make_study(schema, **changes):
         "datasets": ["ring8", "grid25", "stacked-digits"],
         "seeds": [0, 1, 2, 3, 4],
         "data": {"seed": 3, "size": 12_000, "stacked_size": 5_000, "stack_from": "all"},
-        "evaluation": {"threshold": 2.5, "confidence": 0.8, "collapse_coverage": 0.4, "plateau_window": 0.2,
-                       "plateau_tolerance": 0.05},
+        "evaluation": {
+            "threshold": 2.5,
+            "confidence": 0.8,
+            "collapse_coverage": 0.4,
+            "plateau_window": 0.2,
+            "plateau_tolerance": 0.05,
+        },
         "train": {"steps": 500, "snapshot_every": 100},
         "variants": {"gan-ns": {}, "pacgan-2": {}, "hinge": {}},
         "sweeps": {"gan-ns": {"lr": [0.003, 0.01]}},
@@ -44,9 +49,19 @@ def runs_table(study, *, diverged=()):
     """The runs table: one row per (dataset, run name, seed); `diverged` (dataset, run) pairs diverged."""
     names = list(rep.study_settings(study)[study["datasets"][0]])
     rows = [
-        {"dataset": d, "variant": v, "seed": s, "status": "diverged" if (d, v) in diverged else "ok",
-         "diverged_step": 0, "device": "cpu", "wall_time_s": 36.0, "git_commit": "0123456789abcdef"}
-        for d in study["datasets"] for v in names for s in study["seeds"]
+        {
+            "dataset": d,
+            "variant": v,
+            "seed": s,
+            "status": "diverged" if (d, v) in diverged else "ok",
+            "diverged_step": 0,
+            "device": "cpu",
+            "wall_time_s": 36.0,
+            "git_commit": "0123456789abcdef",
+        }
+        for d in study["datasets"]
+        for v in names
+        for s in study["seeds"]
     ]
     return pd.DataFrame(rows)
 
@@ -57,10 +72,16 @@ def summary_row(dataset, variant, metric, values, *, n_runs=None, n_diverged=0):
     finite = values[np.isfinite(values)]
     n = len(finite)
     return {
-        "dataset": dataset, "variant": variant, "metric": metric, "n": n,
-        "n_runs": len(values) if n_runs is None else n_runs, "n_diverged": n_diverged,
-        "mean": finite.mean() if n else math.nan, "sem": finite.std(ddof=1) / math.sqrt(n) if n > 1 else math.nan,
-        "ci_low": finite.min() if n > 1 else math.nan, "ci_high": finite.max() if n > 1 else math.nan,
+        "dataset": dataset,
+        "variant": variant,
+        "metric": metric,
+        "n": n,
+        "n_runs": len(values) if n_runs is None else n_runs,
+        "n_diverged": n_diverged,
+        "mean": finite.mean() if n else math.nan,
+        "sem": finite.std(ddof=1) / math.sqrt(n) if n > 1 else math.nan,
+        "ci_low": finite.min() if n > 1 else math.nan,
+        "ci_high": finite.max() if n > 1 else math.nan,
     }
 
 
@@ -88,13 +109,15 @@ def macro_inputs(schema, **changes):
     """A study (`make_study` with `changes`), its runs (one sweep point of grid25 diverged) and a summary
     of the numbers the macros count."""
     chosen = make_study(schema, **changes)
-    summary = summary_table([
-        summary_row("ring8", "gan-ns", MMD_BANDWIDTH, [0.8764] * 5),
-        summary_row("grid25", "gan-ns", MMD_BANDWIDTH, [2.5] * 5),
-        summary_row("ring8", "gan-ns", NO_HIGH_QUALITY, [1, 1, 0, 0, 0]),
-        summary_row("grid25", "hinge", NO_HIGH_QUALITY, [1, 0, 0, 0, 0]),
-        summary_row("ring8", "gan-ns", LEVELLED_OFF, [1, 1, 0, 0, math.nan]),
-        summary_row("grid25", "hinge", LEVELLED_OFF, [1, 1, 1, 1, 1]),
-        summary_row("ring8", "gan-ns", UNDER_TRAINED, [0, 0, 1, 1, math.nan]),
-    ])
+    summary = summary_table(
+        [
+            summary_row("ring8", "gan-ns", MMD_BANDWIDTH, [0.8764] * 5),
+            summary_row("grid25", "gan-ns", MMD_BANDWIDTH, [2.5] * 5),
+            summary_row("ring8", "gan-ns", NO_HIGH_QUALITY, [1, 1, 0, 0, 0]),
+            summary_row("grid25", "hinge", NO_HIGH_QUALITY, [1, 0, 0, 0, 0]),
+            summary_row("ring8", "gan-ns", LEVELLED_OFF, [1, 1, 0, 0, math.nan]),
+            summary_row("grid25", "hinge", LEVELLED_OFF, [1, 1, 1, 1, 1]),
+            summary_row("ring8", "gan-ns", UNDER_TRAINED, [0, 0, 1, 1, math.nan]),
+        ]
+    )
     return chosen, runs_table(chosen, diverged={("grid25", "gan-ns@lr=0.01")}), summary

@@ -8,13 +8,30 @@ import torch
 from modecollapse.architectures import IMAGE_ARCHITECTURES, image_shape_problem
 from modecollapse.config import TrainSettings
 from modecollapse.models import (
-    ConvDiscriminator, ConvGenerator, Discriminator, EnsembleBatchNorm, EnsembleConv2d, EnsembleLinear, Generator,
-    conv_networks, init_members, networks,
+    ConvDiscriminator,
+    ConvGenerator,
+    Discriminator,
+    EnsembleBatchNorm,
+    EnsembleConv2d,
+    EnsembleLinear,
+    Generator,
+    conv_networks,
+    init_members,
+    networks,
 )
 
 SHAPE = (3, 28, 28)  # Stacked MNIST: the one size every architecture takes
-TINY = dict(z_dim=6, g_width=2, d_width=2, g_batchnorm=True, bn_momentum=0.1, pack=1, spectral_norm=False,
-            minibatch_kernels=0, minibatch_kernel_dim=3)
+TINY = dict(
+    z_dim=6,
+    g_width=2,
+    d_width=2,
+    g_batchnorm=True,
+    bn_momentum=0.1,
+    pack=1,
+    spectral_norm=False,
+    minibatch_kernels=0,
+    minibatch_kernel_dim=3,
+)
 
 
 def build(arch: str, members: int, seeds: list[int], **overrides):
@@ -42,8 +59,11 @@ def test_every_architecture_maps_noise_to_images_and_packs_to_logits(arch, pack)
     last = [m for m in D.hidden if isinstance(m, EnsembleConv2d)][-1]
     assert logits.shape == (2, 5) and features.shape[:2] == (2, 5)
     # features: the last convolution's flattened output (feature matching, minibatch discrimination)
-    assert features.shape[2] == D.head.weight.shape[1] == out_channels(last) * {"dcgan": 49, "veegan-dcgan": 4,
-                                                                                  "unrolled-gan": 16}[arch]
+    assert (
+        features.shape[2]
+        == D.head.weight.shape[1]
+        == out_channels(last) * {"dcgan": 49, "veegan-dcgan": 4, "unrolled-gan": 16}[arch]
+    )
 
 
 @pytest.mark.parametrize("arch", IMAGE_ARCHITECTURES)
@@ -64,9 +84,20 @@ def test_a_member_of_an_ensemble_is_the_net_built_alone_from_its_seed(arch, opti
 
 
 def test_veegan_dcgan_has_the_published_widths_and_parameter_count():
-    G, D = conv_networks(arch="veegan-dcgan", members=1, image_shape=SHAPE, z_dim=100, g_width=64, d_width=64,
-                         g_batchnorm=True, bn_momentum=0.1, pack=1, spectral_norm=False, minibatch_kernels=0,
-                         minibatch_kernel_dim=3)
+    G, D = conv_networks(
+        arch="veegan-dcgan",
+        members=1,
+        image_shape=SHAPE,
+        z_dim=100,
+        g_width=64,
+        d_width=64,
+        g_batchnorm=True,
+        bn_momentum=0.1,
+        pack=1,
+        spectral_norm=False,
+        minibatch_kernels=0,
+        minibatch_kernel_dim=3,
+    )
     d_convs = [m for m in D.hidden if isinstance(m, EnsembleConv2d)]
     assert [out_channels(c) for c in d_convs] == [64, 128, 256, 512]
     assert [c.weight.shape[-1] for c in d_convs] == [5, 5, 5, 5]
@@ -81,9 +112,20 @@ def test_veegan_dcgan_has_the_published_widths_and_parameter_count():
 
 @pytest.mark.parametrize("d_width, channels", [(2, [2, 4, 8]), (4, [4, 8, 16])])  # D = ¼G, D = ½G
 def test_unrolled_gan_has_the_published_widths_and_parameter_count(d_width, channels):
-    G, D = conv_networks(arch="unrolled-gan", members=1, image_shape=SHAPE, z_dim=100, g_width=8, d_width=d_width,
-                         g_batchnorm=True, bn_momentum=0.1, pack=1, spectral_norm=False, minibatch_kernels=0,
-                         minibatch_kernel_dim=3)
+    G, D = conv_networks(
+        arch="unrolled-gan",
+        members=1,
+        image_shape=SHAPE,
+        z_dim=100,
+        g_width=8,
+        d_width=d_width,
+        g_batchnorm=True,
+        bn_momentum=0.1,
+        pack=1,
+        spectral_norm=False,
+        minibatch_kernels=0,
+        minibatch_kernel_dim=3,
+    )
     d_convs = [m for m in D.hidden if isinstance(m, EnsembleConv2d)]
     assert [out_channels(c) for c in d_convs] == channels and all(c.weight.shape[-1] == 3 for c in d_convs)
     assert sum(isinstance(m, torch.nn.BatchNorm2d) for m in D.hidden) == 3
@@ -104,14 +146,17 @@ def test_no_layer_feeding_batchnorm_has_a_bias(arch):
                 assert layer.bias is None
     assert G.project.bias is None
     plain, _ = build(arch, 2, [0, 1], g_batchnorm=False)
-    assert plain.project.bias is not None and all(c.bias is not None for c in plain.net if isinstance(c, EnsembleConv2d))
+    assert plain.project.bias is not None and all(
+        c.bias is not None for c in plain.net if isinstance(c, EnsembleConv2d)
+    )
     assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in plain.modules())
 
 
 @pytest.mark.parametrize("arch", IMAGE_ARCHITECTURES)
 @pytest.mark.parametrize("pack, spectral_norm, minibatch_kernels", [(1, True, 0), (2, False, 4), (3, True, 4)])
-def test_spectral_norm_minibatch_features_and_packing_work_on_every_architecture(arch, pack, spectral_norm,
-                                                                                  minibatch_kernels):
+def test_spectral_norm_minibatch_features_and_packing_work_on_every_architecture(
+    arch, pack, spectral_norm, minibatch_kernels
+):
     G, D = build(arch, 2, [0, 1], pack=pack, spectral_norm=spectral_norm, minibatch_kernels=minibatch_kernels)
     normalised = [m.spectral_norm for m in D.modules() if isinstance(m, (EnsembleConv2d, EnsembleLinear))]
     assert len(normalised) == len([m for m in D.hidden if isinstance(m, EnsembleConv2d)]) + 1  # the convs and the head
@@ -143,19 +188,31 @@ def test_an_unknown_architecture_names_the_known_ones():
 
 @pytest.mark.parametrize("arch", ["veegan-dcgan", "unrolled-gan"])
 def test_the_published_architectures_refuse_other_image_sizes(arch):
-    with pytest.raises(ValueError, match=f"^image_arch {arch} is defined for 28×28 images, the data's are 32×32; "
-                                         "use image_arch: dcgan$"):
+    with pytest.raises(
+        ValueError,
+        match=f"^image_arch {arch} is defined for 28×28 images, the data's are 32×32; use image_arch: dcgan$",
+    ):
         conv_networks(arch=arch, members=1, image_shape=(3, 32, 32), **TINY)
-    with pytest.raises(ValueError, match="^image_arch dcgan is defined for square images with a side divisible by 4, "
-                                         "the data's are 30×30$"):
+    with pytest.raises(
+        ValueError,
+        match="^image_arch dcgan is defined for square images with a side divisible by 4, the data's are 30×30$",
+    ):
         conv_networks(arch="dcgan", members=1, image_shape=(3, 30, 30), **TINY)
 
 
-@pytest.mark.parametrize(("arch", "shape", "takes"), [
-    ("dcgan", (3, 8, 8), True), ("dcgan", (1, 28, 28), True), ("dcgan", (3, 8, 12), False), ("dcgan", (3, 6, 6), False),
-    ("veegan-dcgan", (3, 28, 28), True), ("veegan-dcgan", (3, 8, 8), False), ("unrolled-gan", (1, 28, 28), True),
-    ("unrolled-gan", (3, 32, 32), False),
-])
+@pytest.mark.parametrize(
+    ("arch", "shape", "takes"),
+    [
+        ("dcgan", (3, 8, 8), True),
+        ("dcgan", (1, 28, 28), True),
+        ("dcgan", (3, 8, 12), False),
+        ("dcgan", (3, 6, 6), False),
+        ("veegan-dcgan", (3, 28, 28), True),
+        ("veegan-dcgan", (3, 8, 8), False),
+        ("unrolled-gan", (1, 28, 28), True),
+        ("unrolled-gan", (3, 32, 32), False),
+    ],
+)
 def test_the_registry_says_which_image_sizes_each_architecture_takes_and_the_nets_agree(arch, shape, takes):
     assert (image_shape_problem(arch, shape) is None) == IMAGE_ARCHITECTURES[arch].takes(shape) == takes
     if takes:

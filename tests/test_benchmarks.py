@@ -6,7 +6,6 @@ import sys
 
 import pandas as pd
 import pytest
-
 from conftest import REPO
 
 
@@ -14,30 +13,68 @@ def _run(script: str, *args: str, tmp_path) -> pd.DataFrame:
     out = tmp_path / "table.csv"
     result = subprocess.run(
         [sys.executable, str(REPO / "benchmarks" / script), *args, "--out", str(out)],
-        capture_output=True, text=True, timeout=600, cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=REPO,
     )
     assert result.returncode == 0, result.stderr[-2000:]
     return pd.read_csv(out)
 
 
 def test_the_throughput_benchmark_measures_modes_loops_and_concurrent_jobs(tmp_path):
-    table = _run("train_throughput.py", "--devices", "cpu", "--sizes", "2", "--variants", "gan-ns", "--steps", "10",
-                 "--modes", "eager", "draw-ahead", "--loop", "--concurrent", "2", tmp_path=tmp_path)
+    table = _run(
+        "train_throughput.py",
+        "--devices",
+        "cpu",
+        "--sizes",
+        "2",
+        "--variants",
+        "gan-ns",
+        "--steps",
+        "10",
+        "--modes",
+        "eager",
+        "draw-ahead",
+        "--loop",
+        "--concurrent",
+        "2",
+        tmp_path=tmp_path,
+    )
     assert list(zip(table["mode"], table["jobs"])) == [("eager", 1), ("eager", 2), ("draw-ahead", 1), ("draw-ahead", 2)]
     assert (table["member_steps_per_s"] > 0).all() and table["ensemble_over_loop"].notna().sum() == 1
 
 
 def test_the_projection_measures_every_job_of_the_study(tmp_path):
-    table = _run("project_study.py", "--configfile", "config/smoke.yaml", "--variants", "gan-ns", "wgan-gp", "--steps", "6",
-                 tmp_path=tmp_path)
+    table = _run(
+        "project_study.py",
+        "--configfile",
+        "config/smoke.yaml",
+        "--variants",
+        "gan-ns",
+        "wgan-gp",
+        "--steps",
+        "6",
+        tmp_path=tmp_path,
+    )
     assert sorted(set(table["run"])) == ["gan-ns", "wgan-gp"] and set(table["dataset"]) == {"ring8", "grid25"}
     assert (table["projected_h"] > 0).all() and (table["iterations"] == 300).all()
 
 
 def test_the_projection_refuses_an_image_dataset_naming_the_2d_ones(tmp_path):
     result = subprocess.run(
-        [sys.executable, str(REPO / "benchmarks" / "project_study.py"), "--configfile", "config/smoke.yaml",
-         "--datasets", "stacked-digits"], capture_output=True, text=True, timeout=120, cwd=REPO,
+        [
+            sys.executable,
+            str(REPO / "benchmarks" / "project_study.py"),
+            "--configfile",
+            "config/smoke.yaml",
+            "--datasets",
+            "stacked-digits",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=REPO,
     )
     assert result.returncode == 1
     assert "stacked-digits not among the study's 2D datasets (ring8, grid25)" in result.stderr
@@ -51,5 +88,13 @@ def test_a_failing_concurrent_process_stops_the_measurement_instead_of_hanging(m
     import train_throughput
 
     with pytest.raises(RuntimeError, match=r"a concurrent training process failed \(exit code 1\)"):
-        train_throughput.measure_concurrent(jobs=2, variant="no-such-variant", arch="default", device="cpu", members=1,
-                                            steps=2, mode="eager", tf32=False)
+        train_throughput.measure_concurrent(
+            jobs=2,
+            variant="no-such-variant",
+            arch="default",
+            device="cpu",
+            members=1,
+            steps=2,
+            mode="eager",
+            tf32=False,
+        )

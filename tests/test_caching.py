@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import REPO
 from test_workflow import SNAKEMAKE, planned_jobs
 
@@ -19,11 +18,25 @@ pytestmark = pytest.mark.slow
 
 # Every job of the small study except the datasets, the training and the run table, none of which
 # imports modecollapse.metrics (the all rule is planned whenever anything is)
-AFTER_METRICS = Counter({
-    "evaluate": 2, "metrics_table": 1, "summary": 1, "tests": 1, "tables": 1, "study_macros": 1,
-    "samples_figure": 1, "coverage_figure": 1, "spread_figure": 1, "csv_tables": 1, "paper": 1, "all": 1,
-    "benchmarks_table": 1, "software_table": 1, "appendix": 1,  # the appendix's records of the evaluations
-})
+AFTER_METRICS = Counter(
+    {
+        "evaluate": 2,
+        "metrics_table": 1,
+        "summary": 1,
+        "tests": 1,
+        "tables": 1,
+        "study_macros": 1,
+        "samples_figure": 1,
+        "coverage_figure": 1,
+        "spread_figure": 1,
+        "csv_tables": 1,
+        "paper": 1,
+        "all": 1,
+        "benchmarks_table": 1,
+        "software_table": 1,
+        "appendix": 1,  # the appendix's records of the evaluations
+    }
+)
 AFTER_PLOTS = Counter({"samples_figure": 1, "coverage_figure": 1, "spread_figure": 1, "paper": 1, "all": 1})
 
 
@@ -32,7 +45,10 @@ def small_study() -> dict:
     study = yaml.safe_load((REPO / "config" / "smoke.yaml").read_text())
     study.pop("sweeps")
     return study | {
-        "scale": "caching", "datasets": ["ring8"], "device": "cpu", "variants": {"gan-ns": {}, "gan-minimax": {}},
+        "scale": "caching",
+        "datasets": ["ring8"],
+        "device": "cpu",
+        "variants": {"gan-ns": {}, "gan-minimax": {}},
         "train": study["train"] | {"steps": 60, "snapshot_every": 20, "snapshot_samples": 300},
     }
 
@@ -50,9 +66,22 @@ def study(tmp_path_factory):
 
     def snakemake(*args: str) -> subprocess.CompletedProcess:
         return subprocess.run(
-            [SNAKEMAKE, "--snakefile", str(repo / "workflow" / "Snakefile"), "--cores", "2",
-             "--configfile", str(config), "--directory", str(root / "run"), *args],
-            cwd=repo, env=os.environ | {"PYTHONPATH": str(repo / "src")}, capture_output=True, text=True,
+            [
+                SNAKEMAKE,
+                "--snakefile",
+                str(repo / "workflow" / "Snakefile"),
+                "--cores",
+                "2",
+                "--configfile",
+                str(config),
+                "--directory",
+                str(root / "run"),
+                *args,
+            ],
+            cwd=repo,
+            env=os.environ | {"PYTHONPATH": str(repo / "src")},
+            capture_output=True,
+            text=True,
         )
 
     result = snakemake()

@@ -3,11 +3,24 @@ import re
 
 import pytest
 import yaml
-
 from conftest import REPO
+
 from modecollapse.config import (
-    SCHEMA, TRAIN_KEYS, ConfigError, TrainSettings, load_config, load_schema, load_study, read_config, read_override,
-    resolve_settings, resolve_study, seed_groups, study_runs, sweep_points, validate_config,
+    SCHEMA,
+    TRAIN_KEYS,
+    ConfigError,
+    TrainSettings,
+    load_config,
+    load_schema,
+    load_study,
+    read_config,
+    read_override,
+    resolve_settings,
+    resolve_study,
+    seed_groups,
+    study_runs,
+    sweep_points,
+    validate_config,
 )
 
 
@@ -20,7 +33,13 @@ def load(path):
 
 
 @pytest.mark.parametrize(
-    "path", ["config/config.yaml", "config/smoke.yaml", "config/paper.yaml", *(f"config/pacgan-table{t}.yaml" for t in (1, 2, 3))]
+    "path",
+    [
+        "config/config.yaml",
+        "config/smoke.yaml",
+        "config/paper.yaml",
+        *(f"config/pacgan-table{t}.yaml" for t in (1, 2, 3)),
+    ],
 )
 def test_shipped_configs_are_valid(path):
     load(path)
@@ -36,8 +55,14 @@ def test_schema_train_keys_match_the_settings_dataclass(schema):
     [
         (_minimal(colour="red"), r"unknown key\(s\) 'colour'; allowed: checkpoint_every, cuda_graphs, data, datasets"),
         (_minimal(train={"stepz": 3}), r"config\['train'\]: unknown key\(s\) 'stepz'; allowed: batch_size"),
-        ({**_minimal(), "datasets": ["ring9"]}, r"unknown dataset\(s\) 'ring9'; available: digits, grid25, mnist, ring8, stacked-digits, stacked-mnist"),
-        ({**_minimal(), "variants": {"gan-nss": {}}}, r"unknown variant 'gan-nss': 'gan-nss' is neither a loss variant \(gan-ns, gan-minimax"),
+        (
+            {**_minimal(), "datasets": ["ring9"]},
+            r"unknown dataset\(s\) 'ring9'; available: digits, grid25, mnist, ring8, stacked-digits, stacked-mnist",
+        ),
+        (
+            {**_minimal(), "variants": {"gan-nss": {}}},
+            r"unknown variant 'gan-nss': 'gan-nss' is neither a loss variant \(gan-ns, gan-minimax",
+        ),
         (_minimal(device="gpu"), r"'gpu' is not allowed; allowed: 'auto', 'cpu', 'cuda'"),
         ({**_minimal(), "variants": {"gan-ns": {"lr": -1}}}, r"config\['variants'\]\['gan-ns'\]\['lr'\]"),
     ],
@@ -79,21 +104,34 @@ def test_sweeps_make_named_runs_with_one_setting_changed(schema):
     assert runs["gan-ns@d_steps=3"] == dataclasses.replace(runs["gan-ns"], d_steps=3)
     points = [(p["key"], p["value"], p["run"]) for p in sweep_points(config)]
     default_lr = TrainSettings().lr
-    assert points == [("lr", default_lr, "gan-ns"), ("lr", 0.01, "gan-ns@lr=0.01"), ("lr", 1e6, "gan-ns@lr=1e06"),
-                      ("d_steps", 1, "gan-ns"), ("d_steps", 3, "gan-ns@d_steps=3")]
+    assert points == [
+        ("lr", default_lr, "gan-ns"),
+        ("lr", 0.01, "gan-ns@lr=0.01"),
+        ("lr", 1e6, "gan-ns@lr=1e06"),
+        ("d_steps", 1, "gan-ns"),
+        ("d_steps", 3, "gan-ns@d_steps=3"),
+    ]
 
 
 @pytest.mark.parametrize(
     ("sweeps", "expected"),
     [
-        ({"gan-ns": {"lrr": [1]}}, r"config\['sweeps'\]\['gan-ns'\]: key 'lrr' is not allowed; allowed: 'steps', 'batch_size', 'lr'"),
+        (
+            {"gan-ns": {"lrr": [1]}},
+            r"config\['sweeps'\]\['gan-ns'\]: key 'lrr' is not allowed; allowed: 'steps', 'batch_size', 'lr'",
+        ),
         ({"gan-ns": {"d_steps": [0]}}, r"config\['sweeps'\]\['gan-ns'\]\['d_steps'\]: 0 is less than the minimum of 1"),
         ({"gan-nope": {"lr": [0.1]}}, r"config\['sweeps'\]: unknown variant 'gan-nope'"),
         # two values that print alike would make one run under one name, and the last would win
-        ({"gan-ns": {"lr": [0.001, 0.0010000001]}}, r"sweep values 0\.001 and 0\.0010000001 of gan-ns's lr both make "
-                                                  r"the run name gan-ns@lr=0\.001; sweep values must differ in their first 6"),
-        ({"gan-ns": {"lr": [0.1]}, "wgan-gp": {"update": ["simultaneous"]}},
-         r"run wgan-gp@update=simultaneous: update: simultaneous takes one D and one G update"),
+        (
+            {"gan-ns": {"lr": [0.001, 0.0010000001]}},
+            r"sweep values 0\.001 and 0\.0010000001 of gan-ns's lr both make "
+            r"the run name gan-ns@lr=0\.001; sweep values must differ in their first 6",
+        ),
+        (
+            {"gan-ns": {"lr": [0.1]}, "wgan-gp": {"update": ["simultaneous"]}},
+            r"run wgan-gp@update=simultaneous: update: simultaneous takes one D and one G update",
+        ),
     ],
 )
 def test_bad_sweeps_are_refused(schema, sweeps, expected):
@@ -109,7 +147,9 @@ def test_combinations_and_tricks_are_valid_variant_names(schema):
         validate_config(_minimal(variants={"hinge+sngn": {}}), schema=schema)
 
 
-@pytest.mark.parametrize(("size", "groups"), [(0, [(0, 1, 2, 3, 4)]), (2, [(0, 1), (2, 3), (4,)]), (5, [(0, 1, 2, 3, 4)])])
+@pytest.mark.parametrize(
+    ("size", "groups"), [(0, [(0, 1, 2, 3, 4)]), (2, [(0, 1), (2, 3), (4,)]), (5, [(0, 1, 2, 3, 4)])]
+)
 def test_seed_groups(schema, size, groups):
     config = validate_config(_minimal(seeds=[0, 1, 2, 3, 4], ensemble_size=size), schema=schema)
     assert seed_groups(config) == groups
@@ -117,9 +157,14 @@ def test_seed_groups(schema, size, groups):
 
 def test_image_datasets_train_with_image_train_under_the_variants_own_settings(schema):
     config = validate_config(
-        {"datasets": ["ring8", "digits"], "seeds": [0], "train": {"lr": 1e-4, "steps": 100},
-         "image_train": {"lr": 2e-3, "beta1": 0.5, "z_dim": 32}, "variants": {"gan-ns": {}, "wgan-gp": {"steps": 7}},
-         "sweeps": {"gan-ns": {"lr": [0.01]}}},
+        {
+            "datasets": ["ring8", "digits"],
+            "seeds": [0],
+            "train": {"lr": 1e-4, "steps": 100},
+            "image_train": {"lr": 2e-3, "beta1": 0.5, "z_dim": 32},
+            "variants": {"gan-ns": {}, "wgan-gp": {"steps": 7}},
+            "sweeps": {"gan-ns": {"lr": [0.01]}},
+        },
         schema=schema,
     )
     assert resolve_settings(config, "gan-ns", "ring8").lr == 1e-4
@@ -138,17 +183,24 @@ def test_bad_mirror_is_refused(schema):
         validate_config({**_minimal(), "download": {"mirrors": ["ftp.example.org/mnist"]}}, schema=schema)
 
 
-
 def test_settings_valid_alone_but_not_together_are_refused_before_any_job(schema):
-    with pytest.raises(ConfigError, match=r"runs on ring8\): run wgan-gp: update: simultaneous.*d_steps: 1.*got d_steps: 5"):
+    with pytest.raises(
+        ConfigError, match=r"runs on ring8\): run wgan-gp: update: simultaneous.*d_steps: 1.*got d_steps: 5"
+    ):
         validate_config(_minimal(train={"update": "simultaneous"}, variants={"wgan-gp": {}}), schema=schema)
 
 
 def test_a_study_is_resolved_once_into_its_datasets_runs_seeds_and_sweeps(schema):
     config = validate_config(
-        {"datasets": ["ring8", "stacked-digits"], "seeds": [0, 1, 2], "ensemble_size": 2, "device": "cpu",
-         "image_train": {"z_dim": 32}, "variants": {"gan-ns": {}, "wgan-gp": {}},
-         "sweeps": {"gan-ns": {"lr": [0.01, 1e6]}, "wgan-gp": {"gp_weight": [1.0]}}},
+        {
+            "datasets": ["ring8", "stacked-digits"],
+            "seeds": [0, 1, 2],
+            "ensemble_size": 2,
+            "device": "cpu",
+            "image_train": {"z_dim": 32},
+            "variants": {"gan-ns": {}, "wgan-gp": {}},
+            "sweeps": {"gan-ns": {"lr": [0.01, 1e6]}, "wgan-gp": {"gp_weight": [1.0]}},
+        },
         schema=schema,
     )
     study = resolve_study(config)
@@ -204,11 +256,18 @@ def load_file(path):
 @pytest.mark.parametrize(
     ("config", "expected"),
     [
-        (_minimal(train={"steps": 100.0}), r"config\['train'\]\['steps'\]: 100.0 is not an integer; allowed: an integer, written without a decimal point or exponent"),
+        (
+            _minimal(train={"steps": 100.0}),
+            r"config\['train'\]\['steps'\]: 100.0 is not an integer; allowed: an integer, written "
+            r"without a decimal point or exponent",
+        ),
         (_minimal(seeds=[1.0]), r"config\['seeds'\]\[0\]: 1.0 is not an integer"),
         (_minimal(data={"seed": 0.0}), r"config\['data'\]\['seed'\]: 0.0 is not an integer"),
         (_minimal(train={"batch_size": 1e11}), r"config\['train'\]\['batch_size'\]: 100000000000.0 is not an integer"),
-        (_minimal(sweeps={"gan-ns": {"steps": [100.0]}}), r"config\['sweeps'\]\['gan-ns'\]\['steps'\]: 100.0 is not an integer"),
+        (
+            _minimal(sweeps={"gan-ns": {"steps": [100.0]}}),
+            r"config\['sweeps'\]\['gan-ns'\]\['steps'\]: 100.0 is not an integer",
+        ),
     ],
 )
 def test_a_float_is_refused_where_an_integer_is_meant(schema, config, expected):
@@ -235,15 +294,42 @@ def test_non_finite_numbers_are_refused(schema, config, where):
     ("config", "expected"),
     [
         (_minimal(seeds=[2**32]), r"config\['seeds'\]\[0\]: 4294967296 is greater than the maximum of 4294967295"),
-        (_minimal(seeds=[0, 2**64]), r"config\['seeds'\]\[1\]: 18446744073709551616 is greater than the maximum of 4294967295"),
-        (_minimal(data={"seed": 2**32}), r"config\['data'\]\['seed'\]: 4294967296 is greater than the maximum of 4294967295"),
-        (_minimal(train={"batch_size": 10**11}), r"config\['train'\]\['batch_size'\]: 100000000000 is greater than the maximum of 65536"),
-        (_minimal(train={"steps": 10**8 + 1}), r"config\['train'\]\['steps'\]: 100000001 is greater than the maximum of 100000000"),
-        (_minimal(data={"size": 10**7 + 1}), r"config\['data'\]\['size'\]: 10000001 is greater than the maximum of 10000000"),
-        (_minimal(data={"stacked_size": 10**6 + 1}), r"config\['data'\]\['stacked_size'\]: 1000001 is greater than the maximum"),
-        (_minimal(train={"g_width": 10**6}), r"config\['train'\]\['g_width'\]: 1000000 is greater than the maximum of 1024"),
-        (_minimal(train={"train_size": 10**7 + 1}), r"config\['train'\]\['train_size'\]: 10000001 is greater than the maximum"),
-        (_minimal(train={"snapshot_samples": 10**9}), r"config\['train'\]\['snapshot_samples'\]: 1000000000 is greater than the maximum"),
+        (
+            _minimal(seeds=[0, 2**64]),
+            r"config\['seeds'\]\[1\]: 18446744073709551616 is greater than the maximum of 4294967295",
+        ),
+        (
+            _minimal(data={"seed": 2**32}),
+            r"config\['data'\]\['seed'\]: 4294967296 is greater than the maximum of 4294967295",
+        ),
+        (
+            _minimal(train={"batch_size": 10**11}),
+            r"config\['train'\]\['batch_size'\]: 100000000000 is greater than the maximum of 65536",
+        ),
+        (
+            _minimal(train={"steps": 10**8 + 1}),
+            r"config\['train'\]\['steps'\]: 100000001 is greater than the maximum of 100000000",
+        ),
+        (
+            _minimal(data={"size": 10**7 + 1}),
+            r"config\['data'\]\['size'\]: 10000001 is greater than the maximum of 10000000",
+        ),
+        (
+            _minimal(data={"stacked_size": 10**6 + 1}),
+            r"config\['data'\]\['stacked_size'\]: 1000001 is greater than the maximum",
+        ),
+        (
+            _minimal(train={"g_width": 10**6}),
+            r"config\['train'\]\['g_width'\]: 1000000 is greater than the maximum of 1024",
+        ),
+        (
+            _minimal(train={"train_size": 10**7 + 1}),
+            r"config\['train'\]\['train_size'\]: 10000001 is greater than the maximum",
+        ),
+        (
+            _minimal(train={"snapshot_samples": 10**9}),
+            r"config\['train'\]\['snapshot_samples'\]: 1000000000 is greater than the maximum",
+        ),
     ],
 )
 def test_values_beyond_what_training_can_meet_are_refused(schema, config, expected):
@@ -253,8 +339,11 @@ def test_values_beyond_what_training_can_meet_are_refused(schema, config, expect
 
 def test_the_largest_allowed_values_are_valid(schema):
     config = validate_config(
-        _minimal(seeds=[0, 2**32 - 1], data={"seed": 2**32 - 1, "size": 10**7},
-                 train={"batch_size": 65536, "steps": 10**8, "train_size": 10**7}),
+        _minimal(
+            seeds=[0, 2**32 - 1],
+            data={"seed": 2**32 - 1, "size": 10**7},
+            train={"batch_size": 65536, "steps": 10**8, "train_size": 10**7},
+        ),
         schema=schema,
     )
     assert config["seeds"] == [0, 2**32 - 1] and config["data"]["size"] == 10**7
@@ -263,10 +352,12 @@ def test_the_largest_allowed_values_are_valid(schema):
 def test_every_integer_and_number_setting_has_bounds(schema):
     """Each integer and number a user sets is bounded below, and each integer size above, so that
     nothing passes validation that training cannot allocate."""
+
     def settings(node, path=()):
         for key, sub in (node.get("properties") or {}).items():
             yield (*path, key), sub
             yield from settings(sub, (*path, key))
+
     train = {("train", key): sub for key, sub in schema["$defs"]["train"]["properties"].items()}
     for path, sub in [*settings(schema), *train.items()]:
         types = sub.get("type") if isinstance(sub.get("type"), list) else [sub.get("type")]
@@ -294,8 +385,18 @@ def test_a_variant_name_that_is_not_text_is_refused(schema):
 
 @pytest.mark.parametrize(
     ("text", "value"),
-    [("1e-4", 1e-4), ("1E5", 1e5), (".5e3", 500.0), ("-2.5e-3", -2.5e-3), ("+1e2", 100.0), ("1.0e+5", 1e5),
-     ("0.0005", 5e-4), ("3", 3), ("'1e-4'", "1e-4"), ("1e-4x", "1e-4x")],
+    [
+        ("1e-4", 1e-4),
+        ("1E5", 1e5),
+        (".5e3", 500.0),
+        ("-2.5e-3", -2.5e-3),
+        ("+1e2", 100.0),
+        ("1.0e+5", 1e5),
+        ("0.0005", 5e-4),
+        ("3", 3),
+        ("'1e-4'", "1e-4"),
+        ("1e-4x", "1e-4x"),
+    ],
 )
 def test_numbers_in_exponent_notation_are_read_as_numbers(tmp_path, text, value):
     read = read_config(_config_file(tmp_path, f"value: {text}\n"))
@@ -303,7 +404,9 @@ def test_numbers_in_exponent_notation_are_read_as_numbers(tmp_path, text, value)
 
 
 def test_a_config_with_lr_1e_4_is_valid(tmp_path):
-    path = _config_file(tmp_path, "datasets: [ring8]\nseeds: [0]\ntrain: {lr: 1e-4, steps: 100}\nvariants: {gan-ns: {}}\n")
+    path = _config_file(
+        tmp_path, "datasets: [ring8]\nseeds: [0]\ntrain: {lr: 1e-4, steps: 100}\nvariants: {gan-ns: {}}\n"
+    )
     assert resolve_settings(load_file(path), "gan-ns").lr == 1e-4
 
 
@@ -317,7 +420,9 @@ def test_a_config_with_lr_1e_4_is_valid(tmp_path):
 )
 def test_a_duplicate_key_is_refused_with_file_and_line(tmp_path, text, line, key):
     path = _config_file(tmp_path, text)
-    with pytest.raises(ConfigError, match=rf"^{re.escape(str(path))}:{line}:\d+: duplicate key '{key}' \(first at line"):
+    with pytest.raises(
+        ConfigError, match=rf"^{re.escape(str(path))}:{line}:\d+: duplicate key '{key}' \(first at line"
+    ):
         load_file(path)
 
 
@@ -358,14 +463,22 @@ def test_a_missing_file_is_named(tmp_path):
 
 def test_an_invalid_config_file_names_the_file(tmp_path):
     path = _config_file(tmp_path, "datasets: [ring8]\nseeds: [0]\nvariants: {gan-ns: {lr: .nan}}\n")
-    with pytest.raises(ConfigError, match=rf"^{re.escape(str(path))}: invalid configuration:\n  - config\['variants'\]\['gan-ns'\]\['lr'\]: nan"):
+    with pytest.raises(
+        ConfigError,
+        match=rf"^{re.escape(str(path))}: invalid configuration:\n  - config\['variants'\]\['gan-ns'\]\['lr'\]: nan",
+    ):
         load_file(path)
 
 
 @pytest.mark.parametrize(
     ("entry", "expected"),
-    [("device=cpu", ("device", "cpu")), ("seeds=[0, 1]", ("seeds", [0, 1])), ("train={lr: 1e-4}", ("train", {"lr": 1e-4})),
-     ("scale=", ("scale", None)), ("scale=a=b", ("scale", "a=b"))],
+    [
+        ("device=cpu", ("device", "cpu")),
+        ("seeds=[0, 1]", ("seeds", [0, 1])),
+        ("train={lr: 1e-4}", ("train", {"lr": 1e-4})),
+        ("scale=", ("scale", None)),
+        ("scale=a=b", ("scale", "a=b")),
+    ],
 )
 def test_a_config_override_is_read_as_a_config_file_is(entry, expected):
     assert read_override(entry) == expected

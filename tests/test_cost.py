@@ -2,13 +2,12 @@
 
 import dataclasses
 import subprocess
-
-import pytest
-
 import sys
 from pathlib import Path
 
+import pytest
 from conftest import REPO
+
 from modecollapse import cost
 from modecollapse.config import TrainSettings, load_study
 
@@ -58,20 +57,32 @@ def test_the_paper_nets_on_the_cpu_cost_the_recorded_step():
     # 368 ms a step for 10 members of PacGAN's 2D nets, recorded; the projection must give that back
     paper = TrainSettings(steps=1, g_width=400, d_width=200, batch_size=100, snapshot_samples=1, snapshot_every=1)
     per_step = cost.train_seconds(paper, image=False, members=10, device="cpu")
-    assert per_step == pytest.approx(0.368 * (1 + 1 / 3), rel=1e-6)  # a step and a snapshot: a forward pass of one batch
+    assert per_step == pytest.approx(
+        0.368 * (1 + 1 / 3), rel=1e-6
+    )  # a step and a snapshot: a forward pass of one batch
 
 
 def test_pacgan_table1_warns_of_hours_of_cpu_work_and_gives_the_gpu_time():
-    lines = cost.projection_lines(cost.project(cost.study_jobs(load_study(REPO / "config" / "pacgan-table1.yaml")), cores=2))
+    lines = cost.projection_lines(
+        cost.project(cost.study_jobs(load_study(REPO / "config" / "pacgan-table1.yaml")), cores=2)
+    )
     assert len(lines) == 3 and lines[2].startswith("warning: ")
     assert " h of CPU work" in lines[0] and "H100/H200: about " in lines[1] and "recorded" in lines[1]
 
 
 def test_check_config_prints_the_projection_without_asking(tmp_path):
-    result = subprocess.run([str(Path(sys.executable).parent / "modecollapse"), "check-config", "config/smoke.yaml", "--cores", "2"], cwd=REPO,
-                            capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "modecollapse"), "check-config", "config/smoke.yaml", "--cores", "2"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
     assert result.returncode == 0, result.stderr
     out = result.stdout.splitlines()
     assert out[0] == "config/smoke.yaml: valid"
     assert out[1].startswith("projected training: 20 jobs") and "2 jobs at a time" in out[1]
-    assert out[2].startswith("projected training on one H100/H200") and not any(line.startswith("warning") for line in out)
+    assert out[2].startswith("projected training on one H100/H200") and not any(
+        line.startswith("warning") for line in out
+    )

@@ -2,7 +2,14 @@ import numpy as np
 import pytest
 
 from modecollapse.data import (
-    DATASETS, digits_family, get_dataset, load_dataset, sample_mixture, scale_images, training_points, write_dataset,
+    DATASETS,
+    digits_family,
+    get_dataset,
+    load_dataset,
+    sample_mixture,
+    scale_images,
+    training_points,
+    write_dataset,
 )
 
 
@@ -60,7 +67,9 @@ def test_digits_split_is_stratified_and_scaled():
 
 def test_stacked_digits_stack_three_training_digits_with_uniform_modes(tmp_path):
     write_dataset("digits", n=0, seed=0, path=tmp_path / "digits.npz")
-    write_dataset("stacked-digits", n=3000, seed=0, path=tmp_path / "stacked.npz", sources={"base": tmp_path / "digits.npz"})
+    write_dataset(
+        "stacked-digits", n=3000, seed=0, path=tmp_path / "stacked.npz", sources={"base": tmp_path / "digits.npz"}
+    )
     base, stacked = load_dataset(tmp_path / "digits.npz"), load_dataset(tmp_path / "stacked.npz")
     assert stacked["images"].shape == (3000, 3, 8, 8) and stacked["labels"].shape == (3000, 3)
     assert tuple(stacked["image_shape"]) == (3, 8, 8)
@@ -85,22 +94,36 @@ def test_stacking_from_all_images_draws_held_out_digits_too(tmp_path):
     channels = {}
     for stack_from in ("train", "all"):
         path = tmp_path / f"{stack_from}.npz"
-        write_dataset("stacked-digits", n=3000, seed=0, path=path, sources={"base": tmp_path / "digits.npz"},
-                      stack_from=stack_from)
+        write_dataset(
+            "stacked-digits",
+            n=3000,
+            seed=0,
+            path=path,
+            sources={"base": tmp_path / "digits.npz"},
+            stack_from=stack_from,
+        )
         channels[stack_from] = [c.tobytes() for c in load_dataset(path)["images"].reshape(-1, 8, 8)]
     assert not held_out & set(channels["train"])
     # 20% of the pool is held out: about a fifth of 9,000 drawn channels come from it
     assert sum(c in held_out for c in channels["all"]) / 9000 == pytest.approx(0.2, abs=0.03)
     with pytest.raises(ValueError, match="stack_from must be one of train, all"):
-        write_dataset("stacked-digits", n=10, seed=0, path=tmp_path / "x.npz", sources={"base": tmp_path / "digits.npz"},
-                      stack_from="test")
+        write_dataset(
+            "stacked-digits",
+            n=10,
+            seed=0,
+            path=tmp_path / "x.npz",
+            sources={"base": tmp_path / "digits.npz"},
+            stack_from="test",
+        )
 
 
 def test_stacked_size_zero_keeps_the_base_images_for_stacking_on_the_fly(tmp_path):
     from modecollapse.data import ONLINE_REFERENCE_SIZE, stacked_online
 
     write_dataset("digits", n=0, seed=0, path=tmp_path / "digits.npz")
-    write_dataset("stacked-digits", n=0, seed=0, path=tmp_path / "online.npz", sources={"base": tmp_path / "digits.npz"})
+    write_dataset(
+        "stacked-digits", n=0, seed=0, path=tmp_path / "online.npz", sources={"base": tmp_path / "digits.npz"}
+    )
     online, base = load_dataset(tmp_path / "online.npz"), load_dataset(tmp_path / "digits.npz")
     assert stacked_online(online) and not stacked_online(base)
     assert online["images"].shape == (ONLINE_REFERENCE_SIZE, 3, 8, 8)  # the real sample that evaluation compares with

@@ -7,8 +7,8 @@ import re
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO
+
 from modecollapse.config import TRAIN_KEYS, load_schema
 
 DOCS = REPO / "docs"
@@ -89,7 +89,9 @@ def config_keys(schema: dict) -> list[str]:
 def test_docs_configuration_names_every_config_key():
     page = (DOCS / "configuration.md").read_text()
     keys = config_keys(load_schema())
-    assert {"seeds", "data.seed", "evaluation.plateau_tolerance", "download.deadline_s", "steps", "r1_gamma"} <= set(keys)
+    assert {"seeds", "data.seed", "evaluation.plateau_tolerance", "download.deadline_s", "steps", "r1_gamma"} <= set(
+        keys
+    )
     assert [key for key in keys if f"`{key}`" not in page] == []
 
 
@@ -105,14 +107,21 @@ def section_references(text: str) -> list[tuple[str, str]]:
 
 def test_the_section_check_reads_references_across_lines():
     text = "# setting (docs/reproducibility.md, *What is\n# reproducible, exactly*); see README, *Adding a variant*"
-    assert section_references(text) == [("docs/reproducibility.md", "What is reproducible, exactly"), ("README", "Adding a variant")]
+    assert section_references(text) == [
+        ("docs/reproducibility.md", "What is reproducible, exactly"),
+        ("README", "Adding a variant"),
+    ]
 
 
 def test_every_section_the_code_points_to_is_a_heading_of_its_page():
     """Code, tests and the workflow that send a reader to "docs/page.md, *Section*" (or the README's)
     name a heading that page has, so a section that moves takes its pointers with it."""
-    sources = [path for folder in ("src", "workflow", "tests", "benchmarks") for path in (REPO / folder).rglob("*")
-               if path.suffix in {".py", ".smk", ".sh", ".yaml", ".rst"} or path.name == "Snakefile"]
+    sources = [
+        path
+        for folder in ("src", "workflow", "tests", "benchmarks")
+        for path in (REPO / folder).rglob("*")
+        if path.suffix in {".py", ".smk", ".sh", ".yaml", ".rst"} or path.name == "Snakefile"
+    ]
     missing = []
     for path in [*sources, REPO / "Makefile"]:
         if path.name == "test_docs.py" or not path.is_file():

@@ -15,8 +15,8 @@ import time
 
 import numpy as np
 import pytest
-
 from conftest import REPO
+
 from modecollapse.download import (
     MNIST_FILES,
     MNIST_SPLITS,
@@ -194,7 +194,9 @@ def test_corrupt_first_mirror_then_good_second(server, mnist_like, tmp_path):
     directory = tmp_path / "raw"
     # At every request and in the middle of every body, whatever sits under a final name must be a good copy.
     seen = []
-    server.observe = lambda: seen.extend(sha256((directory / n).read_bytes()) for n in table if (directory / n).exists())
+    server.observe = lambda: seen.extend(
+        sha256((directory / n).read_bytes()) for n in table if (directory / n).exists()
+    )
     paths = download_files(
         files=table,
         mirrors=[mirror_url(server, "bad"), mirror_url(server, "good")],
@@ -388,7 +390,10 @@ def test_endless_mirror_is_cut_off_at_the_size_cap(server, mnist_like, tmp_path)
     assert time.monotonic() - started < 5  # a client without a cap reads all ENDLESS_BYTES, then finds a mismatch
     first = next(iter(table))
     message = str(caught.value)
-    assert f"{mirror_url(server, 'endless')}{first}: sent more than {table[first].size + SIZE_MARGIN_BYTES} bytes" in message
+    assert (
+        f"{mirror_url(server, 'endless')}{first}: sent more than {table[first].size + SIZE_MARGIN_BYTES} bytes"
+        in message
+    )
     assert "SHA-256 mismatch" not in message
     assert server.requests == [f"/endless/{first}"]  # too large is final for that mirror: no retry
     assert final_files(directory) == []  # no .tmp left
@@ -404,7 +409,10 @@ def test_file_mirror_downloads_and_is_refused_when_announcing_too_much(mnist_lik
     (tmp_path / "source" / "big.gz").write_bytes(bytes(2 * SIZE_MARGIN_BYTES))
     with pytest.raises(DownloadError) as caught:
         download_files(files={"big.gz": PinnedFile(sha256(b""), 1)}, mirrors=[mirror], directory=tmp_path / "big")
-    assert f"{mirror}big.gz: announced {2 * SIZE_MARGIN_BYTES} bytes, more than the {1 + SIZE_MARGIN_BYTES} allowed" in str(caught.value)
+    assert (
+        f"{mirror}big.gz: announced {2 * SIZE_MARGIN_BYTES} bytes, more than the {1 + SIZE_MARGIN_BYTES} allowed"
+        in str(caught.value)
+    )
     assert final_files(tmp_path / "big") == []
 
 
@@ -418,8 +426,11 @@ def test_slow_drip_mirror_hits_the_deadline(server, mnist_like, tmp_path):
     started = time.monotonic()
     with pytest.raises(DownloadError) as caught:
         download_files(
-            files=table, mirrors=[mirror_url(server, "drip"), mirror_url(server, "good")], directory=directory,
-            timeout=TIMEOUT_S, deadline_s=1.0,
+            files=table,
+            mirrors=[mirror_url(server, "drip"), mirror_url(server, "good")],
+            directory=directory,
+            timeout=TIMEOUT_S,
+            deadline_s=1.0,
         )
     assert time.monotonic() - started < 1.0 + TIMEOUT_S + 1.0
     message = str(caught.value)
@@ -435,8 +446,13 @@ def test_deadline_spans_retries(server, mnist_like, tmp_path):
     started = time.monotonic()
     with pytest.raises(DownloadError, match="deadline of 1.5 s"):
         download_files(
-            files=table, mirrors=[mirror_url(server, "hang")], directory=tmp_path / "raw",
-            timeout=0.4, retries_per_mirror=20, backoff_s=0, deadline_s=1.5,
+            files=table,
+            mirrors=[mirror_url(server, "hang")],
+            directory=tmp_path / "raw",
+            timeout=0.4,
+            retries_per_mirror=20,
+            backoff_s=0,
+            deadline_s=1.5,
         )
     assert time.monotonic() - started < 1.5 + 0.4 + 1.0  # 20 attempts of 0.4 s would take 8 s
     assert 2 <= len(server.requests) <= 6
@@ -480,9 +496,13 @@ def test_downloads_from_a_thread_other_than_main(server, mnist_like, tmp_path):
     _, blobs, table = mnist_like
     server.routes["a"] = blobs
     outcome = []
-    thread = threading.Thread(target=lambda: outcome.append(download_files(
-        files=table, mirrors=[mirror_url(server, "a")], directory=tmp_path / "raw", timeout=TIMEOUT_S
-    )))
+    thread = threading.Thread(
+        target=lambda: outcome.append(
+            download_files(
+                files=table, mirrors=[mirror_url(server, "a")], directory=tmp_path / "raw", timeout=TIMEOUT_S
+            )
+        )
+    )
     thread.start()
     thread.join(timeout=30)
     assert len(outcome) == 1 and final_files(tmp_path / "raw") == sorted(table)
@@ -501,9 +521,21 @@ def test_workflow_refuses_hand_placed_files_with_the_wrong_sha256(mnist_like, tm
     config = tmp_path / "mnist.yaml"
     config.write_text(json.dumps({"datasets": ["mnist"], "seeds": [0], "variants": {"gan-ns": {}}}))
     result = subprocess.run(
-        [sys.executable, "-m", "snakemake", "--cores", "1", "--configfile", str(config), "--directory", str(workdir),
-         "data/mnist.npz"],
-        cwd=REPO, capture_output=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "snakemake",
+            "--cores",
+            "1",
+            "--configfile",
+            str(config),
+            "--directory",
+            str(workdir),
+            "data/mnist.npz",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode != 0
     assert not (workdir / "data" / "mnist.npz").exists()

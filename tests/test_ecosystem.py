@@ -11,11 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
-
 from conftest import REPO
 
 BIN = Path(sys.executable).parent
-
 
 
 def _small_study(tmp_path, *, variants=("gan-ns", "wgan-gp"), steps=100) -> Path:
@@ -40,6 +38,14 @@ def test_snakemake_lint_finds_nothing(tmp_path):
     assert "Congratulations, your workflow is in a good condition!" in output
 
 
+@pytest.mark.parametrize("command", [["format", "--check"], ["check"]], ids=["format", "lint"])
+def test_ruff_finds_the_python_code_formatted_and_clean(command):
+    """The Python code at the workflow's 120 columns (pyproject.toml [tool.ruff]): formatted, lines
+    within 120, imports sorted, no unused names."""
+    result = subprocess.run([str(BIN / "ruff"), *command, "."], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_snakefmt_leaves_the_workflow_unchanged():
     result = subprocess.run(
         [str(BIN / "snakefmt"), "--check", "workflow/"], cwd=REPO, capture_output=True, text=True, timeout=120
@@ -60,7 +66,9 @@ def test_snakefmt_leaves_the_workflow_unchanged():
 )
 def test_training_asks_for_time_from_steps_members_updates_and_device(tmp_path, device, minutes):
     config = _small_study(tmp_path, variants=("gan-ns", "unrolled-5"), steps=100_000)
-    result = _snakemake("-n", "--configfile", str(config), "--config", f"device={device}", "--directory", str(tmp_path / "run"))
+    result = _snakemake(
+        "-n", "--configfile", str(config), "--config", f"device={device}", "--directory", str(tmp_path / "run")
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     training = [job for job in result.stdout.split("\nrule ") if job.startswith("train_seeds_0_1:")]
     jobs = [re.search(r"run=(\S+)\n\s+resources: .*?mem_mb=(\d+).*?runtime=(\d+)", job).groups() for job in training]
@@ -74,13 +82,26 @@ def test_a_paper_scale_gpu_job_asks_for_hours_not_the_cpu_estimates_weeks(tmp_pa
     batches): on the H100's recorded floor, 3 x 1.5 (deterministic kernels) x (400,000 + 167) x 10 ms
     = 301 minutes, where the CPU estimate would ask a cluster for about five days, more than a GPU
     partition allows."""
+
     def runtimes(device):
-        result = _snakemake("-n", "--configfile", "config/pacgan-table1.yaml", "--config", f"device={device}",
-                            "--directory", str(tmp_path / device))
+        result = _snakemake(
+            "-n",
+            "--configfile",
+            "config/pacgan-table1.yaml",
+            "--config",
+            f"device={device}",
+            "--directory",
+            str(tmp_path / device),
+        )
         assert result.returncode == 0, result.stdout + result.stderr
-        return dict(re.findall(r"^rule train_seeds\S*:\n(?:    .*\n)*?    wildcards: dataset=ring8, run=(\S+)\n"
-                               r"    resources: .*?runtime=(\d+)",
-                               result.stdout, flags=re.MULTILINE))
+        return dict(
+            re.findall(
+                r"^rule train_seeds\S*:\n(?:    .*\n)*?    wildcards: dataset=ring8, run=(\S+)\n"
+                r"    resources: .*?runtime=(\d+)",
+                result.stdout,
+                flags=re.MULTILINE,
+            )
+        )
 
     cuda = runtimes("cuda")
     assert cuda["gan-ns"] == "301" and cuda["pacgan-4"] == "1201"  # G runs once per pack slot
@@ -89,7 +110,11 @@ def test_a_paper_scale_gpu_job_asks_for_hours_not_the_cpu_estimates_weeks(tmp_pa
 
 @pytest.mark.parametrize(
     ("arguments", "directory"),
-    [([], "."), (["CONFIG=config/paper.yaml"], "studies/paper"), (["CONFIG=config/paper.yaml", "DIR=/tmp/x"], "/tmp/x")],
+    [
+        ([], "."),
+        (["CONFIG=config/paper.yaml"], "studies/paper"),
+        (["CONFIG=config/paper.yaml", "DIR=/tmp/x"], "/tmp/x"),
+    ],
 )
 def test_make_runs_each_study_in_its_own_directory(arguments, directory):
     result = subprocess.run(["make", "-n", "paper", *arguments], cwd=REPO, capture_output=True, text=True, timeout=60)
@@ -103,11 +128,22 @@ def test_the_slurm_profile_asks_one_gpu_for_every_training_job_of_a_cuda_study(t
     their seed group, one GPU when the study trains on CUDA (the executor passes gpu=1 as
     --gpus=1) and none otherwise; no other job asks for one."""
     config = _small_study(tmp_path)
-    result = _snakemake("-n", "--profile", "profiles/slurm", "--configfile", str(config), "--config", f"device={device}",
-                        "--directory", str(tmp_path / "run"))
+    result = _snakemake(
+        "-n",
+        "--profile",
+        "profiles/slurm",
+        "--configfile",
+        str(config),
+        "--config",
+        f"device={device}",
+        "--directory",
+        str(tmp_path / "run"),
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     jobs = re.findall(r"^(?:local)?rule (\S+):\n(?:    .*\n)*?    resources: (.*)$", result.stdout, flags=re.MULTILINE)
-    requests = {rule: dict(item.split("=", 1) for item in resources.split(", ")).get("gpu", "0") for rule, resources in jobs}
+    requests = {
+        rule: dict(item.split("=", 1) for item in resources.split(", ")).get("gpu", "0") for rule, resources in jobs
+    }
     assert {rule for rule in requests if rule.startswith("train_seeds")} == {"train_seeds_0_1"}
     assert all(gpu == (gpus if rule.startswith("train_seeds") else "0") for rule, gpu in requests.items()), requests
 
@@ -134,7 +170,9 @@ def _chromium() -> str | None:
 
 @pytest.mark.slow
 @pytest.mark.needs_tex
-@pytest.mark.skipif(_chromium() is None, reason="no chromium on PATH for the screenshot (Debian: apt-get install chromium)")
+@pytest.mark.skipif(
+    _chromium() is None, reason="no chromium on PATH for the screenshot (Debian: apt-get install chromium)"
+)
 def test_the_html_report_of_a_finished_study_renders_in_a_browser(tmp_path):
     config, run = _small_study(tmp_path), tmp_path / "run"
     result = _snakemake("--cores", "2", "--configfile", str(config), "--directory", str(run))
@@ -145,14 +183,29 @@ def test_the_html_report_of_a_finished_study_renders_in_a_browser(tmp_path):
     html = report.read_text()
     assert "mode collapse across GAN variants and seeds" in html  # workflow.rst
     assert "ring8" in html and "wgan-gp" in html  # filled in from the study
-    for name in ("summary.csv", "tests.csv", "software.csv", "benchmarks.csv", "study.yaml"):  # the tables and the configuration
+    for name in (
+        "summary.csv",
+        "tests.csv",
+        "software.csv",
+        "benchmarks.csv",
+        "study.yaml",
+    ):  # the tables and the configuration
         assert name in html, name
 
     screenshot = tmp_path / "report.png"
     result = subprocess.run(
-        [_chromium(), "--headless", "--no-sandbox", "--disable-gpu", f"--screenshot={screenshot}",
-         "--window-size=1400,1000", report.as_uri()],
-        capture_output=True, text=True, timeout=120,
+        [
+            _chromium(),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            f"--screenshot={screenshot}",
+            "--window-size=1400,1000",
+            report.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert screenshot.is_file(), result.stderr[-3000:]
     import matplotlib.image

@@ -6,7 +6,6 @@ import tomllib
 
 import pytest
 import yaml
-
 from conftest import REPO
 
 ENVS = sorted((REPO / "workflow" / "envs").glob("*.yaml"))
@@ -41,11 +40,17 @@ def test_each_rule_environment_pins_pyprojects_versions_and_python(env):
     conda, pip = _conda(env)
     pinned = _pinned()
     assert pip and all(requirement == pinned.get(requirement.split("==")[0]) for requirement in pip), pip
-    assert {"numpy", "pandas", "pyarrow", "pyyaml", "jsonschema"} <= {r.split("==")[0] for r in pip}  # modecollapse's core
+    assert {"numpy", "pandas", "pyarrow", "pyyaml", "jsonschema"} <= {
+        r.split("==")[0] for r in pip
+    }  # modecollapse's core
     assert conda == _conda(REPO / "environment.yml")[0]  # the same Python
 
 
 def test_every_environment_the_rules_name_exists():
     # (that every rule names one is `snakemake --lint`'s check: tests/test_ecosystem.py)
-    named = {match for path in (REPO / "workflow" / "rules").glob("*.smk") for match in re.findall(r'"\.\./envs/([^"]+)"', path.read_text())}
+    named = {
+        match
+        for path in (REPO / "workflow" / "rules").glob("*.smk")
+        for match in re.findall(r'"\.\./envs/([^"]+)"', path.read_text())
+    }
     assert named == {path.name for path in ENVS}

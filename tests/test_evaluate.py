@@ -6,15 +6,24 @@ import textwrap
 import numpy as np
 import pandas as pd
 import pytest
-
+from conftest import REPO
 from scipy.spatial.distance import pdist
 
-from conftest import REPO
 from modecollapse import metrics as m
 from modecollapse.data import DATASETS, sample_mixture, write_dataset
 from modecollapse.evaluate import (
-    COLLAPSED, DIVERGED, FORGETTING_EVENTS, LEVELLED_OFF, MODES_EVER_COVERED, SHARE_COLUMNS, UNDER_TRAINED,
-    evaluate_run, evaluate_runs, mmd_bandwidth, reference_sample, under_trained,
+    COLLAPSED,
+    DIVERGED,
+    FORGETTING_EVENTS,
+    LEVELLED_OFF,
+    MODES_EVER_COVERED,
+    SHARE_COLUMNS,
+    UNDER_TRAINED,
+    evaluate_run,
+    evaluate_runs,
+    mmd_bandwidth,
+    reference_sample,
+    under_trained,
 )
 from modecollapse.io import read_parquet, write_json, write_parquet
 from modecollapse.records import run_record
@@ -30,7 +39,9 @@ def ring8():
 
 
 def snapshots(*frames):
-    return pd.concat([pd.DataFrame({"step": step, "x": f[:, 0], "y": f[:, 1]}) for step, f in frames], ignore_index=True)
+    return pd.concat(
+        [pd.DataFrame({"step": step, "x": f[:, 0], "y": f[:, 1]}) for step, f in frames], ignore_index=True
+    )
 
 
 def table(metrics):
@@ -39,8 +50,15 @@ def table(metrics):
 
 def test_a_generator_that_samples_the_data_scores_as_the_data(ring8):
     fake = sample_mixture(DATASETS["ring8"], n=1000, seed=9)[0]
-    values = table(evaluate_run(samples=snapshots((10, fake), (20, fake)), dataset=ring8, threshold=3.0,
-                                collapse_coverage=0.5, floors={"reverse_kl_floor": 0.0035}))
+    values = table(
+        evaluate_run(
+            samples=snapshots((10, fake), (20, fake)),
+            dataset=ring8,
+            threshold=3.0,
+            collapse_coverage=0.5,
+            floors={"reverse_kl_floor": 0.0035},
+        )
+    )
     final = values.loc[20]
     assert final["modes_covered"] == 8 and final[COLLAPSED] == 0
     assert final["density"] == pytest.approx(1.0, abs=0.15)  # real vs real: E[density] = 1
@@ -52,8 +70,9 @@ def test_mode_hopping_and_collapse_are_counted(ring8):
     centers = ring8["centers"]
     first = np.repeat(centers[[0, 1]], 50, axis=0)  # modes 0 and 1
     second = np.repeat(centers[[2]], 100, axis=0)  # hops to mode 2: forgets 0 and 1
-    values = table(evaluate_run(samples=snapshots((10, first), (20, second)), dataset=ring8, threshold=3.0,
-                                collapse_coverage=0.5))
+    values = table(
+        evaluate_run(samples=snapshots((10, first), (20, second)), dataset=ring8, threshold=3.0, collapse_coverage=0.5)
+    )
     assert list(values["modes_covered"]) == [2, 1]
     assert list(values[MODES_EVER_COVERED]) == [2, 3]
     assert list(values[FORGETTING_EVENTS]) == [0, 2]
@@ -71,8 +90,9 @@ def test_a_generator_with_no_high_quality_sample_scores_total_collapse_and_is_co
     far = np.full((100, 2), 10.0)  # 10 from every mode of the unit ring: 900 stds
     near = np.repeat(ring8["centers"], 25, axis=0)  # every mode equally: KL 0
     runs = [
-        evaluate_run(samples=snapshots((10, fake), (20, fake)), dataset=ring8, threshold=3.0, collapse_coverage=0.5)
-        .assign(dataset="ring8", variant="gan-ns", seed=seed)
+        evaluate_run(
+            samples=snapshots((10, fake), (20, fake)), dataset=ring8, threshold=3.0, collapse_coverage=0.5
+        ).assign(dataset="ring8", variant="gan-ns", seed=seed)
         for seed, fake in enumerate((far, near))
     ]
     values = table(runs[0].drop(columns=["dataset", "variant", "seed"]))
@@ -87,8 +107,13 @@ def test_a_generator_with_no_high_quality_sample_scores_total_collapse_and_is_co
 def test_diverged_is_recorded_at_the_final_step_only(ring8):
     fake = np.repeat(ring8["centers"], 10, axis=0)
     for flag in (True, False):
-        metrics = evaluate_run(samples=snapshots((10, fake), (20, fake)), dataset=ring8, threshold=3.0,
-                               collapse_coverage=0.5, diverged=flag)
+        metrics = evaluate_run(
+            samples=snapshots((10, fake), (20, fake)),
+            dataset=ring8,
+            threshold=3.0,
+            collapse_coverage=0.5,
+            diverged=flag,
+        )
         rows = metrics[metrics["metric"] == DIVERGED]
         assert list(rows["step"]) == [20] and list(rows["value"]) == [float(flag)]
 
@@ -97,12 +122,20 @@ def test_mmd_uses_one_kernel_per_dataset_and_depends_only_on_the_dataset_and_the
     fake = sample_mixture(DATASETS["ring8"], n=500, seed=4)[0]
     other = sample_mixture(DATASETS["ring8"], n=500, seed=5)[0] + 0.3
     # The same final samples after different histories (other snapshots, other seeds' runs).
-    first = table(evaluate_run(samples=snapshots((10, other), (20, fake)), dataset=ring8, threshold=3.0,
-                               collapse_coverage=0.5)).loc[20]
-    second = table(evaluate_run(samples=snapshots((5, fake[:100]), (7, other), (20, fake)), dataset=ring8,
-                                threshold=3.0, collapse_coverage=0.5)).loc[20]
-    third = table(evaluate_run(samples=snapshots((20, other)), dataset=ring8, threshold=3.0,
-                               collapse_coverage=0.5)).loc[20]
+    first = table(
+        evaluate_run(samples=snapshots((10, other), (20, fake)), dataset=ring8, threshold=3.0, collapse_coverage=0.5)
+    ).loc[20]
+    second = table(
+        evaluate_run(
+            samples=snapshots((5, fake[:100]), (7, other), (20, fake)),
+            dataset=ring8,
+            threshold=3.0,
+            collapse_coverage=0.5,
+        )
+    ).loc[20]
+    third = table(
+        evaluate_run(samples=snapshots((20, other)), dataset=ring8, threshold=3.0, collapse_coverage=0.5)
+    ).loc[20]
     assert first[m.MMD] == second[m.MMD]  # bit for bit
     width = mmd_bandwidth(training=ring8["points"])
     expected = m.mmd(real=reference_sample(ring8["points"], n=500), fake=fake, bandwidth=width)
@@ -116,8 +149,9 @@ def test_mmd_uses_one_kernel_per_dataset_and_depends_only_on_the_dataset_and_the
 def test_mmd_grows_with_a_shift_of_the_data(ring8):
     fake = sample_mixture(DATASETS["ring8"], n=1000, seed=6)[0]
     values = [
-        table(evaluate_run(samples=snapshots((20, fake + shift)), dataset=ring8, threshold=3.0,
-                           collapse_coverage=0.5)).loc[20, m.MMD]
+        table(
+            evaluate_run(samples=snapshots((20, fake + shift)), dataset=ring8, threshold=3.0, collapse_coverage=0.5)
+        ).loc[20, m.MMD]
         for shift in (0.1, 3.0, 300.0)
     ]
     assert values[0] < values[1] < values[2]
@@ -138,29 +172,64 @@ def _on_modes(covered_per_step, centers):
 
 def test_a_collapse_still_rising_in_the_last_quarter_is_under_trained(ring8):
     # 8 snapshots, window 0.25 of 800 steps: 600, 700 and 800. Coverage 1, 2, 3 of 8 modes there.
-    rising = table(evaluate_run(samples=_on_modes([1, 1, 1, 1, 1, 1, 2, 3], ring8["centers"]), dataset=ring8,
-                                threshold=3.0, collapse_coverage=0.5, plateau_window=0.25, plateau_tolerance=0.1))
+    rising = table(
+        evaluate_run(
+            samples=_on_modes([1, 1, 1, 1, 1, 1, 2, 3], ring8["centers"]),
+            dataset=ring8,
+            threshold=3.0,
+            collapse_coverage=0.5,
+            plateau_window=0.25,
+            plateau_tolerance=0.1,
+        )
+    )
     final = rising.loc[800]
     assert final[COLLAPSED] == 1 and final[LEVELLED_OFF] == 0 and final[UNDER_TRAINED] == 1
     assert rising.loc[700, [LEVELLED_OFF, UNDER_TRAINED]].isna().all()  # final step only
 
 
 def test_a_flat_collapse_has_levelled_off(ring8):
-    flat = table(evaluate_run(samples=_on_modes([1, 2, 3, 4, 5, 2, 2, 2], ring8["centers"]), dataset=ring8,
-                              threshold=3.0, collapse_coverage=0.5, plateau_window=0.25,
-                              plateau_tolerance=0.1)).loc[800]
+    flat = table(
+        evaluate_run(
+            samples=_on_modes([1, 2, 3, 4, 5, 2, 2, 2], ring8["centers"]),
+            dataset=ring8,
+            threshold=3.0,
+            collapse_coverage=0.5,
+            plateau_window=0.25,
+            plateau_tolerance=0.1,
+        )
+    ).loc[800]
     assert flat[COLLAPSED] == 1 and flat[LEVELLED_OFF] == 1 and flat[UNDER_TRAINED] == 0
-    covering = table(evaluate_run(samples=_on_modes([1, 2, 4, 6, 8, 8, 8, 8], ring8["centers"]), dataset=ring8,
-                                  threshold=3.0, collapse_coverage=0.5)).loc[800]
+    covering = table(
+        evaluate_run(
+            samples=_on_modes([1, 2, 4, 6, 8, 8, 8, 8], ring8["centers"]),
+            dataset=ring8,
+            threshold=3.0,
+            collapse_coverage=0.5,
+        )
+    ).loc[800]
     assert covering[COLLAPSED] == 0 and covering[LEVELLED_OFF] == 1 and covering[UNDER_TRAINED] == 0
 
 
 def test_levelling_off_is_undefined_with_too_few_snapshots_and_for_diverged_runs(ring8):
-    short = table(evaluate_run(samples=_on_modes([1, 2, 3], ring8["centers"]), dataset=ring8, threshold=3.0,
-                               collapse_coverage=0.5, plateau_window=0.25)).loc[300]  # window: step 300 only
+    short = table(
+        evaluate_run(
+            samples=_on_modes([1, 2, 3], ring8["centers"]),
+            dataset=ring8,
+            threshold=3.0,
+            collapse_coverage=0.5,
+            plateau_window=0.25,
+        )
+    ).loc[300]  # window: step 300 only
     assert np.isnan(short[LEVELLED_OFF]) and np.isnan(short[UNDER_TRAINED])
-    diverged = table(evaluate_run(samples=_on_modes([1, 1, 1, 1, 1, 1, 2, 3], ring8["centers"]), dataset=ring8,
-                                  threshold=3.0, collapse_coverage=0.5, diverged=True)).loc[800]
+    diverged = table(
+        evaluate_run(
+            samples=_on_modes([1, 1, 1, 1, 1, 1, 2, 3], ring8["centers"]),
+            dataset=ring8,
+            threshold=3.0,
+            collapse_coverage=0.5,
+            diverged=True,
+        )
+    ).loc[800]
     assert diverged[LEVELLED_OFF] == 0 and np.isnan(diverged[UNDER_TRAINED])
 
 
@@ -172,7 +241,6 @@ def test_under_trained_truth_table():
     assert np.isnan(under_trained(collapsed=1.0, levelled_off=0.0, diverged=True))
 
 
-
 # --- evaluate_runs: every seed of a (dataset, run name), as the evaluate rule runs it -------------
 
 EVALUATION = dict(threshold=3.0, confidence=0.9, collapse_coverage=0.5, plateau_window=0.5, plateau_tolerance=0.1)
@@ -180,9 +248,20 @@ EVALUATION = dict(threshold=3.0, confidence=0.9, collapse_coverage=0.5, plateau_
 
 def _record(seed: int, status: str = "ok") -> dict:
     return run_record(
-        dataset="ring8", variant="gan-ns", seed=seed, settings={}, status=status,
-        diverged_step=20 if status != "ok" else None, device="cpu", tf32=False, cuda_graphs=False, threads=1,
-        ensemble_seeds=[0, 1, 2], resumed_from_step=None, ensemble_wall_time_s=3.0, provenance={},
+        dataset="ring8",
+        variant="gan-ns",
+        seed=seed,
+        settings={},
+        status=status,
+        diverged_step=20 if status != "ok" else None,
+        device="cpu",
+        tf32=False,
+        cuda_graphs=False,
+        threads=1,
+        ensemble_seeds=[0, 1, 2],
+        resumed_from_step=None,
+        ensemble_wall_time_s=3.0,
+        provenance={},
     )
 
 
@@ -190,16 +269,27 @@ def test_evaluating_a_run_names_seeds_is_each_seeds_evaluation_with_its_sample_s
     fake = sample_mixture(DATASETS["ring8"], n=300, seed=9)[0]
     collapsed = np.repeat(ring8["centers"][:1], 300, axis=0)
     runs = [_record(0), _record(1, "diverged"), _record(2)]
-    samples = [snapshots((10, collapsed), (20, fake)), snapshots((10, fake), (20, collapsed)),
-               snapshots((20, fake[:200]))]  # another sample size: its own floors
+    samples = [
+        snapshots((10, collapsed), (20, fake)),
+        snapshots((10, fake), (20, collapsed)),
+        snapshots((20, fake[:200])),
+    ]  # another sample size: its own floors
     metrics, shares = evaluate_runs(dataset=ring8, runs=runs, samples=iter(samples), **EVALUATION)
     assert list(metrics.columns) == list(LONG_COLUMNS) and set(metrics["variant"]) == {"gan-ns"}
     assert shares.empty and list(shares.columns) == list(SHARE_COLUMNS)  # 2D data: no digits
     for run, frame in zip(runs, samples):
         n = int((frame["step"] == frame["step"].max()).sum())
         floors = m.mode_stats_floor(centers=ring8["centers"], std=ring8["std"], n=n, threshold=3.0)
-        alone = evaluate_run(samples=frame, dataset=ring8, threshold=3.0, collapse_coverage=0.5, floors=floors,
-                             diverged=run["status"] == "diverged", plateau_window=0.5, plateau_tolerance=0.1)
+        alone = evaluate_run(
+            samples=frame,
+            dataset=ring8,
+            threshold=3.0,
+            collapse_coverage=0.5,
+            floors=floors,
+            diverged=run["status"] == "diverged",
+            plateau_window=0.5,
+            plateau_tolerance=0.1,
+        )
         mine = metrics[metrics["seed"] == run["seed"]]
         pd.testing.assert_frame_equal(mine[["step", "metric", "value"]].reset_index(drop=True), alone)
     final = metrics[metrics["metric"] == DIVERGED].set_index("seed")["value"]
@@ -233,8 +323,9 @@ def test_a_2d_evaluation_job_never_imports_torch(tmp_path):
         runpy.run_path({str(REPO / "workflow" / "scripts" / "evaluate.py")!r}, init_globals={{"snakemake": snakemake}})
         print("torch modules:", sorted(name for name in sys.modules if name.partition(".")[0] == "torch"))
     """)
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            env=os.environ | {"PYTHONPATH": str(REPO / "src")})
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=os.environ | {"PYTHONPATH": str(REPO / "src")}
+    )
     log = (tmp_path / "evaluate.log").read_text() if (tmp_path / "evaluate.log").exists() else ""
     assert result.returncode == 0, result.stdout + result.stderr + log
     assert result.stdout.strip().splitlines()[-1] == "torch modules: []"

@@ -11,7 +11,12 @@ from modecollapse.config import TrainSettings
 from modecollapse.data import digits_family, scale_images, stack_digits
 from modecollapse.evaluate import FEATURE_DISTANCES, digit_shares, evaluate_image_run
 from modecollapse.metrics import (
-    HIGH_QUALITY_FRACTION, MODES_COVERED, MODES_COVERED_CEILING, REVERSE_KL, REVERSE_KL_FLOOR, class_mode_stats_floor,
+    HIGH_QUALITY_FRACTION,
+    MODES_COVERED,
+    MODES_COVERED_CEILING,
+    REVERSE_KL,
+    REVERSE_KL_FLOOR,
+    class_mode_stats_floor,
 )
 from modecollapse.models import EnsembleConv2d, init_members, spectral_normalise
 from modecollapse.samples import samples_to_images
@@ -19,8 +24,18 @@ from modecollapse.stepping import MemberStreams
 from modecollapse.train import train
 from modecollapse.variants import TRICKS, VARIANTS, variant_defaults
 
-TINY = dict(steps=20, batch_size=16, z_dim=8, g_width=4, d_width=4, lr=2e-3, beta1=0.5, snapshot_every=10,
-            snapshot_samples=40, log_every=5)
+TINY = dict(
+    steps=20,
+    batch_size=16,
+    z_dim=8,
+    g_width=4,
+    d_width=4,
+    lr=2e-3,
+    beta1=0.5,
+    snapshot_every=10,
+    snapshot_samples=40,
+    log_every=5,
+)
 
 
 @pytest.fixture(scope="module")
@@ -72,8 +87,12 @@ def test_spectral_norm_of_a_convolution_normalises_each_members_matrix():
 def test_every_variant_trains_on_stacked_images(stacked, name):
     images, _ = stacked
     overrides = {"minibatch_kernels": 4} if name == "minibatch-disc" else {}
-    result = train(data=images.reshape(len(images), -1), settings=settings_for(name, **overrides), seeds=[0, 1],
-                   image_shape=(3, 8, 8))
+    result = train(
+        data=images.reshape(len(images), -1),
+        settings=settings_for(name, **overrides),
+        seeds=[0, 1],
+        image_shape=(3, 8, 8),
+    )
     for member in result.members:
         assert member.status == "ok"
         final = member.samples[member.samples["step"] == 20]
@@ -109,7 +128,9 @@ def test_one_iteration_of_a_seed_alone_equals_it_inside_an_image_ensemble(stacke
     checks it follows from the config alone, and the workflow test that every run records it.
     """
     images, _ = stacked
-    settings = settings_for(name, steps=1, snapshot_every=1, **({"minibatch_kernels": 4} if name == "minibatch-disc" else {}))
+    settings = settings_for(
+        name, steps=1, snapshot_every=1, **({"minibatch_kernels": 4} if name == "minibatch-disc" else {})
+    )
     data = images.reshape(len(images), -1)
     alone = train(data=data, settings=settings, seeds=[3], image_shape=(3, 8, 8)).members[0].samples
     together = train(data=data, settings=settings, seeds=[1, 3], image_shape=(3, 8, 8)).members
@@ -117,14 +138,18 @@ def test_one_iteration_of_a_seed_alone_equals_it_inside_an_image_ensemble(stacke
     theirs = together[1].samples.drop(columns="step").to_numpy(np.float32)
     np.testing.assert_allclose(mine, theirs, rtol=2**-10, atol=1e-6)  # float16: 10-bit mantissa, 6e-8 subnormals
     other_seed = together[0].samples.drop(columns="step").to_numpy(np.float32)
-    assert np.abs(mine - other_seed).max() > np.abs(mine).max()  # pixels still near 0 (about 0.003); seeds apart by more
+    assert (
+        np.abs(mine - other_seed).max() > np.abs(mine).max()
+    )  # pixels still near 0 (about 0.003); seeds apart by more
 
 
 def test_an_image_ensemble_trained_twice_gives_bitwise_the_same_samples(stacked):
     images, _ = stacked
     settings = settings_for("wgan-gp", steps=6, snapshot_every=3)
-    first, second = (train(data=images.reshape(len(images), -1), settings=settings, seeds=[1, 3], image_shape=(3, 8, 8))
-                     for _ in range(2))
+    first, second = (
+        train(data=images.reshape(len(images), -1), settings=settings, seeds=[1, 3], image_shape=(3, 8, 8))
+        for _ in range(2)
+    )
     for mine, again in zip(first.members, second.members):
         pd.testing.assert_frame_equal(mine.samples, again.samples)
         pd.testing.assert_frame_equal(mine.curves, again.curves)
@@ -143,7 +168,11 @@ def test_real_digits_score_as_real_data_and_a_collapsed_generator_as_one_mode(fa
     metrics, shares = evaluate_image_run(
         images_per_step={10: collapsed, 20: test_images},
         real_features=classify(model=classifier, images=scale_images(family["train_images"][:360]))[FEATURES],
-        classifier=classifier, reference=reference, confidence=0.9, collapse_coverage=0.5, floors=floors,
+        classifier=classifier,
+        reference=reference,
+        confidence=0.9,
+        collapse_coverage=0.5,
+        floors=floors,
     )
     values = metrics.pivot(index="step", columns="metric", values="value")
     assert values.loc[10, MODES_COVERED] == 1 and values.loc[10, "collapsed"] == 1
@@ -163,8 +192,11 @@ def test_stacked_samples_are_classified_channel_by_channel(family, classifier):
     images, labels = stack_digits(images=family["test_images"], labels=family["test_labels"], n=2000, seed=1)
     metrics, shares = evaluate_image_run(
         images_per_step={5: scale_images(images)},
-        real_features=classify(model=classifier, images=scale_images(images[:500]))[FEATURES], classifier=classifier,
-        reference=np.full(1000, 1 / 1000), confidence=0.9, collapse_coverage=0.5,
+        real_features=classify(model=classifier, images=scale_images(images[:500]))[FEATURES],
+        classifier=classifier,
+        reference=np.full(1000, 1 / 1000),
+        confidence=0.9,
+        collapse_coverage=0.5,
     )
     values = metrics.set_index("metric")["value"]
     covered = len({tuple(t) for t in labels})  # distinct true triples among the 2,000
@@ -187,7 +219,13 @@ def test_mnist_sized_images_train(name):
     convolutions down to 7×7 features."""
     for shape in ((1, 28, 28), (3, 28, 28)):
         data = torch.rand(200, int(np.prod(shape)), generator=torch.Generator().manual_seed(0)).numpy() * 2 - 1
-        settings = settings_for(name, steps=3, snapshot_every=3, snapshot_samples=8, log_every=1,
-                                **({"minibatch_kernels": 4} if name == "minibatch-disc" else {}))
+        settings = settings_for(
+            name,
+            steps=3,
+            snapshot_every=3,
+            snapshot_samples=8,
+            log_every=1,
+            **({"minibatch_kernels": 4} if name == "minibatch-disc" else {}),
+        )
         member = train(data=data, settings=settings, seeds=[0, 1], image_shape=shape).members[0]
         assert member.status == "ok" and samples_to_images(member.samples, shape).shape == (8, *shape)

@@ -8,9 +8,17 @@ import pandas as pd
 import pytest
 
 from modecollapse.io import (
+    UnreadableFile,
+    atomic_path,
     read_benchmark,
-    UnreadableFile, atomic_path, read_json, read_npz, read_parquet, read_parquet_metadata, set_aside_unreadable,
-    write_json, write_npz, write_parquet,
+    read_json,
+    read_npz,
+    read_parquet,
+    read_parquet_metadata,
+    set_aside_unreadable,
+    write_json,
+    write_npz,
+    write_parquet,
 )
 
 
@@ -114,8 +122,11 @@ def test_unreadable_files_are_set_aside_with_their_reason_and_good_ones_kept(tmp
 def test_read_benchmark_takes_the_last_record_and_reads_na_as_nan(tmp_path):
     path = tmp_path / "job.tsv"
     header = "s\th:m:s\tmax_rss\tmax_vms\tmax_uss\tmax_pss\tio_in\tio_out\tmean_load\tcpu_time\n"
-    path.write_text(header + "9.81\t0:00:09\t447.71\t2265.76\t333.92\t390.06\t0.68\t0.04\t66.53\t6.77\n"
-                    + "3.50\t0:00:03\tNA\tNA\tNA\tNA\tNA\tNA\t0.00\t2.25\n")
+    path.write_text(
+        header
+        + "9.81\t0:00:09\t447.71\t2265.76\t333.92\t390.06\t0.68\t0.04\t66.53\t6.77\n"
+        + "3.50\t0:00:03\tNA\tNA\tNA\tNA\tNA\tNA\t0.00\t2.25\n"
+    )
     record = read_benchmark(path)
     assert record["wall_s"] == 3.5 and record["cpu_s"] == 2.25 and np.isnan(record["max_rss_mb"])
     path.write_text(header)  # a header without a record

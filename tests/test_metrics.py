@@ -325,8 +325,20 @@ def test_seeded_metrics_repeat_exactly_and_depend_on_the_seed(name):
 from modecollapse.metrics import levelled_off, median_bandwidth  # noqa: E402
 
 PUBLIC = [
-    mode_stats, mode_stats_floor, modes_ever_covered, forgetting_events, wasserstein, sliced_wasserstein,
-    mmd, median_bandwidth, kid, frechet_distance, energy_distance, prdc, ndb, levelled_off,
+    mode_stats,
+    mode_stats_floor,
+    modes_ever_covered,
+    forgetting_events,
+    wasserstein,
+    sliced_wasserstein,
+    mmd,
+    median_bandwidth,
+    kid,
+    frechet_distance,
+    energy_distance,
+    prdc,
+    ndb,
+    levelled_off,
 ]
 
 
@@ -342,8 +354,9 @@ STEPS = [100, 200, 300, 400, 500, 600, 700, 800]  # window 0.25 of 800: steps >=
 
 def _levelled(share, quality=None, *, steps=STEPS, window=0.25, tolerance=0.1):
     quality = [1.0] * len(share) if quality is None else quality
-    return levelled_off(steps=steps, modes_share=share, high_quality_fraction=quality, window=window,
-                        tolerance=tolerance)
+    return levelled_off(
+        steps=steps, modes_share=share, high_quality_fraction=quality, window=window, tolerance=tolerance
+    )
 
 
 def test_a_coverage_curve_still_rising_in_the_last_quarter_has_not_levelled_off():
@@ -415,7 +428,9 @@ def test_class_mode_stats_of_a_collapsed_generator():
 
 def test_class_mode_index_puts_the_first_channel_first():
     stats = class_mode_stats(
-        classes=np.array([[1, 2, 3], [3, 2, 1], [0, 0, 9]]), confidence=np.ones((3, 3)), reference=UNIFORM_1000,
+        classes=np.array([[1, 2, 3], [3, 2, 1], [0, 0, 9]]),
+        confidence=np.ones((3, 3)),
+        reference=UNIFORM_1000,
         threshold=0.5,
     )
     assert np.flatnonzero(stats[COUNTS]).tolist() == [9, 123, 321]
@@ -450,14 +465,16 @@ def test_unclassified_samples_leave_the_counts_but_not_the_high_quality_denomina
 
 def test_no_classified_sample_scores_the_worst_point_mass_of_a_non_uniform_reference():
     reference = np.arange(1, 11) / 55.0  # q_d ∝ d + 1: digit 0 is the least likely, q_0 = 1/55
-    stats = class_mode_stats(classes=np.full((4, 1), -1), confidence=np.full((4, 1), np.nan), reference=reference,
-                             threshold=0.5)
+    stats = class_mode_stats(
+        classes=np.full((4, 1), -1), confidence=np.full((4, 1), np.nan), reference=reference, threshold=0.5
+    )
     assert stats[REVERSE_KL] == pytest.approx(np.log(55), rel=1e-12)  # KL(δ_0 ‖ q) = −log q_0
     assert stats[JSD] == pytest.approx(_jensen_shannon(np.eye(10)[0], reference), rel=1e-12)
     # It is the largest value any histogram scores: above every other point mass.
     for digit in range(1, 10):
-        point = class_mode_stats(classes=np.full((4, 1), digit), confidence=np.ones((4, 1)), reference=reference,
-                                 threshold=0.5)
+        point = class_mode_stats(
+            classes=np.full((4, 1), digit), confidence=np.ones((4, 1)), reference=reference, threshold=0.5
+        )
         assert point[REVERSE_KL] < stats[REVERSE_KL] and point[JSD] < stats[JSD]
 
 

@@ -10,8 +10,17 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-
 from conftest import REPO
+from paper_inputs import (
+    macro_inputs,
+    make_study,
+    make_tests_table,
+    runs_table,
+    summary_row,
+    summary_table,
+    table1_study,
+)
+
 from modecollapse import replication as rep
 from modecollapse.metrics import MODES_COVERED, REVERSE_KL
 from modecollapse.paper.appendix import compute_appendix, software_appendix
@@ -22,10 +31,6 @@ from modecollapse.paper.macros import study_macros
 from modecollapse.paper.replication import replication_section
 from modecollapse.paper.tables import classifier_table, distances_table, results_table
 from modecollapse.provenance import provenance, software_table
-from paper_inputs import (
-    macro_inputs, make_study, make_tests_table, runs_table, summary_row, summary_table, table1_study,
-)
-
 
 # --- the section compiles ---------------------------------------------------------------------
 
@@ -34,13 +39,34 @@ from paper_inputs import (
 def test_replication_section_and_tables_compile(schema, tmp_path):
     study, runs, summary = macro_inputs(schema)
     study = table1_study(schema, steps=3000) | {"datasets": ["ring8", "grid25"]}
-    summary = pd.concat([summary, summary_table([
-        summary_row("ring8", "gan-ns", MODES_COVERED, [8, 7, 8, 8, 6]),
-        summary_row("ring8", "pacgan-2", REVERSE_KL, [0.1, math.nan, 0.2, 0.1, 0.1], n_diverged=1),
-    ])], ignore_index=True)
+    summary = pd.concat(
+        [
+            summary,
+            summary_table(
+                [
+                    summary_row("ring8", "gan-ns", MODES_COVERED, [8, 7, 8, 8, 6]),
+                    summary_row("ring8", "pacgan-2", REVERSE_KL, [0.1, math.nan, 0.2, 0.1, 0.1], n_diverged=1),
+                ]
+            ),
+        ],
+        ignore_index=True,
+    )
     runs = runs_table(study)
-    tests = make_tests_table([{"dataset": "ring8", "variant": "pacgan-2", "baseline": "gan-ns", "family": "variants",
-                     "metric": REVERSE_KL, "mean_difference": -0.2, "p_holm": 0.03, "min_p": 0.01, "significant": True}])
+    tests = make_tests_table(
+        [
+            {
+                "dataset": "ring8",
+                "variant": "pacgan-2",
+                "baseline": "gan-ns",
+                "family": "variants",
+                "metric": REVERSE_KL,
+                "mean_difference": -0.2,
+                "p_holm": 0.03,
+                "min_p": 0.01,
+                "significant": True,
+            }
+        ]
+    )
     generated = tmp_path / "generated"
     generated.mkdir()
     (generated / "study.tex").write_text(study_macros(study=study, runs=runs, summary=summary))
@@ -52,17 +78,30 @@ def test_replication_section_and_tables_compile(schema, tmp_path):
     )
     (generated / "distances_table.tex").write_text(distances_table(summary=summary, tests=tests, variants=["gan-ns"]))
     main = tmp_path / "doc.tex"
-    main.write_text("\n".join([
-        r"\documentclass{article}", r"\usepackage[T1]{fontenc}", r"\usepackage{lmodern}", r"\usepackage{amsmath,amssymb}",
-        r"\usepackage{booktabs}", r"\usepackage{longtable}", r"\usepackage{graphicx}", r"\usepackage{url}",
-        r"\input{generated/study}", r"\begin{document}", r"\section{Results}\label{sec:results}",
-        r"\input{generated/results_table}",
-        r"\input{generated/distances_table}",
-        r"\StudyStackedSet; \StudyStackFrom; \StudyLogK; \StudyMMDBandwidths; \StudySignificanceReach.",
-        r"\input{generated/replication}",
-        r"\begin{thebibliography}{9}\bibitem{pacgan} PacGAN.\bibitem{veegan} VEEGAN.\end{thebibliography}",
-        r"\end{document}", "",
-    ]))
+    main.write_text(
+        "\n".join(
+            [
+                r"\documentclass{article}",
+                r"\usepackage[T1]{fontenc}",
+                r"\usepackage{lmodern}",
+                r"\usepackage{amsmath,amssymb}",
+                r"\usepackage{booktabs}",
+                r"\usepackage{longtable}",
+                r"\usepackage{graphicx}",
+                r"\usepackage{url}",
+                r"\input{generated/study}",
+                r"\begin{document}",
+                r"\section{Results}\label{sec:results}",
+                r"\input{generated/results_table}",
+                r"\input{generated/distances_table}",
+                r"\StudyStackedSet; \StudyStackFrom; \StudyLogK; \StudyMMDBandwidths; \StudySignificanceReach.",
+                r"\input{generated/replication}",
+                r"\begin{thebibliography}{9}\bibitem{pacgan} PacGAN.\bibitem{veegan} VEEGAN.\end{thebibliography}",
+                r"\end{document}",
+                "",
+            ]
+        )
+    )
     pdf = tmp_path / "out" / "doc.pdf"
     pdf.parent.mkdir()
     compile_latex(main_tex=main, search_dirs=[tmp_path], pdf=pdf, log=tmp_path / "latexmk.log")
@@ -75,7 +114,6 @@ def test_replication_section_and_tables_compile(schema, tmp_path):
 
 
 # --- each study's report from its own directory, byte for byte the same -----------------------
-
 
 
 def _figure(path, label):
@@ -99,19 +137,39 @@ def _write_study(workdir, schema, *, scale, figure):
         "study": study_macros(study=study, runs=runs, summary=summary),
         "results_table": results_table(summary=summary, runs=runs, tests=tests, variants=list(study["variants"])),
         "distances_table": distances_table(summary=summary, tests=tests, variants=list(study["variants"])),
-        "replication": replication_section(study=study, settings=rep.study_settings(study), summary=summary, tests=tests),
+        "replication": replication_section(
+            study=study, settings=rep.study_settings(study), summary=summary, tests=tests
+        ),
         "sweeps": sweeps_section(summary=summary, runs=runs, tests=tests, sweep_runs=["gan-ns@lr=0.003"]),
         "samples_figures": samples_figures(datasets=list(study["datasets"]), seed=0),
         "classifiers": classifier_table({}),
         "findings": findings(tests),
         # runs made at several commits (a study extended over time): one line each, within the page
-        "software_table": software_appendix(software_table({
-            "training": [provenance() | {"git_commit": f"{i:x}" * 40 + "-dirty" * (i % 2)} for i in range(1, 6)],
-            "evaluation": [provenance()],
-        })),
-        "compute_table": compute_appendix(pd.DataFrame([
-            {"stage": "training", "dataset": "ring8", "variant": "gan-ns", "seeds": "0 1", "wall_s": 61.5, "cpu_s": 60.0, "max_rss_mb": 400.0},
-        ])),
+        "software_table": software_appendix(
+            software_table(
+                {
+                    "training": [
+                        provenance() | {"git_commit": f"{i:x}" * 40 + "-dirty" * (i % 2)} for i in range(1, 6)
+                    ],
+                    "evaluation": [provenance()],
+                }
+            )
+        ),
+        "compute_table": compute_appendix(
+            pd.DataFrame(
+                [
+                    {
+                        "stage": "training",
+                        "dataset": "ring8",
+                        "variant": "gan-ns",
+                        "seeds": "0 1",
+                        "wall_s": 61.5,
+                        "cpu_s": 60.0,
+                        "max_rss_mb": 400.0,
+                    },
+                ]
+            )
+        ),
     }
     generated = workdir / "paper" / "generated"
     generated.mkdir(parents=True)
@@ -125,15 +183,21 @@ def _write_study(workdir, schema, *, scale, figure):
 
 
 def _text(pdf):
-    return " ".join(subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout.split())
+    return " ".join(
+        subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout.split()
+    )
 
 
 def _compile_paper(checkout, workdir, study=None):
     """Compile the checkout's paper/main.tex for the study in `workdir` as the paper rule does
     (workflow/scripts/build_paper.py); the PDF's path."""
     pdf = workdir / "paper" / "main.pdf"
-    compile_latex(main_tex=checkout / "paper" / "main.tex", search_dirs=[workdir / "paper", workdir], pdf=pdf,
-                         log=workdir / "latexmk.log")
+    compile_latex(
+        main_tex=checkout / "paper" / "main.tex",
+        search_dirs=[workdir / "paper", workdir],
+        pdf=pdf,
+        log=workdir / "latexmk.log",
+    )
     return pdf
 
 
@@ -143,9 +207,23 @@ def _snakemake_paper(checkout, workdir, study):
     config = workdir / "study.yaml"
     config.write_text(yaml.safe_dump(study))
     result = subprocess.run(
-        [str(Path(sys.executable).parent / "snakemake"), "--cores", "1", "--snakefile", str(checkout / "workflow" / "Snakefile"),
-         "--configfile", str(config), "--directory", str(workdir), "--allowed-rules", "paper", "--", "paper/main.pdf"],
-        capture_output=True, text=True,
+        [
+            str(Path(sys.executable).parent / "snakemake"),
+            "--cores",
+            "1",
+            "--snakefile",
+            str(checkout / "workflow" / "Snakefile"),
+            "--configfile",
+            str(config),
+            "--directory",
+            str(workdir),
+            "--allowed-rules",
+            "paper",
+            "--",
+            "paper/main.pdf",
+        ],
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     return workdir / "paper" / "main.pdf"

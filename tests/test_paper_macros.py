@@ -6,8 +6,18 @@ import subprocess
 
 import pandas as pd
 import pytest
-
 from conftest import REPO, SCHEMA
+from paper_inputs import (
+    macro_inputs,
+    macros_of,
+    make_study,
+    make_tests_table,
+    number_of,
+    runs_table,
+    summary_row,
+    summary_table,
+)
+
 from modecollapse import replication as rep
 from modecollapse.architectures import IMAGE_ARCHITECTURES
 from modecollapse.config import load_config
@@ -16,14 +26,15 @@ from modecollapse.evaluate import LEVELLED_OFF
 from modecollapse.metrics import MODES_COVERED, PLATEAU_MIN_SNAPSHOTS
 from modecollapse.paper.latex import compile_latex, latex_escape
 from modecollapse.paper.macros import (
-    IMAGE_NETS_TEXT, LEVELLED_OFF_TEXT, REACH_TEXT, STACK_FROM_TEXT, image_architectures, study_macros,
+    IMAGE_NETS_TEXT,
+    LEVELLED_OFF_TEXT,
+    REACH_TEXT,
+    STACK_FROM_TEXT,
+    image_architectures,
+    study_macros,
 )
 from modecollapse.paper.replication import replication_section
 from modecollapse.stats import ALPHA, compare_with_baseline, smallest_p_value
-from paper_inputs import (
-    macro_inputs, macros_of, make_study, make_tests_table, number_of, runs_table, summary_row, summary_table,
-)
-
 
 # --- every number of the text against its source ----------------------------------------------
 
@@ -51,7 +62,9 @@ def test_every_macro_equals_its_source(schema):
     assert int(macros["StudyUnderTrained"]) == 2
     assert macros["StudyLevelledOffSentence"] == LEVELLED_OFF_TEXT[True].format(levelled=7, defined=9, under=2)
     assert macros["StudyMMDBandwidths"] == "ring8: 0.876; grid25: 2.5"
-    assert macros["StudyLogK"] == r"ring8: $\log 8 = 2.08$; grid25: $\log 25 = 3.22$; stacked-digits: $\log 1000 = 6.91$"
+    assert (
+        macros["StudyLogK"] == r"ring8: $\log 8 = 2.08$; grid25: $\log 25 = 3.22$; stacked-digits: $\log 1000 = 6.91$"
+    )
     assert number_of(macros["StudyAlpha"]) == ALPHA
     assert number_of(macros["VerdictWidth"]) == rep.VERDICT_WIDTH and int(macros["VerdictMinSeeds"]) == rep.MIN_SEEDS
     assert macros["StudyScale"] == "test" and macros["Baseline"] == "gan-ns"
@@ -61,17 +74,28 @@ def test_smallest_p_macros_equal_the_tests_table(schema):
     """The smallest Holm-adjusted p of the text is what the tests could reach with these seeds."""
     study, runs, summary = macro_inputs(schema)
     macros = macros_of(study_macros(study=study, runs=runs, summary=summary))
-    assert int(macros["StudyHolmFamily"]) == 2 and int(macros["StudySweepFamily"]) == 2  # pacgan-2, hinge; lr 0.003, 0.01
+    assert (
+        int(macros["StudyHolmFamily"]) == 2 and int(macros["StudySweepFamily"]) == 2
+    )  # pacgan-2, hinge; lr 0.003, 0.01
     assert float(macros["StudySmallestRawP"]) == pytest.approx(2 / math.comb(10, 5), rel=5e-3)
-    assert float(macros["StudySmallestP"]) == pytest.approx(smallest_p_value(n_variant=5, n_baseline=5, family_size=2), rel=5e-3)
+    assert float(macros["StudySmallestP"]) == pytest.approx(
+        smallest_p_value(n_variant=5, n_baseline=5, family_size=2), rel=5e-3
+    )
     # perfectly separated values (no ties): the tests' own min_p per family is the macro's value
     names = list(rep.study_settings(study)["ring8"])
-    metrics = pd.DataFrame([
-        {"dataset": "ring8", "variant": v, "seed": s, "step": 500, "metric": MODES_COVERED, "value": 10.0 * i + s}
-        for i, v in enumerate(names) for s in study["seeds"]
-    ])
-    tests = compare_with_baseline(metrics, baseline="gan-ns", variants=list(study["variants"]),
-                                  sweeps={"gan-ns@lr=0.003": "gan-ns", "gan-ns@lr=0.01": "gan-ns"})
+    metrics = pd.DataFrame(
+        [
+            {"dataset": "ring8", "variant": v, "seed": s, "step": 500, "metric": MODES_COVERED, "value": 10.0 * i + s}
+            for i, v in enumerate(names)
+            for s in study["seeds"]
+        ]
+    )
+    tests = compare_with_baseline(
+        metrics,
+        baseline="gan-ns",
+        variants=list(study["variants"]),
+        sweeps={"gan-ns@lr=0.003": "gan-ns", "gan-ns@lr=0.01": "gan-ns"},
+    )
     by_family = tests.groupby("family")["min_p"].min()
     assert float(macros["StudySmallestP"]) == pytest.approx(by_family["variants"], rel=5e-3)
     assert float(macros["StudySweepsSmallestP"]) == pytest.approx(by_family["sweeps"], rel=5e-3)
@@ -99,7 +123,7 @@ def test_stacked_on_the_fly_macros(schema):
 
 def test_stacked_size_is_not_the_2d_size_in_the_text():
     text = (REPO / "paper" / "main.tex").read_text()
-    stacked = text[text.index(r"\emph{stacked} forms"):text.index(r"\paragraph{Variants.}")]
+    stacked = text[text.index(r"\emph{stacked} forms") : text.index(r"\paragraph{Variants.}")]
     assert r"\StudyStackedSize" in stacked and r"\StudyStackedSet" in stacked and r"\StudyStackFrom" in stacked
     assert r"\StudyDataSize" not in stacked
 
@@ -136,7 +160,16 @@ def test_the_code_constants_of_the_text_equal_their_source(schema):
 def test_the_text_types_none_of_the_code_constants_it_states():
     text = (REPO / "paper" / "main.tex").read_text()
     typed_before = (
-        "8 modes", "25 modes", "radius 1", "0.01", "0.05", r"8\times8", r"28\times28", "1000", "26{,}000", "DCGAN-style",
+        "8 modes",
+        "25 modes",
+        "radius 1",
+        "0.01",
+        "0.05",
+        r"8\times8",
+        r"28\times28",
+        "1000",
+        "26{,}000",
+        "DCGAN-style",
     )
     for typed in typed_before:
         assert typed not in text, typed
@@ -172,15 +205,22 @@ def test_the_image_nets_macro_names_the_architecture_each_study_trains():
 
 
 def test_runs_of_different_image_nets_are_named_with_their_nets(schema):
-    study = make_study(schema, datasets=["ring8", "stacked-mnist"],
-                       variants={"gan-ns": {}, "pacgan-2": {"image_arch": "veegan-dcgan"}, "hinge": {}})
-    assert image_architectures(study) == {"dcgan": ["gan-ns", "hinge", "gan-ns@lr=0.003", "gan-ns@lr=0.01"],
-                                          "veegan-dcgan": ["pacgan-2"]}
+    study = make_study(
+        schema,
+        datasets=["ring8", "stacked-mnist"],
+        variants={"gan-ns": {}, "pacgan-2": {"image_arch": "veegan-dcgan"}, "hinge": {}},
+    )
+    assert image_architectures(study) == {
+        "dcgan": ["gan-ns", "hinge", "gan-ns@lr=0.003", "gan-ns@lr=0.01"],
+        "veegan-dcgan": ["pacgan-2"],
+    }
     text = macros_of(study_macros(study=study, runs=runs_table(study), summary=summary_table([])))["StudyImageNets"]
     assert text == (
-        SMALL_DCGAN_WORDS + r" in runs \texttt{gan-ns}, \texttt{hinge}, \texttt{gan-ns@lr=0.003}, "
+        SMALL_DCGAN_WORDS
+        + r" in runs \texttt{gan-ns}, \texttt{hinge}, \texttt{gan-ns@lr=0.003}, "
         + r"\texttt{gan-ns@lr=0.01} and convolutional networks~\cite{veegan,pacgan} ("
-        + latex_escape(IMAGE_ARCHITECTURES["veegan-dcgan"].description) + r") in runs \texttt{pacgan-2}"
+        + latex_escape(IMAGE_ARCHITECTURES["veegan-dcgan"].description)
+        + r") in runs \texttt{pacgan-2}"
     )
 
 
@@ -197,12 +237,20 @@ def test_a_table2_study_s_pdf_names_the_nets_it_trains(tmp_path):
     bibliography = re.search(r"\\begin\{thebibliography\}.*?\\end\{thebibliography\}", main, flags=re.DOTALL)[0]
     template = tmp_path / "template" / "main.tex"
     template.parent.mkdir()
-    template.write_text("\n".join([
-        main[:main.index(r"\begin{document}")],  # the report's packages and macros (generated/study)
-        r"\begin{document}",
-        r"\hyphenpenalty=10000 \exhyphenpenalty=10000",  # no word broken across lines: the text reads as typed
-        sentence, "", bibliography, r"\end{document}", "",
-    ]))
+    template.write_text(
+        "\n".join(
+            [
+                main[: main.index(r"\begin{document}")],  # the report's packages and macros (generated/study)
+                r"\begin{document}",
+                r"\hyphenpenalty=10000 \exhyphenpenalty=10000",  # no word broken across lines: the text reads as typed
+                sentence,
+                "",
+                bibliography,
+                r"\end{document}",
+                "",
+            ]
+        )
+    )
     pdf = tmp_path / "out" / "main.pdf"
     compile_latex(main_tex=template, search_dirs=[tmp_path], pdf=pdf, log=tmp_path / "latexmk.log")
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout

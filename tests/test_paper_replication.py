@@ -5,16 +5,15 @@ import re
 
 import pytest
 import yaml
-
 from conftest import REPO, SCHEMA
+from paper_inputs import make_tests_table, summary_row, summary_table, table1_study
+
 from modecollapse import replication as rep
 from modecollapse.config import load_config, validate_config
 from modecollapse.metrics import HIGH_QUALITY_FRACTION, MODES_COVERED, REVERSE_KL
 from modecollapse.paper.latex import stacked
 from modecollapse.paper.replication import direction_item, published_cell, replication_section, replication_table
 from modecollapse.paper.tables import by_key
-from paper_inputs import summary_row, summary_table, table1_study, make_tests_table
-
 
 # --- the verdict rule ------------------------------------------------------------------------
 
@@ -32,12 +31,15 @@ def test_verdict_higher_and_lower_outside_the_band():
     assert rep.verdict(ours=1.0 + band, ours_se=0.3, ours_n=5, published=1.0, published_se=0.4) == rep.AGREES
 
 
-@pytest.mark.parametrize("case", [
-    {"published_se": None},  # no published error bar
-    {"ours_se": math.nan},  # no standard error of ours
-    {"ours_n": rep.MIN_SEEDS - 1},  # too few seeds
-    {"allowed": False},  # the row allows no verdict
-])
+@pytest.mark.parametrize(
+    "case",
+    [
+        {"published_se": None},  # no published error bar
+        {"ours_se": math.nan},  # no standard error of ours
+        {"ours_n": rep.MIN_SEEDS - 1},  # too few seeds
+        {"allowed": False},  # the row allows no verdict
+    ],
+)
 def test_no_verdict_without_error_bars_seeds_or_permission(case):
     arguments = {"ours": 8.0, "ours_se": 0.0, "ours_n": 10, "published": 7.9, "published_se": 0.1, **case}
     assert rep.verdict(**arguments) is None
@@ -46,7 +48,10 @@ def test_no_verdict_without_error_bars_seeds_or_permission(case):
 def test_rows_without_error_bars_or_published_setting_allow_no_verdict():
     assert all(not row.verdict_possible for row in rep.VEEGAN_TABLE1.rows)
     assert all(row.verdict_possible for row in rep.PACGAN_TABLE3.rows)
-    assert [row.model for row in rep.PACGAN_TABLE1.rows if not row.verdict_possible] == ["ALI", "ALI"]  # not implemented
+    assert [row.model for row in rep.PACGAN_TABLE1.rows if not row.verdict_possible] == [
+        "ALI",
+        "ALI",
+    ]  # not implemented
     context = [row.model for row in rep.PACGAN_TABLE2.rows if not row.verdict_possible]
     assert context == ["DCGAN [V]", "ALI [V]", "Unrolled GAN [V]", "VEEGAN [V]"]
     assert {row.trials for row in rep.PACGAN_TABLE2.rows if row.model.endswith("[V]")} == {5}
@@ -54,12 +59,24 @@ def test_rows_without_error_bars_or_published_setting_allow_no_verdict():
 
 def test_published_tables_hold_the_published_numbers():
     ring8 = {row.model: row for row in rep.PACGAN_TABLE1.rows if row.dataset == "ring8"}
-    assert ring8["PacGAN2"].numbers == {MODES_COVERED: (7.9, 0.1), HIGH_QUALITY_FRACTION: (0.956, 0.020), REVERSE_KL: (0.07, 0.03)}
+    assert ring8["PacGAN2"].numbers == {
+        MODES_COVERED: (7.9, 0.1),
+        HIGH_QUALITY_FRACTION: (0.956, 0.020),
+        REVERSE_KL: (0.07, 0.03),
+    }
     assert ring8["PacGAN4"].settings["pack"] == 4 and ring8["GAN"].settings["update"] == "simultaneous"
     half = {row.model: row for row in rep.PACGAN_TABLE3.rows if row.label.endswith("G/2")}
     assert half["PacDCGAN3"].numbers == {MODES_COVERED: (866.6, 12.10), REVERSE_KL: (0.90, 0.04)}
-    assert half["PacDCGAN3"].settings["d_width"] == 4 and half["Unrolled GAN, 10 steps [M]"].settings["unrolled_steps"] == 10
-    assert (rep.PACGAN_TABLE1.trials, rep.VEEGAN_TABLE1.trials, rep.PACGAN_TABLE2.trials, rep.PACGAN_TABLE3.trials) == (10, 5, 10, 50)
+    assert (
+        half["PacDCGAN3"].settings["d_width"] == 4
+        and half["Unrolled GAN, 10 steps [M]"].settings["unrolled_steps"] == 10
+    )
+    assert (rep.PACGAN_TABLE1.trials, rep.VEEGAN_TABLE1.trials, rep.PACGAN_TABLE2.trials, rep.PACGAN_TABLE3.trials) == (
+        10,
+        5,
+        10,
+        50,
+    )
 
 
 # --- matching: a verdict only beside a run of the row's own setting ---------------------------
@@ -71,7 +88,11 @@ def _implemented(matches):
 
 
 def test_published_settings_match_the_paper_configs():
-    for name, table in (("pacgan-table1", rep.PACGAN_TABLE1), ("pacgan-table2", rep.PACGAN_TABLE2), ("pacgan-table3", rep.PACGAN_TABLE3)):
+    for name, table in (
+        ("pacgan-table1", rep.PACGAN_TABLE1),
+        ("pacgan-table2", rep.PACGAN_TABLE2),
+        ("pacgan-table3", rep.PACGAN_TABLE3),
+    ):
         study = load_config(REPO / "config" / f"{name}.yaml", schema_path=SCHEMA)
         matches = rep.match_table(table, study_data=study["data"], runs=rep.study_settings(study))
         for match in matches:
@@ -103,7 +124,10 @@ def test_default_study_shows_table1_rows_as_other_setting():
         ours = settings[match.row.dataset][match.run]
         assert set(match.differs) == {key for key, value in match.row.settings.items() if ours[key] != value}
     text = replication_section(study=study, settings=settings, summary=summary_table([]), tests=make_tests_table([]))
-    assert re.search(r"ring8 & GAN & \\begin\{tabular\}\[t\]\{@\{\}l@\{\}\}\\texttt\{gan-ns(@[^}]*)?\}\\\\\{\}other setting \(a\)", text)  # nearest: a sweep point may be
+    assert re.search(
+        r"ring8 & GAN & \\begin\{tabular\}\[t\]\{@\{\}l@\{\}\}\\texttt\{gan-ns(@[^}]*)?\}\\\\\{\}other setting \(a\)",
+        text,
+    )  # nearest: a sweep point may be
     assert r"Other setting (a): differs in \texttt{steps}," in text
 
 
@@ -122,7 +146,9 @@ def test_no_verdict_beside_a_run_of_another_setting(schema):
     rows = [
         summary_row("ring8", variant, metric, [mean] * 10)
         for variant, model in (("gan-ns", "GAN"), ("pacgan-2", "PacGAN2"))
-        for metric, (mean, _) in next(r for r in rep.PACGAN_TABLE1.rows if r.model == model and r.dataset == "ring8").numbers.items()
+        for metric, (mean, _) in next(
+            r for r in rep.PACGAN_TABLE1.rows if r.model == model and r.dataset == "ring8"
+        ).numbers.items()
     ]
     index = by_key(summary_table(rows))
     for table in rep.PUBLISHED_TABLES:
@@ -132,8 +158,12 @@ def test_no_verdict_beside_a_run_of_another_setting(schema):
     verdicts = ("& agrees", r"& \textbf{higher}", r"& \textbf{lower}")
     text = replication_section(study=study, settings=settings, summary=summary_table(rows), tests=make_tests_table([]))
     assert not any(verdict in text for verdict in verdicts)
-    matched = replication_section(study=table1_study(schema), settings=rep.study_settings(table1_study(schema)),
-                                         summary=summary_table(rows), tests=make_tests_table([]))
+    matched = replication_section(
+        study=table1_study(schema),
+        settings=rep.study_settings(table1_study(schema)),
+        summary=summary_table(rows),
+        tests=make_tests_table([]),
+    )
     assert "& agrees" in matched  # the same numbers beside runs of the row's own setting
 
 
@@ -141,7 +171,10 @@ def test_context_rows_stand_beside_the_same_model_without_verdict():
     study = load_config(REPO / "config" / "config.yaml", schema_path=SCHEMA)
     matches = rep.match_table(rep.VEEGAN_TABLE1, study_data=study["data"], runs=rep.study_settings(study))
     by_model = {(m.row.dataset, m.row.model): m for m in matches}
-    assert by_model["ring8", "Unrolled GAN"].status == rep.NOT_PUBLISHED and by_model["ring8", "Unrolled GAN"].run == "unrolled-5"
+    assert (
+        by_model["ring8", "Unrolled GAN"].status == rep.NOT_PUBLISHED
+        and by_model["ring8", "Unrolled GAN"].run == "unrolled-5"
+    )
     assert by_model["ring8", "VEEGAN"].status == rep.NO_RUN and by_model["ring8", "VEEGAN"].run is None
     stacked = rep.match_table(rep.PACGAN_TABLE2, study_data=study["data"], runs=rep.study_settings(study))
     assert {m.status for m in stacked} == {rep.NO_RUN}  # the default study trains no stacked-mnist
@@ -149,10 +182,12 @@ def test_context_rows_stand_beside_the_same_model_without_verdict():
 
 def test_replication_table_cells_show_published_and_our_n(schema):
     study = table1_study(schema)
-    summary = summary_table([
-        summary_row("ring8", "gan-ns", MODES_COVERED, [8.0] * 10),
-        summary_row("ring8", "pacgan-2", MODES_COVERED, [8.0] * 8 + [math.nan] * 2, n_diverged=2),
-    ])
+    summary = summary_table(
+        [
+            summary_row("ring8", "gan-ns", MODES_COVERED, [8.0] * 10),
+            summary_row("ring8", "pacgan-2", MODES_COVERED, [8.0] * 8 + [math.nan] * 2, n_diverged=2),
+        ]
+    )
     matches = rep.match_table(rep.PACGAN_TABLE1, study_data=study["data"], runs=rep.study_settings(study))
     text = replication_table(rep.PACGAN_TABLE1, matches=matches, summary=by_key(summary))
     lines = text.splitlines()
@@ -170,7 +205,11 @@ def test_replication_table_cells_show_published_and_our_n(schema):
 def test_published_directions_follow_the_verdict_band():
     directions = {(d.group, d.model, d.metric): d.sign for d in rep.published_directions(rep.PACGAN_TABLE1)}
     assert directions[("ring8", "PacGAN2", MODES_COVERED)] == 1 and directions[("ring8", "PacGAN2", REVERSE_KL)] == -1
-    assert ("ring8", "PacGAN2", HIGH_QUALITY_FRACTION) not in directions  # 0.956 ± 0.020 vs 0.982 ± 0.002: within the band
+    assert (
+        "ring8",
+        "PacGAN2",
+        HIGH_QUALITY_FRACTION,
+    ) not in directions  # 0.956 ± 0.020 vs 0.982 ± 0.002: within the band
     assert directions[("grid25", "PacGAN2", HIGH_QUALITY_FRACTION)] == -1  # 0.913 ± 0.008 vs 0.948 ± 0.007
     assert not rep.published_directions(rep.VEEGAN_TABLE1)  # no error bars: no direction
 
@@ -178,18 +217,54 @@ def test_published_directions_follow_the_verdict_band():
 def test_direction_checks_report_sign_and_significance(schema):
     study = table1_study(schema, steps=3000)
     matches = rep.match_table(rep.PACGAN_TABLE1, study_data=study["data"], runs=rep.study_settings(study))
-    tests = make_tests_table([
-        {"dataset": "ring8", "variant": "pacgan-2", "baseline": "gan-ns", "family": "variants", "metric": MODES_COVERED,
-         "mean_difference": 1.5, "p_holm": 0.012, "min_p": 0.004, "significant": True},
-        {"dataset": "ring8", "variant": "pacgan-2", "baseline": "gan-ns", "family": "variants", "metric": REVERSE_KL,
-         "mean_difference": 0.2, "p_holm": 0.4, "min_p": 0.004, "significant": False},
-        {"dataset": "ring8", "variant": "pacgan-3", "baseline": "gan-ns", "family": "variants", "metric": MODES_COVERED,
-         "mean_difference": 1.0, "p_holm": 0.6, "min_p": 0.2, "significant": False},
-    ])
-    checks = {(c.direction.group, c.direction.model, c.direction.metric): c
-              for c in rep.check_directions(rep.published_directions(rep.PACGAN_TABLE1), matches, tests)}
+    tests = make_tests_table(
+        [
+            {
+                "dataset": "ring8",
+                "variant": "pacgan-2",
+                "baseline": "gan-ns",
+                "family": "variants",
+                "metric": MODES_COVERED,
+                "mean_difference": 1.5,
+                "p_holm": 0.012,
+                "min_p": 0.004,
+                "significant": True,
+            },
+            {
+                "dataset": "ring8",
+                "variant": "pacgan-2",
+                "baseline": "gan-ns",
+                "family": "variants",
+                "metric": REVERSE_KL,
+                "mean_difference": 0.2,
+                "p_holm": 0.4,
+                "min_p": 0.004,
+                "significant": False,
+            },
+            {
+                "dataset": "ring8",
+                "variant": "pacgan-3",
+                "baseline": "gan-ns",
+                "family": "variants",
+                "metric": MODES_COVERED,
+                "mean_difference": 1.0,
+                "p_holm": 0.6,
+                "min_p": 0.2,
+                "significant": False,
+            },
+        ]
+    )
+    checks = {
+        (c.direction.group, c.direction.model, c.direction.metric): c
+        for c in rep.check_directions(rep.published_directions(rep.PACGAN_TABLE1), matches, tests)
+    }
     first = checks["ring8", "PacGAN2", MODES_COVERED]
-    assert (first.sign, first.significance, first.p_holm, first.settings) == (rep.SAME, rep.SIGNIFICANT, 0.012, rep.OTHER_SETTING)
+    assert (first.sign, first.significance, first.p_holm, first.settings) == (
+        rep.SAME,
+        rep.SIGNIFICANT,
+        0.012,
+        rep.OTHER_SETTING,
+    )
     second = checks["ring8", "PacGAN2", REVERSE_KL]
     assert (second.sign, second.significance) == (rep.OPPOSITE, rep.NOT_SIGNIFICANT)
     third = checks["ring8", "PacGAN3", MODES_COVERED]
@@ -198,7 +273,9 @@ def test_direction_checks_report_sign_and_significance(schema):
     sentence = direction_item(rep.PACGAN_TABLE1.title, [third])
     assert "cannot reach significance" in sentence and "0.2" in sentence and "another setting" in sentence
     both = direction_item("T", [first, second])
-    assert both.startswith(r"ring8, PacGAN2 against GAN (T); ours \texttt{pacgan-2} against \texttt{gan-ns} (another setting): ")
+    assert both.startswith(
+        r"ring8, PacGAN2 against GAN (T); ours \texttt{pacgan-2} against \texttt{gan-ns} (another setting): "
+    )
     assert r"modes covered higher in the paper, ours same direction, significant ($p_{\mathrm{Holm}}=0.012$)" in both
     assert "reverse KL lower in the paper, ours opposite direction, not significant" in both
 
@@ -212,14 +289,32 @@ def test_a_direction_whose_row_is_matched_to_a_sweep_point_is_tested_on_the_base
     study = validate_config(config, schema=schema)
     matches = rep.match_table(rep.PACGAN_TABLE1, study_data=study["data"], runs=rep.study_settings(study))
     assert {(m.row.dataset, m.row.model): m.run for m in matches}["ring8", "GAN"] == "gan-ns@lr=0.0001"
-    tests = make_tests_table([
-        {"dataset": "ring8", "variant": "pacgan-2", "baseline": "gan-ns", "family": "variants", "metric": MODES_COVERED,
-         "mean_difference": 1.5, "p_holm": 0.012, "min_p": 0.004, "significant": True},
-    ])
-    checks = {(c.direction.group, c.direction.model, c.direction.metric): c
-              for c in rep.check_directions(rep.published_directions(rep.PACGAN_TABLE1), matches, tests)}
+    tests = make_tests_table(
+        [
+            {
+                "dataset": "ring8",
+                "variant": "pacgan-2",
+                "baseline": "gan-ns",
+                "family": "variants",
+                "metric": MODES_COVERED,
+                "mean_difference": 1.5,
+                "p_holm": 0.012,
+                "min_p": 0.004,
+                "significant": True,
+            },
+        ]
+    )
+    checks = {
+        (c.direction.group, c.direction.model, c.direction.metric): c
+        for c in rep.check_directions(rep.published_directions(rep.PACGAN_TABLE1), matches, tests)
+    }
     check = checks["ring8", "PacGAN2", MODES_COVERED]
-    assert (check.run, check.baseline_run, check.sign, check.significance) == ("pacgan-2", "gan-ns", rep.SAME, rep.SIGNIFICANT)
+    assert (check.run, check.baseline_run, check.sign, check.significance) == (
+        "pacgan-2",
+        "gan-ns",
+        rep.SAME,
+        rep.SIGNIFICANT,
+    )
 
 
 def test_published_numbers_keep_their_printed_decimals():

@@ -110,7 +110,9 @@ def test_mode_histogram_figure_writes_one_pdf(tmp_path, channels):
     plots.mode_histogram_figure(
         shares=_shares(variants=["gan-ns", "wgan-gp"], channels=channels),
         reference=_reference(channels=channels),
-        dataset="stacked-digits", variants=["gan-ns", "wgan-gp", "missing"], path=path,
+        dataset="stacked-digits",
+        variants=["gan-ns", "wgan-gp", "missing"],
+        path=path,
     )
     _assert_only_pdf(path)
 
@@ -119,7 +121,9 @@ def test_mode_histogram_marks_each_bar_and_flags_missing_variants(captured):
     plots.mode_histogram_figure(
         shares=_shares(variants=["gan-ns"], channels=[0, 1, 2], seeds=2),
         reference=_reference(channels=[0, 1, 2]),
-        dataset="stacked-digits", variants=["gan-ns", "missing"], path="unused.pdf",
+        dataset="stacked-digits",
+        variants=["gan-ns", "missing"],
+        path="unused.pdf",
     )
     (fig,) = captured
     drawn, missing = fig.axes
@@ -137,10 +141,18 @@ def _coverage_metrics(*, variants, seeds=3):
     """modes_covered of two datasets trained for different numbers of steps (2D: 600, images: 300)."""
     rng = np.random.default_rng(0)
     rows = [
-        {"dataset": dataset, "variant": variant, "seed": seed, "step": step, "metric": "modes_covered",
-         "value": float(rng.integers(0, modes + 1))}
+        {
+            "dataset": dataset,
+            "variant": variant,
+            "seed": seed,
+            "step": step,
+            "metric": "modes_covered",
+            "value": float(rng.integers(0, modes + 1)),
+        }
         for dataset, last, modes in (("ring8", 600, 8), ("digits", 300, 10))
-        for variant in variants for seed in range(seeds) for step in range(0, last + 1, 100)
+        for variant in variants
+        for seed in range(seeds)
+        for step in range(0, last + 1, 100)
     ]
     return pd.DataFrame(rows)
 
@@ -152,8 +164,13 @@ def test_plateau_spans_are_the_last_share_of_each_datasets_training():
 
 def test_coverage_figure_shades_each_datasets_plateau_window(captured):
     variants = ["gan-ns", "hinge"]
-    plots.coverage_figure(metrics=_coverage_metrics(variants=variants), n_modes={"ring8": 8, "digits": 10},
-                          variants=variants, path="unused.pdf", plateau_window=0.25)
+    plots.coverage_figure(
+        metrics=_coverage_metrics(variants=variants),
+        n_modes={"ring8": 8, "digits": 10},
+        variants=variants,
+        path="unused.pdf",
+        plateau_window=0.25,
+    )
     (fig,) = captured
     panels = [ax for ax in fig.axes if ax.get_title()]
     assert [ax.get_title() for ax in panels] == variants
@@ -165,8 +182,12 @@ def test_coverage_figure_shades_each_datasets_plateau_window(captured):
 
 def test_coverage_figure_without_window_shades_nothing(captured, tmp_path):
     variants = ["gan-ns"]
-    plots.coverage_figure(metrics=_coverage_metrics(variants=variants), n_modes={"ring8": 8, "digits": 10},
-                          variants=variants, path="unused.pdf")
+    plots.coverage_figure(
+        metrics=_coverage_metrics(variants=variants),
+        n_modes={"ring8": 8, "digits": 10},
+        variants=variants,
+        path="unused.pdf",
+    )
     (fig,) = captured
     assert all(not ax.patches for ax in fig.axes)
 
@@ -177,8 +198,13 @@ def test_the_same_figure_gives_the_same_bytes_whenever_it_is_saved(tmp_path, mon
     for name in ("first.pdf", "second.pdf"):
         if saved:
             time.sleep(1.1)  # PDF dates count seconds
-        plots.coverage_figure(metrics=_coverage_metrics(variants=["gan-ns"]), n_modes={"ring8": 8, "digits": 10},
-                              variants=["gan-ns"], path=tmp_path / name, plateau_window=0.25)
+        plots.coverage_figure(
+            metrics=_coverage_metrics(variants=["gan-ns"]),
+            n_modes={"ring8": 8, "digits": 10},
+            variants=["gan-ns"],
+            path=tmp_path / name,
+            plateau_window=0.25,
+        )
         saved.append((tmp_path / name).read_bytes())
     assert saved[0] == saved[1]
     assert b"CreationDate" not in saved[0] and b"ModDate" not in saved[0]
@@ -193,8 +219,12 @@ def _final(*, variants, seeds=4, seed=0):
     rows = [
         {"dataset": dataset, "variant": variant, "seed": s, "step": 300, "metric": metric, "value": value}
         for dataset, modes in (("ring8", 8), ("digits", 10))
-        for variant in variants for s in range(seeds)
-        for metric, value in (("modes_covered", float(rng.integers(0, modes + 1))), ("reverse_kl", float(rng.uniform(0, 2))))
+        for variant in variants
+        for s in range(seeds)
+        for metric, value in (
+            ("modes_covered", float(rng.integers(0, modes + 1))),
+            ("reverse_kl", float(rng.uniform(0, 2))),
+        )
     ]
     return pd.DataFrame(rows)
 
@@ -213,8 +243,13 @@ VARIANTS_16 = [f"variant-{i}" for i in range(16)]
 
 
 def test_coverage_figure_at_sixteen_variants_prints_at_seven_points_within_the_page(captured):
-    plots.coverage_figure(metrics=_coverage_metrics(variants=VARIANTS_16, seeds=2), n_modes={"ring8": 8, "digits": 10},
-                          variants=VARIANTS_16, path="unused.pdf", plateau_window=0.25)
+    plots.coverage_figure(
+        metrics=_coverage_metrics(variants=VARIANTS_16, seeds=2),
+        n_modes={"ring8": 8, "digits": 10},
+        variants=VARIANTS_16,
+        path="unused.pdf",
+        plateau_window=0.25,
+    )
     _assert_print_size(captured[0])
 
 
@@ -225,7 +260,11 @@ def test_spread_figure_shows_every_seed_per_variant_and_dataset(captured):
     (fig,) = captured
     panels = [ax for ax in fig.axes if ax.get_title()]
     assert [(ax.get_title(), ax.get_ylabel()) for ax in panels] == [
-        ("ring8", "share of modes covered"), ("ring8", "reverse KL"), ("digits", "share of modes covered"), ("digits", "reverse KL")]
+        ("ring8", "share of modes covered"),
+        ("ring8", "reverse KL"),
+        ("digits", "share of modes covered"),
+        ("digits", "reverse KL"),
+    ]
     dots = sorted(y for c in panels[1].collections for y in c.get_offsets()[:, 1])  # ring8's reverse KL, a dot per seed
     expected = final[(final["dataset"] == "ring8") & (final["metric"] == "reverse_kl")]["value"]
     assert np.allclose(dots, sorted(expected))
@@ -234,8 +273,12 @@ def test_spread_figure_shows_every_seed_per_variant_and_dataset(captured):
 
 def test_spread_figure_as_png_for_the_readme(tmp_path):
     path = tmp_path / "spread.png"
-    plots.spread_figure(final=_final(variants=["gan-ns", "hinge"]), n_modes={"ring8": 8, "digits": 10},
-                        variants=["gan-ns", "hinge"], path=path)
+    plots.spread_figure(
+        final=_final(variants=["gan-ns", "hinge"]),
+        n_modes={"ring8": 8, "digits": 10},
+        variants=["gan-ns", "hinge"],
+        path=path,
+    )
     image = plt.imread(path)
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and list(tmp_path.iterdir()) == [path]
     # at RASTER_DPI, not matplotlib's 100 dpi: a figure of at least 4 inches is over 600 pixels wide
@@ -245,10 +288,14 @@ def test_spread_figure_as_png_for_the_readme(tmp_path):
 def test_sweeps_figure_gives_each_dataset_its_own_numeric_axis(captured):
     final = _final(variants=["gan-ns", "gan-ns@lr=0.003", "gan-ns@lr=1000000.0"])
     points = {
-        "ring8": [{"variant": "gan-ns", "key": "lr", "value": v, "run": r}
-                  for v, r in ((0.0005, "gan-ns"), (0.003, "gan-ns@lr=0.003"), (1e6, "gan-ns@lr=1000000.0"))],
-        "digits": [{"variant": "gan-ns", "key": "lr", "value": v, "run": r}
-                   for v, r in ((0.002, "gan-ns"), (0.003, "gan-ns@lr=0.003"))],
+        "ring8": [
+            {"variant": "gan-ns", "key": "lr", "value": v, "run": r}
+            for v, r in ((0.0005, "gan-ns"), (0.003, "gan-ns@lr=0.003"), (1e6, "gan-ns@lr=1000000.0"))
+        ],
+        "digits": [
+            {"variant": "gan-ns", "key": "lr", "value": v, "run": r}
+            for v, r in ((0.002, "gan-ns"), (0.003, "gan-ns@lr=0.003"))
+        ],
     }
     plots.sweeps_figure(final=final, points=points, n_modes={"ring8": 8, "digits": 10}, path="unused.pdf")
     (fig,) = captured
@@ -262,12 +309,22 @@ def test_sweeps_figure_gives_each_dataset_its_own_numeric_axis(captured):
 def test_sample_and_mode_figures_of_sixteen_variants_print_at_seven_points_within_the_page(captured):
     centres = np.array([[np.cos(a), np.sin(a)] for a in np.linspace(0, 2 * np.pi, 8, endpoint=False)])
     points = pd.DataFrame({"step": 100, "x": np.linspace(-1, 1, 50), "y": np.linspace(1, -1, 50)})
-    plots.samples_figure(samples={v: points for v in VARIANTS_16}, centers=centres, dataset="ring8", seed=0, path="unused.pdf")
-    plots.image_grid_figure(samples={v: _images(n=16, channels=3, size=8) for v in ["real", *VARIANTS_16]},
-                            dataset="stacked-digits", seed=0, path="unused.pdf")
-    plots.mode_histogram_figure(shares=_shares(variants=VARIANTS_16, channels=[0, 1, 2], seeds=2),
-                                reference=_reference(channels=[0, 1, 2]), dataset="stacked-digits",
-                                variants=VARIANTS_16, path="unused.pdf")
+    plots.samples_figure(
+        samples={v: points for v in VARIANTS_16}, centers=centres, dataset="ring8", seed=0, path="unused.pdf"
+    )
+    plots.image_grid_figure(
+        samples={v: _images(n=16, channels=3, size=8) for v in ["real", *VARIANTS_16]},
+        dataset="stacked-digits",
+        seed=0,
+        path="unused.pdf",
+    )
+    plots.mode_histogram_figure(
+        shares=_shares(variants=VARIANTS_16, channels=[0, 1, 2], seeds=2),
+        reference=_reference(channels=[0, 1, 2]),
+        dataset="stacked-digits",
+        variants=VARIANTS_16,
+        path="unused.pdf",
+    )
     assert len(captured) == 3
     for fig in captured:
         _assert_print_size(fig)

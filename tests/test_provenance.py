@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO
+
 from modecollapse.provenance import package_sources, source_hash
 
 PLOTTING_SCRIPT = "import json\nimport numpy as np\n\nfrom modecollapse.plots import coverage_figure\n"
@@ -31,7 +31,9 @@ def test_sources_follow_imports_through_modules_but_not_out_of_the_package(tmp_p
 def test_sources_include_imports_inside_functions_and_relative_ones(tmp_path):
     sources = package_sources(script(tmp_path, "def later():\n    from modecollapse import stats\n"))
     # stats imports .evaluate, which imports `from . import metrics` and, inside a function, .classifier
-    assert {"modecollapse.stats", "modecollapse.evaluate", "modecollapse.metrics", "modecollapse.classifier"} <= set(sources)
+    assert {"modecollapse.stats", "modecollapse.evaluate", "modecollapse.metrics", "modecollapse.classifier"} <= set(
+        sources
+    )
     assert "modecollapse.plots" not in sources
 
 
@@ -49,8 +51,15 @@ def test_workflow_scripts_use_what_they_should(tmp_path):
 def hash_in(src: Path, script_path: Path) -> str:
     """source_hash computed in a fresh interpreter that imports modecollapse from `src`."""
     return subprocess.run(
-        [sys.executable, "-c", f"from modecollapse.provenance import source_hash; print(source_hash({str(script_path)!r}))"],
-        env=os.environ | {"PYTHONPATH": str(src)}, capture_output=True, text=True, check=True,
+        [
+            sys.executable,
+            "-c",
+            f"from modecollapse.provenance import source_hash; print(source_hash({str(script_path)!r}))",
+        ],
+        env=os.environ | {"PYTHONPATH": str(src)},
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.strip()
 
 
@@ -63,8 +72,9 @@ def test_hash_is_the_same_in_another_interpreter(tmp_path):
 @pytest.fixture
 def copy(tmp_path):
     """A copy of the package's source tree, to edit."""
-    shutil.copytree(REPO / "src" / "modecollapse", tmp_path / "src" / "modecollapse",
-                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(
+        REPO / "src" / "modecollapse", tmp_path / "src" / "modecollapse", ignore=shutil.ignore_patterns("__pycache__")
+    )
     return tmp_path / "src"
 
 
@@ -109,7 +119,6 @@ def test_a_cpu_run_records_no_gpu_and_a_cuda_run_its_gpu_and_cuda():
     assert record["cuda"] == torch.version.cuda and record["cuda"]
 
 
-
 # --- how to cite and reuse the project ---------------------------------------------------------
 
 
@@ -130,4 +139,4 @@ def test_citation_file_has_the_required_cff_keys_and_the_package_version():
 def test_license_is_mit_with_the_authors_copyright():
     text = (REPO / "LICENSE").read_text()
     assert text.startswith("MIT License\n\nCopyright (c) 2026 the modecollapse authors\n")
-    assert "THE SOFTWARE IS PROVIDED \"AS IS\", WITHOUT WARRANTY OF ANY KIND" in text
+    assert 'THE SOFTWARE IS PROVIDED "AS IS", WITHOUT WARRANTY OF ANY KIND' in text

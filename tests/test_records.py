@@ -10,8 +10,8 @@ import textwrap
 import numpy as np
 import pandas as pd
 import pytest
-
 from conftest import REPO
+
 from modecollapse.config import TrainSettings
 from modecollapse.data import write_dataset
 from modecollapse.io import read_json, read_parquet, write_json
@@ -22,12 +22,25 @@ PROVENANCE = {"versions": {"modecollapse": "0"}, "python": "3.11.7", "git_commit
 
 
 def record(seed: int, **overrides) -> dict:
-    return run_record(**{
-        "dataset": "ring8", "variant": "gan-ns@lr=0.0001", "seed": seed, "settings": {"lr": 1e-4, "steps": 40},
-        "status": "ok", "diverged_step": None, "device": "cpu", "tf32": False, "cuda_graphs": False, "threads": 1,
-        "ensemble_seeds": [0, 1, 2], "resumed_from_step": None, "ensemble_wall_time_s": 10.0, "provenance": PROVENANCE,
-        **overrides,
-    })
+    return run_record(
+        **{
+            "dataset": "ring8",
+            "variant": "gan-ns@lr=0.0001",
+            "seed": seed,
+            "settings": {"lr": 1e-4, "steps": 40},
+            "status": "ok",
+            "diverged_step": None,
+            "device": "cpu",
+            "tf32": False,
+            "cuda_graphs": False,
+            "threads": 1,
+            "ensemble_seeds": [0, 1, 2],
+            "resumed_from_step": None,
+            "ensemble_wall_time_s": 10.0,
+            "provenance": PROVENANCE,
+            **overrides,
+        }
+    )
 
 
 def test_a_run_record_survives_its_file_and_fills_its_runs_table_row(tmp_path):
@@ -53,10 +66,14 @@ def test_a_run_record_knows_how_a_run_can_end():
 def test_the_training_script_writes_samples_curves_and_the_record_the_runs_table_reads(tmp_path):
     """The train rule's script on a tiny 2D run, in a fresh interpreter as Snakemake runs it."""
     write_dataset("ring8", n=500, seed=0, path=tmp_path / "ring8.npz")
-    settings = dataclasses.asdict(TrainSettings(steps=6, snapshot_every=3, log_every=3, snapshot_samples=10,
-                                                g_width=4, d_width=4, batch_size=8))
-    outputs = {f"{kind}_{seed}": str(tmp_path / f"seed{seed}" / f"{kind}.{ext}") for seed in (3, 4)
-               for kind, ext in (("samples", "parquet"), ("curves", "parquet"), ("run", "json"))}
+    settings = dataclasses.asdict(
+        TrainSettings(steps=6, snapshot_every=3, log_every=3, snapshot_samples=10, g_width=4, d_width=4, batch_size=8)
+    )
+    outputs = {
+        f"{kind}_{seed}": str(tmp_path / f"seed{seed}" / f"{kind}.{ext}")
+        for seed in (3, 4)
+        for kind, ext in (("samples", "parquet"), ("curves", "parquet"), ("run", "json"))
+    }
     code = textwrap.dedent(f"""
         import runpy
         from types import SimpleNamespace
@@ -71,13 +88,16 @@ def test_the_training_script_writes_samples_curves_and_the_record_the_runs_table
         )
         runpy.run_path({str(REPO / "workflow" / "scripts" / "train.py")!r}, init_globals={{"snakemake": snakemake}})
     """)
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            env=os.environ | {"PYTHONPATH": str(REPO / "src")})
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=os.environ | {"PYTHONPATH": str(REPO / "src")}
+    )
     log = (tmp_path / "train.log").read_text() if (tmp_path / "train.log").exists() else ""
     assert result.returncode == 0, result.stdout + result.stderr + log
     records = [read_json(outputs[f"run_{seed}"]) for seed in (3, 4)]
     assert [(r["dataset"], r["variant"], r["seed"], r["status"]) for r in records] == [
-        ("ring8", "gan-ns", 3, "ok"), ("ring8", "gan-ns", 4, "ok")]
+        ("ring8", "gan-ns", 3, "ok"),
+        ("ring8", "gan-ns", 4, "ok"),
+    ]
     assert records[0]["settings"] == settings and records[0]["ensemble_seeds"] == [3, 4]
     expected = set(record(0)) - set(PROVENANCE) | {"versions", "python", "git_commit"}
     assert expected <= set(records[0])  # every key of run_record's, provenance's included

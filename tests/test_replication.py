@@ -18,7 +18,8 @@ def test_every_train_setting_is_a_model_or_a_training_setting():
 def test_tricks_off_are_the_defaults():
     defaults = TrainSettings()
     assert replication.TRICKS_OFF == {
-        **{key: getattr(defaults, key) for key in MODEL_KEYS if key != "loss"}, "train_size": 0,
+        **{key: getattr(defaults, key) for key in MODEL_KEYS if key != "loss"},
+        "train_size": 0,
     }
 
 

@@ -8,7 +8,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-
 from conftest import REPO
 
 
@@ -33,10 +32,24 @@ def test_the_slurm_profile_runs_the_workflow_through_sbatch(tmp_path):
     config.write_text(yaml.safe_dump(study))
     workdir = tmp_path / "run"
     result = subprocess.run(
-        [str(Path(sys.executable).parent / "snakemake"), "--profile", "profiles/slurm", "--configfile", str(config),
-         "--directory", str(workdir), "--slurm-status-command", "squeue",
-         "--slurm-init-seconds-before-status-checks", "1", "--slurm-keep-successful-logs"],
-        cwd=REPO, capture_output=True, text=True, timeout=900,
+        [
+            str(Path(sys.executable).parent / "snakemake"),
+            "--profile",
+            "profiles/slurm",
+            "--configfile",
+            str(config),
+            "--directory",
+            str(workdir),
+            "--slurm-status-command",
+            "squeue",
+            "--slurm-init-seconds-before-status-checks",
+            "1",
+            "--slurm-keep-successful-logs",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert (workdir / "paper" / "main.pdf").read_bytes()[:5] == b"%PDF-"
@@ -50,7 +63,9 @@ def test_the_slurm_profile_runs_the_workflow_through_sbatch(tmp_path):
     assert not {"rule_evaluate", "rule_paper", "rule_tables"} & slurm_logs, slurm_logs
     assert "has been submitted with SLURM jobid" in result.stdout + result.stderr
     # and each training job recorded its time and memory (the benchmark directive)
-    assert (workdir / "logs" / "benchmarks" / "train" / "ring8" / "gan-ns" / "seeds0-1.tsv").read_text().startswith("s\t")
+    assert (
+        (workdir / "logs" / "benchmarks" / "train" / "ring8" / "gan-ns" / "seeds0-1.tsv").read_text().startswith("s\t")
+    )
     # ... as did each evaluation inside its group job; the report's appendix sums them
     benchmarks = pd.read_parquet(workdir / "results" / "benchmarks.parquet")
     assert sorted(benchmarks["stage"]) == ["evaluation"] * 2 + ["training"] * 2 and (benchmarks["wall_s"] > 0).all()

@@ -6,8 +6,18 @@ import pytest
 from scipy import stats as scipy_stats
 
 from modecollapse.stats import (
-    ALPHA, SUMMARY_COLUMNS, TEST_COLUMNS, compare_with_baseline, final_step, holm, mann_whitney, mean_ci,
-    rank_biserial, smallest_p_value, smallest_p_values, summarise_final,
+    ALPHA,
+    SUMMARY_COLUMNS,
+    TEST_COLUMNS,
+    compare_with_baseline,
+    final_step,
+    holm,
+    mann_whitney,
+    mean_ci,
+    rank_biserial,
+    smallest_p_value,
+    smallest_p_values,
+    summarise_final,
 )
 
 
@@ -37,11 +47,13 @@ def test_mean_ci_ignores_nonfinite_and_handles_degenerate_cases():
 
 
 def test_summary_uses_each_runs_last_step():
-    metrics = long([
-        ("ring8", "gan-ns", 0, 100, "modes_covered", 1.0),
-        ("ring8", "gan-ns", 0, 200, "modes_covered", 8.0),
-        ("ring8", "gan-ns", 1, 100, "modes_covered", 6.0),  # diverged at step 100: its last step
-    ])
+    metrics = long(
+        [
+            ("ring8", "gan-ns", 0, 100, "modes_covered", 1.0),
+            ("ring8", "gan-ns", 0, 200, "modes_covered", 8.0),
+            ("ring8", "gan-ns", 1, 100, "modes_covered", 6.0),  # diverged at step 100: its last step
+        ]
+    )
     assert list(final_step(metrics)["value"]) == [8.0, 6.0]
     summary = summarise_final(metrics)
     assert list(summary.columns) == list(SUMMARY_COLUMNS)
@@ -89,7 +101,7 @@ def test_compare_with_baseline_find_a_clear_difference_and_not_a_null_one():
     for seed in range(8):
         rows += [
             ("ring8", "gan-ns", seed, 10, "modes_covered", 2.0 + seed % 2),
-            ("ring8", "pacgan-2", seed, 10, "modes_covered", 8.0 - seed % 2),   # always above the baseline
+            ("ring8", "pacgan-2", seed, 10, "modes_covered", 8.0 - seed % 2),  # always above the baseline
             ("ring8", "hinge", seed, 10, "modes_covered", 2.0 + (seed + 1) % 2),  # the same distribution
         ]
     table = compare_with_baseline(long(rows), baseline="gan-ns", variants=["gan-ns", "pacgan-2", "hinge"], sweeps={})
@@ -145,7 +157,9 @@ def test_smallest_p_value_known_answers():
 def test_smallest_p_values_of_a_study_per_family():
     """With 5 seeds a run: one comparison alone, a family of 2 variants, none without sweeps (NaN)."""
     p_values = smallest_p_values(seeds=5, family=2, sweep_family=0)
-    assert p_values["raw"] == pytest.approx(2 / 252, rel=1e-12) and p_values["variants"] == pytest.approx(4 / 252, rel=1e-12)
+    assert p_values["raw"] == pytest.approx(2 / 252, rel=1e-12) and p_values["variants"] == pytest.approx(
+        4 / 252, rel=1e-12
+    )
     assert np.isnan(p_values["sweeps"])
 
 
@@ -154,8 +168,9 @@ def test_sweep_points_form_their_own_family_against_their_own_base():
     data = _separated(n=5, variants=variants)
     # Sweep points of hinge interleave with hinge's own values (+0.5, no ties): no clear difference.
     hinge = data[data["variant"] == "hinge"]
-    data = pd.concat([data, *[hinge.assign(variant=run, value=hinge["value"] + 0.5) for run in sweeps]],
-                     ignore_index=True)
+    data = pd.concat(
+        [data, *[hinge.assign(variant=run, value=hinge["value"] + 0.5) for run in sweeps]], ignore_index=True
+    )
     table = compare_with_baseline(data, baseline="gan-ns", variants=["gan-ns", *variants], sweeps=sweeps)
     base = table[table["family"] == "variants"]
     assert list(base["variant"]) == variants and set(base["baseline"]) == {"gan-ns"}
@@ -189,8 +204,12 @@ def test_ties_use_the_asymptotic_test_and_min_p_follows_it():
 
 
 def test_runs_missing_from_the_table_are_listed_untested():
-    table = compare_with_baseline(_separated(n=5, variants=["hinge"]), baseline="gan-ns", variants=["hinge", "lsgan"],
-                                  sweeps={"lsgan@lr=1": "lsgan"})
+    table = compare_with_baseline(
+        _separated(n=5, variants=["hinge"]),
+        baseline="gan-ns",
+        variants=["hinge", "lsgan"],
+        sweeps={"lsgan@lr=1": "lsgan"},
+    )
     missing = table.set_index("variant").loc[["lsgan", "lsgan@lr=1"]]
     assert (missing["n"] == 0).all() and missing["p_value"].isna().all() and missing["min_p"].isna().all()
     assert not missing["significant"].any()

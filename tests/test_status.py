@@ -33,7 +33,10 @@ def study(tmp_path):
     config.write_text(STUDY)
     root = tmp_path / "work"
     for seed in range(4):
-        write_json({"status": "diverged" if seed == 1 else "ok", "seed": seed}, run_dir(root, "ring8", "gan-ns", seed) / "run.json")
+        write_json(
+            {"status": "diverged" if seed == 1 else "ok", "seed": seed},
+            run_dir(root, "ring8", "gan-ns", seed) / "run.json",
+        )
     (root / ".snakemake" / "locks").mkdir(parents=True)
     (root / ".snakemake" / "locks" / "0.output.lock").write_text("results/runs/ring8/wgan-gp/seed0/run.json\n")
     for seed in (0, 1):
@@ -83,21 +86,32 @@ def test_status_prints_counts_per_dataset_and_the_runs_not_done(study, capsys):
     assert lines[3].split() == ["grid25", "0", "0", "1", "2", "5"]
     not_done = lines[lines.index("Not done:") + 1 :]
     assert len(not_done) == 16 - 3
-    assert any(line.split()[:5] == ["grid25", "gan-ns", "seed", "0", "failed"]
-               and "see logs/train/grid25/gan-ns/seeds0-1.log; resumes from its checkpoint" in line for line in not_done)
+    assert any(
+        line.split()[:5] == ["grid25", "gan-ns", "seed", "0", "failed"]
+        and "see logs/train/grid25/gan-ns/seeds0-1.log; resumes from its checkpoint" in line
+        for line in not_done
+    )
     assert not any("ring8" in line and "gan-ns" in line and "done" in line for line in not_done)
 
 
 def test_status_of_a_bad_config_or_directory_is_one_line_naming_it(study, tmp_path, capsys):
     config, root = study
     assert main(["status", str(root), "--configfile", str(tmp_path / "nope.yaml")]) == 1
-    assert capsys.readouterr().err == f"modecollapse: {tmp_path / 'nope.yaml'}: cannot be read: No such file or directory\n"
+    assert (
+        capsys.readouterr().err
+        == f"modecollapse: {tmp_path / 'nope.yaml'}: cannot be read: No such file or directory\n"
+    )
     assert main(["status", str(tmp_path / "absent"), "--configfile", str(config)]) == 1
-    assert capsys.readouterr().err == f"modecollapse: {tmp_path / 'absent'}: no such directory; give the study's working directory\n"
+    assert (
+        capsys.readouterr().err
+        == f"modecollapse: {tmp_path / 'absent'}: no such directory; give the study's working directory\n"
+    )
 
 
 def test_status_console_script_reads_the_default_study(tmp_path):
-    result = subprocess.run([str(Path(sys.executable).parent / "modecollapse"), "status"], capture_output=True, text=True, cwd=tmp_path)
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "modecollapse"), "status"], capture_output=True, text=True, cwd=tmp_path
+    )
     assert result.returncode == 0 and "Traceback" not in result.stderr
     assert result.stdout.splitlines()[0].endswith("config/config.yaml in .")
     assert "pending" in result.stdout and " done " not in result.stdout.split("Not done:")[1]

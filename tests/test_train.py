@@ -19,8 +19,18 @@ from modecollapse.data import DATASETS, sample_mixture
 from modecollapse.train import Interrupted, train
 from modecollapse.variants import TRICKS, VARIANTS, variant_defaults
 
-TINY = dict(steps=40, g_width=16, g_depth=2, d_width=16, d_depth=1, d_maxout=2, snapshot_every=20,
-            snapshot_samples=50, log_every=10, batch_size=32)
+TINY = dict(
+    steps=40,
+    g_width=16,
+    g_depth=2,
+    d_width=16,
+    d_depth=1,
+    d_maxout=2,
+    snapshot_every=20,
+    snapshot_samples=50,
+    log_every=10,
+    batch_size=32,
+)
 
 
 def settings_for(name: str, **overrides) -> TrainSettings:
@@ -113,16 +123,32 @@ def test_a_diverging_member_stops_and_the_others_go_on(points, monkeypatch):
 PROTOCOL_SETTINGS = {"update": "simultaneous", "z_distribution": "uniform", "g_lr": 3e-4, "bn_momentum": 0.05}
 
 
-@pytest.mark.parametrize(("name", "protocol"), [("gan-ns", {}), ("wgan-gp", {}), ("sngan", {}), ("unrolled-5", {}),
-                                                ("instance-noise", {}), ("unrolled-5", PROTOCOL_SETTINGS),
-                                                ("pacgan-2", {"g_steps": 2, "z_reuse": True})])
+@pytest.mark.parametrize(
+    ("name", "protocol"),
+    [
+        ("gan-ns", {}),
+        ("wgan-gp", {}),
+        ("sngan", {}),
+        ("unrolled-5", {}),
+        ("instance-noise", {}),
+        ("unrolled-5", PROTOCOL_SETTINGS),
+        ("pacgan-2", {"g_steps": 2, "z_reuse": True}),
+    ],
+)
 def test_resume_from_checkpoint_reaches_the_uninterrupted_result(points, tmp_path, name, protocol):
     torch.use_deterministic_algorithms(True)
     try:
         settings = settings_for(name, steps=60, snapshot_every=20, **protocol)
         whole = train(data=points, settings=settings, seeds=[4, 5])
         with pytest.raises(Interrupted):
-            train(data=points, settings=settings, seeds=[4, 5], checkpoint_dir=tmp_path, checkpoint_every=25, stop_after=33)
+            train(
+                data=points,
+                settings=settings,
+                seeds=[4, 5],
+                checkpoint_dir=tmp_path,
+                checkpoint_every=25,
+                stop_after=33,
+            )
         assert len(list(tmp_path.glob("*.pt"))) == 1
         resumed = train(data=points, settings=settings, seeds=[4, 5], checkpoint_dir=tmp_path, checkpoint_every=25)
     finally:
@@ -143,8 +169,8 @@ def test_a_killed_process_resumes_to_the_same_result(points, tmp_path):
         from modecollapse.config import TrainSettings
         from modecollapse.train import train
         torch.use_deterministic_algorithms(True)
-        train(data=np.load({str(tmp_path / 'points.npy')!r}), settings=TrainSettings(**{settings.__dict__!r}),
-              seeds=[0], checkpoint_dir={str(tmp_path / 'ckpt')!r}, checkpoint_every=200)
+        train(data=np.load({str(tmp_path / "points.npy")!r}), settings=TrainSettings(**{settings.__dict__!r}),
+              seeds=[0], checkpoint_dir={str(tmp_path / "ckpt")!r}, checkpoint_every=200)
     """)
     process = subprocess.Popen([sys.executable, "-c", script])
     deadline = time.monotonic() + 120
@@ -155,7 +181,9 @@ def test_a_killed_process_resumes_to_the_same_result(points, tmp_path):
     assert process.returncode == -signal.SIGKILL, "the process finished before it could be killed"
     torch.use_deterministic_algorithms(True)
     try:
-        resumed = train(data=points, settings=settings, seeds=[0], checkpoint_dir=tmp_path / "ckpt", checkpoint_every=200)
+        resumed = train(
+            data=points, settings=settings, seeds=[0], checkpoint_dir=tmp_path / "ckpt", checkpoint_every=200
+        )
         whole = train(data=points, settings=settings, seeds=[0])
     finally:
         torch.use_deterministic_algorithms(False)
@@ -199,7 +227,10 @@ CAPTURE_CASES = [  # every loss and trick, both update rules, uniform codes, 2D 
     *[(name, {}, None) for name in [*VARIANTS, *TRICKS]],
     ("unrolled-5", {"update": "simultaneous", "z_distribution": "uniform", "instance_noise": 0.1}, None),
     ("pacgan-2", {"g_steps": 2, "z_reuse": True}, None),
-    *[(name, {"g_width": 4, "d_width": 4, "z_dim": 8}, (3, 8, 8)) for name in ["gan-ns", "wgan-gp", "pacgan-3", "sngan"]],
+    *[
+        (name, {"g_width": 4, "d_width": 4, "z_dim": 8}, (3, 8, 8))
+        for name in ["gan-ns", "wgan-gp", "pacgan-3", "sngan"]
+    ],
 ]
 
 
@@ -207,8 +238,9 @@ def _steps_as(mode: str, device: str, name: str, overrides: dict, image_shape, p
     small = {"minibatch_kernels": 4} if "minibatch" in name else {}
     settings = settings_for(name, steps=8, snapshot_every=4, log_every=2, **small, **overrides)
     data = points if image_shape is None else np.random.default_rng(0).uniform(-1, 1, (300, 192)).astype(np.float32)
-    return train(data=data, settings=settings, seeds=[1, 2], device=device, image_shape=image_shape, step_mode=mode,
-                 **kwargs)
+    return train(
+        data=data, settings=settings, seeds=[1, 2], device=device, image_shape=image_shape, step_mode=mode, **kwargs
+    )
 
 
 def _assert_same_runs(first, second):
@@ -232,17 +264,27 @@ def test_a_run_with_draws_taken_ahead_resumes_to_the_uninterrupted_result(points
     settings = settings_for("wgan-gp", steps=40, snapshot_every=10, instance_noise=0.1)
     whole = train(data=points, settings=settings, seeds=[4, 5], step_mode="draw-ahead")
     with pytest.raises(Interrupted):
-        train(data=points, settings=settings, seeds=[4, 5], checkpoint_dir=tmp_path, checkpoint_every=10, stop_after=15,
-              step_mode="draw-ahead")
+        train(
+            data=points,
+            settings=settings,
+            seeds=[4, 5],
+            checkpoint_dir=tmp_path,
+            checkpoint_every=10,
+            stop_after=15,
+            step_mode="draw-ahead",
+        )
     resumed = train(data=points, settings=settings, seeds=[4, 5], checkpoint_dir=tmp_path, step_mode="draw-ahead")
     assert resumed.resumed_from_step == 10
     _assert_same_runs(whole, resumed)
 
 
-@pytest.mark.parametrize(("mode", "device", "message"), [
-    ("cuda-graph", "cpu", "step_mode cuda-graph needs a CUDA device, not 'cpu'"),
-    ("fast", "cpu", "step mode 'fast' is not one of eager, draw-ahead, cuda-graph"),
-])
+@pytest.mark.parametrize(
+    ("mode", "device", "message"),
+    [
+        ("cuda-graph", "cpu", "step_mode cuda-graph needs a CUDA device, not 'cpu'"),
+        ("fast", "cpu", "step mode 'fast' is not one of eager, draw-ahead, cuda-graph"),
+    ],
+)
 def test_a_step_mode_that_cannot_run_is_refused_before_training(points, mode, device, message):
     with pytest.raises(ValueError, match=re.escape(message)):
         train(data=points, settings=settings_for("gan-ns"), seeds=[0], device=device, step_mode=mode)
@@ -251,8 +293,12 @@ def test_a_step_mode_that_cannot_run_is_refused_before_training(points, mode, de
 @pytest.fixture
 def deterministic_cuda():
     """CUDA kernels as training jobs ask for them (device.use_deterministic_cuda), restored afterwards."""
-    saved = (torch.backends.cudnn.benchmark, torch.backends.cudnn.deterministic, torch.are_deterministic_algorithms_enabled(),
-             torch.utils.deterministic.fill_uninitialized_memory)
+    saved = (
+        torch.backends.cudnn.benchmark,
+        torch.backends.cudnn.deterministic,
+        torch.are_deterministic_algorithms_enabled(),
+        torch.utils.deterministic.fill_uninitialized_memory,
+    )
     device_module.use_deterministic_cuda()
     yield
     torch.backends.cudnn.benchmark, torch.backends.cudnn.deterministic = saved[:2]
@@ -270,8 +316,9 @@ def test_captured_cuda_steps_give_the_eager_run_bitwise(points, deterministic_cu
 
 @cuda
 @pytest.mark.parametrize("mode", ["eager", "cuda-graph"])
-@pytest.mark.parametrize(("name", "image_shape"), [("gan-ns", None), ("unrolled-5", None), ("wgan-gp", (3, 8, 8)),
-                                                   ("sngan", (3, 8, 8))])
+@pytest.mark.parametrize(
+    ("name", "image_shape"), [("gan-ns", None), ("unrolled-5", None), ("wgan-gp", (3, 8, 8)), ("sngan", (3, 8, 8))]
+)
 def test_a_cuda_run_repeats_bitwise(points, deterministic_cuda, mode, name, image_shape):
     overrides = {"g_width": 4, "d_width": 4, "z_dim": 8} if image_shape else {}
     first = _steps_as(mode, "cuda", name, overrides, image_shape, points)
@@ -301,10 +348,19 @@ def _hand_step(points, settings: TrainSettings, seed: int, *, simultaneous: bool
     from modecollapse.stepping import MemberStreams
 
     s, rng = settings, [torch.Generator().manual_seed(seed)]
-    G = Generator(members=1, z_dim=s.z_dim, out_dim=2, width=s.g_width, depth=s.g_depth, batchnorm=True,
-                  bn_momentum=s.bn_momentum)
-    D = Discriminator(members=1, in_dim=2, width=s.d_width, depth=s.d_depth, maxout=s.d_maxout, spectral_norm=False,
-                      minibatch_kernels=0, minibatch_kernel_dim=5)
+    G = Generator(
+        members=1, z_dim=s.z_dim, out_dim=2, width=s.g_width, depth=s.g_depth, batchnorm=True, bn_momentum=s.bn_momentum
+    )
+    D = Discriminator(
+        members=1,
+        in_dim=2,
+        width=s.d_width,
+        depth=s.d_depth,
+        maxout=s.d_maxout,
+        spectral_norm=False,
+        minibatch_kernels=0,
+        minibatch_kernel_dim=5,
+    )
     init_members(G, std=s.init_std, generators=rng)
     init_members(D, std=s.init_std, generators=rng)
     fixed_z = torch.randn(1, s.snapshot_samples, s.z_dim, generator=rng[0])
@@ -332,7 +388,9 @@ def _hand_step(points, settings: TrainSettings, seed: int, *, simultaneous: bool
         return G(fixed_z)[0].numpy()
 
 
-@pytest.mark.parametrize(("update", "z_reuse"), [("simultaneous", False), ("alternating", False), ("alternating", True)])
+@pytest.mark.parametrize(
+    ("update", "z_reuse"), [("simultaneous", False), ("alternating", False), ("alternating", True)]
+)
 def test_one_step_of_each_update_rule_matches_a_hand_computed_step(points, update, z_reuse):
     settings = settings_for("gan-ns", steps=1, snapshot_every=1, update=update, z_reuse=z_reuse, bn_momentum=0.05)
     result = train(data=points, settings=settings, seeds=[4])
@@ -345,15 +403,22 @@ def test_one_step_of_each_update_rule_matches_a_hand_computed_step(points, updat
 
 
 def test_simultaneous_updates_differ_from_alternating_ones(points):
-    runs = {update: train(data=points, settings=settings_for("gan-ns", steps=1, snapshot_every=1, update=update),
-                          seeds=[4]) for update in ("simultaneous", "alternating")}
+    runs = {
+        update: train(data=points, settings=settings_for("gan-ns", steps=1, snapshot_every=1, update=update), seeds=[4])
+        for update in ("simultaneous", "alternating")
+    }
     simultaneous, alternating = (samples_of(runs[u], 4)[["x", "y"]].to_numpy() for u in ("simultaneous", "alternating"))
     # After one step the two rules differ in G's update only (its gradient comes from another D and
     # other fakes): a difference of the order of one Adam step (lr 1e-4) per coordinate, far above rounding.
     assert np.abs(simultaneous - alternating).max() > 1e-5
-    assert np.abs(simultaneous - alternating).max() > 100 * np.abs(
-        simultaneous - _hand_step(points, settings_for("gan-ns", steps=1, update="simultaneous"), 4, simultaneous=True)
-    ).max()
+    assert (
+        np.abs(simultaneous - alternating).max()
+        > 100
+        * np.abs(
+            simultaneous
+            - _hand_step(points, settings_for("gan-ns", steps=1, update="simultaneous"), 4, simultaneous=True)
+        ).max()
+    )
 
 
 def test_simultaneous_updates_need_one_d_and_one_g_step():
@@ -361,8 +426,20 @@ def test_simultaneous_updates_need_one_d_and_one_g_step():
         settings_for("wgan-gp", update="simultaneous")
 
 
-@pytest.mark.parametrize("name", ["gan-ns", "wgan-clip", "r1", "sngan", "unrolled-5", "pacgan-3", "minibatch-disc",
-                                  "feature-matching", "instance-noise"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "gan-ns",
+        "wgan-clip",
+        "r1",
+        "sngan",
+        "unrolled-5",
+        "pacgan-3",
+        "minibatch-disc",
+        "feature-matching",
+        "instance-noise",
+    ],
+)
 def test_every_variant_trains_with_simultaneous_updates_uniform_z_and_its_own_g_rates(points, name):
     extra = {} if name == "wgan-clip" else {"update": "simultaneous"}  # wgan-clip takes 5 critic steps
     settings = settings_for(name, steps=20, snapshot_every=10, z_distribution="uniform", g_lr=5e-4, g_steps=1, **extra)
@@ -397,7 +474,10 @@ def test_the_generator_takes_its_own_rates_only_where_set():
 
     params = [torch.nn.Parameter(torch.zeros(1))]
     own = TrainSettings(lr=2e-4, g_lr=1e-4, beta1=0.5, beta2=0.99, g_beta2=0.9)
-    d, g = _optimizer(params, own, generator=False).param_groups[0], _optimizer(params, own, generator=True).param_groups[0]
+    d, g = (
+        _optimizer(params, own, generator=False).param_groups[0],
+        _optimizer(params, own, generator=True).param_groups[0],
+    )
     assert (d["lr"], d["betas"]) == (2e-4, (0.5, 0.99))
     assert (g["lr"], g["betas"]) == (1e-4, (0.5, 0.9))
     shared = _optimizer(params, TrainSettings(lr=2e-4, beta1=0.5), generator=True).param_groups[0]
@@ -419,8 +499,18 @@ def test_stacking_on_the_fly_draws_three_base_images_per_training_image(monkeypa
         return forward(self, x)
 
     monkeypatch.setattr(models.ConvDiscriminator, "forward", spy)
-    settings = TrainSettings(steps=2, batch_size=4, z_dim=4, g_width=2, d_width=2, snapshot_every=2,
-                             snapshot_samples=4, log_every=1, lr=1e-3, beta1=0.5)
+    settings = TrainSettings(
+        steps=2,
+        batch_size=4,
+        z_dim=4,
+        g_width=2,
+        d_width=2,
+        snapshot_every=2,
+        snapshot_samples=4,
+        log_every=1,
+        lr=1e-3,
+        beta1=0.5,
+    )
     train(data=base, settings=settings, seeds=[0], image_shape=(3, 8, 8), stacked_online=True)
     rows = {row.numpy().tobytes() for row in torch.as_tensor(base)}
     real = seen[0][0]  # the first D input is a real batch: (batch, 3·64)
@@ -448,14 +538,19 @@ def test_a_gpu_slot_is_held_by_another_process_until_it_ends(tmp_path):
     it has ended, a kill included, so a crashed job never keeps a GPU."""
     slots = tmp_path / "slots"
     holder = subprocess.Popen(
-        [sys.executable, "-c", textwrap.dedent(f"""
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
             import sys, time
             from modecollapse.device import claim_gpu
             device, lock = claim_gpu({str(slots)!r}, 1)
             print(device, flush=True)
             time.sleep(60)
-        """)],
-        stdout=subprocess.PIPE, text=True,
+        """),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert holder.stdout.readline().strip() == "cuda:0"
@@ -489,9 +584,13 @@ def test_cuda_jobs_ask_for_deterministic_kernels(monkeypatch):
     """The flags a CUDA training job sets (whether every kernel on a given GPU then repeats
     bitwise is measured there, not here)."""
     monkeypatch.delenv("CUBLAS_WORKSPACE_CONFIG", raising=False)
-    saved = (torch.backends.cudnn.benchmark, torch.backends.cudnn.deterministic,
-             torch.are_deterministic_algorithms_enabled(), torch.is_deterministic_algorithms_warn_only_enabled(),
-             torch.utils.deterministic.fill_uninitialized_memory)
+    saved = (
+        torch.backends.cudnn.benchmark,
+        torch.backends.cudnn.deterministic,
+        torch.are_deterministic_algorithms_enabled(),
+        torch.is_deterministic_algorithms_warn_only_enabled(),
+        torch.utils.deterministic.fill_uninitialized_memory,
+    )
     try:
         device_module.use_deterministic_cuda()
         assert os.environ["CUBLAS_WORKSPACE_CONFIG"] == ":4096:8"

@@ -5,8 +5,19 @@ from modecollapse.losses import LOSSES
 from modecollapse.variants import BASELINE, TRICKS, VARIANTS, VariantError, describe, parse_variant, variant_defaults
 
 ISSUE_VARIANTS = ["gan-minimax", "gan-ns", "lsgan", "hinge", "wgan-clip", "wgan-gp"]
-ISSUE_TRICKS = ["r1", "sngan", "unrolled-1", "unrolled-5", "unrolled-10", "pacgan-2", "pacgan-3", "pacgan-4",
-                "minibatch-disc", "feature-matching", "instance-noise"]
+ISSUE_TRICKS = [
+    "r1",
+    "sngan",
+    "unrolled-1",
+    "unrolled-5",
+    "unrolled-10",
+    "pacgan-2",
+    "pacgan-3",
+    "pacgan-4",
+    "minibatch-disc",
+    "feature-matching",
+    "instance-noise",
+]
 
 
 def test_registry_holds_every_variant_and_trick_of_the_study():

@@ -11,8 +11,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-
 from conftest import REPO
+
 from modecollapse.stats import LONG_COLUMNS, SUMMARY_COLUMNS, TEST_COLUMNS
 
 pytestmark = pytest.mark.slow
@@ -22,7 +22,9 @@ SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
 def snakemake(workdir: Path, config: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [SNAKEMAKE, "--cores", "2", "--configfile", str(config), "--directory", str(workdir), *args],
-        cwd=REPO, capture_output=True, text=True,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
     )
 
 
@@ -56,7 +58,7 @@ def _is_image(dataset):
 
 def _runs(study):
     """Run names of a study: its variants and sweep points."""
-    from modecollapse.config import study_runs, validate_config, load_schema
+    from modecollapse.config import load_schema, study_runs, validate_config
 
     return list(study_runs(validate_config(study, schema=load_schema())))
 
@@ -100,13 +102,32 @@ def test_smoke_tables(smoke):
     runs = _runs(study)
     metrics = pd.read_parquet(workdir / "results" / "metrics.parquet")
     assert list(metrics.columns) == list(LONG_COLUMNS)
-    every_snapshot = {"modes_covered", "high_quality_fraction", "reverse_kl", "jsd", "collapsed",
-                      "modes_ever_covered", "forgetting_events", "no_high_quality"}
+    every_snapshot = {
+        "modes_covered",
+        "high_quality_fraction",
+        "reverse_kl",
+        "jsd",
+        "collapsed",
+        "modes_ever_covered",
+        "forgetting_events",
+        "no_high_quality",
+    }
     per_run = {"diverged", "levelled_off", "under_trained"}  # the run as a whole, at its final step
     feature_distances = {"frechet_distance", "kid_mean", "kid_std", "precision", "recall", "density", "coverage"}
     final_only = {  # 2D data: every distance on the points
-        False: feature_distances | per_run | {"wasserstein_1", "mmd2_rbf", "mmd_bandwidth", "energy_distance", "ndb",
-                                              "ndb_over_k", "ndb_js", "reverse_kl_floor", "jsd_floor"},
+        False: feature_distances
+        | per_run
+        | {
+            "wasserstein_1",
+            "mmd2_rbf",
+            "mmd_bandwidth",
+            "energy_distance",
+            "ndb",
+            "ndb_over_k",
+            "ndb_js",
+            "reverse_kl_floor",
+            "jsd_floor",
+        },
         True: feature_distances | per_run | {"reverse_kl_floor", "jsd_floor", "modes_covered_ceiling"},  # images
     }
     cheap = {False: {"sliced_wasserstein_2"}, True: set()}  # the cheap distance at every 2D snapshot
@@ -137,8 +158,11 @@ def test_smoke_tables(smoke):
     table = pd.read_parquet(workdir / "results" / "runs.parquet")
     points = table[(table["variant"] == "gan-minimax@lr=1e06") & table["dataset"].isin(["ring8", "grid25"])]
     assert set(points["status"]) == {"diverged"}
-    collapsed = summary[(summary["metric"] == "collapsed") & (summary["variant"] == "gan-minimax@lr=1e06")
-                        & summary["dataset"].isin(["ring8", "grid25"])]
+    collapsed = summary[
+        (summary["metric"] == "collapsed")
+        & (summary["variant"] == "gan-minimax@lr=1e06")
+        & summary["dataset"].isin(["ring8", "grid25"])
+    ]
     assert (collapsed["mean"] == 1).all()  # a diverged run counts as collapsed
     tests = pd.read_parquet(workdir / "results" / "tests.parquet")
     assert list(tests.columns) == list(TEST_COLUMNS)
@@ -157,8 +181,18 @@ def test_smoke_report(smoke):
     assert pdf.read_bytes()[:5] == b"%PDF-"
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert "Mode collapse in GANs" in text and "scale: smoke" in text
-    for name in ("gan-ns", "gan-minimax", "wgan-gp", "gan-ns@lr=0.003", "ring8 (8 modes)", "grid25 (25 modes)", "PacGAN",
-                 "digits (10 modes)", "stacked-digits (1000 modes)", "Test accuracy"):
+    for name in (
+        "gan-ns",
+        "gan-minimax",
+        "wgan-gp",
+        "gan-ns@lr=0.003",
+        "ring8 (8 modes)",
+        "grid25 (25 modes)",
+        "PacGAN",
+        "digits (10 modes)",
+        "stacked-digits (1000 modes)",
+        "Test accuracy",
+    ):
         assert name in text
     assert "2/2" in text  # the diverged sweep point's seeds are counted in the table
     # the replication section: the verdict rule in its text, PacGAN's rows beside our nearest runs,
@@ -166,8 +200,17 @@ def test_smoke_report(smoke):
     assert "Verdict rule" in text and "agrees" in text and "other setting" in text
     assert "(n=2" in text
     assert "data.stacked_size = 5,000" in text  # the stacked set's own size, not the 2D one (10,000)
-    for figure in ("samples_ring8", "samples_grid25", "coverage", "spread", "sweeps", "samples_digits", "samples_stacked-digits",
-                   "modes_digits", "modes_stacked-digits"):
+    for figure in (
+        "samples_ring8",
+        "samples_grid25",
+        "coverage",
+        "spread",
+        "sweeps",
+        "samples_digits",
+        "samples_stacked-digits",
+        "modes_digits",
+        "modes_stacked-digits",
+    ):
         assert (workdir / "figures" / f"{figure}.pdf").stat().st_size > 0
     classifier = json.loads((workdir / "results" / "classifiers" / "digits" / "metrics.json").read_text())
     assert classifier["test_accuracy"] >= 0.97 and classifier["test_size"] == 360
@@ -188,7 +231,9 @@ def test_smoke_results_without_latex_and_their_provenance(smoke):
     assert any(line.endswith("2 diverged") for line in lines)  # the diverging sweep point is counted, not dropped
     status = subprocess.run([cli, "status", str(workdir)], capture_output=True, text=True)
     assert status.returncode == 0, status.stderr
-    assert status.stdout.splitlines()[0].endswith("results/study.yaml in " + str(workdir))  # the smoke study, not the default
+    assert status.stdout.splitlines()[0].endswith(
+        "results/study.yaml in " + str(workdir)
+    )  # the smoke study, not the default
     assert status.stdout.splitlines()[2].split() == ["ring8", "8", "2", "0", "0", "0"]
     # every stage's outputs say what computed them; the appendix lists it and what each job cost
     software = pd.read_parquet(workdir / "results" / "software.parquet")
@@ -198,9 +243,12 @@ def test_smoke_results_without_latex_and_their_provenance(smoke):
     benchmarks = pd.read_parquet(workdir / "results" / "benchmarks.parquet")
     assert benchmarks.groupby("stage").size().to_dict() == {"classifier": 1, "training": 4 * 5, "evaluation": 4 * 5}
     assert (benchmarks["wall_s"] > 0).all()
-    text = subprocess.run(["pdftotext", "-layout", str(workdir / "paper" / "main.pdf"), "-"],
-                          capture_output=True, text=True, check=True).stdout
-    assert "Software and compute" in text and re.search(rf"scikit-learn\s+{re.escape(metadata.version('scikit-learn'))}\s", text)
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(workdir / "paper" / "main.pdf"), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "Software and compute" in text and re.search(
+        rf"scikit-learn\s+{re.escape(metadata.version('scikit-learn'))}\s", text
+    )
 
 
 def test_second_run_does_nothing(smoke):
@@ -256,8 +304,13 @@ def test_every_output_of_every_rule_is_checked_before_planning(tmp_path):
         except UnreadableFile:
             checkable.append(output)
     # every kind of output the study reads back: datasets, classifiers, runs, per-run and study tables
-    assert {"data/ring8.npz", "results/classifiers/digits/classifier.pt", "results/runs/ring8/gan-ns/seed0/run.json",
-            "results/runs/digits/gan-ns/digit_shares.parquet", "results/software.parquet"} <= set(checkable)
+    assert {
+        "data/ring8.npz",
+        "results/classifiers/digits/classifier.pt",
+        "results/runs/ring8/gan-ns/seed0/run.json",
+        "results/runs/digits/gan-ns/digit_shares.parquet",
+        "results/software.parquet",
+    } <= set(checkable)
     result = snakemake(workdir, config, "-n")
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     warned = set(re.findall(r"^modecollapse: warning: (\S+) cannot be read", result.stderr, flags=re.MULTILINE))
@@ -288,7 +341,9 @@ def test_bad_config_fails_before_any_job(tmp_path):
     result = snakemake(tmp_path / "run", config)
     assert result.returncode != 0
     output = result.stdout + result.stderr
-    assert "unknown dataset(s) 'ring9'; available: digits, grid25, mnist, ring8, stacked-digits, stacked-mnist" in output
+    assert (
+        "unknown dataset(s) 'ring9'; available: digits, grid25, mnist, ring8, stacked-digits, stacked-mnist" in output
+    )
     assert "unknown key(s) 'lrr'" in output
     assert not (tmp_path / "run" / "data").exists()
 
@@ -297,15 +352,25 @@ def test_mnist_without_network_says_which_files_to_place_where(tmp_path):
     """The download rule runs before anything trains on MNIST; with no mirror reachable it fails
     with the offline message naming the files and the directory to put them in."""
     config = tmp_path / "mnist.yaml"
-    config.write_text(yaml.safe_dump({
-        "datasets": ["mnist"], "seeds": [0], "variants": {"gan-ns": {}},
-        "download": {"mirrors": ["http://127.0.0.1:9/mnist/"]},  # the discard port: connection refused
-    }))
+    config.write_text(
+        yaml.safe_dump(
+            {
+                "datasets": ["mnist"],
+                "seeds": [0],
+                "variants": {"gan-ns": {}},
+                "download": {"mirrors": ["http://127.0.0.1:9/mnist/"]},  # the discard port: connection refused
+            }
+        )
+    )
     workdir = tmp_path / "run"
     result = snakemake(workdir, config, "data/mnist.npz")
     assert result.returncode != 0
     output = result.stdout + result.stderr
-    for name in ("train-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz", str((workdir / "data" / "downloads" / "mnist").resolve())):
+    for name in (
+        "train-images-idx3-ubyte.gz",
+        "t10k-labels-idx1-ubyte.gz",
+        str((workdir / "data" / "downloads" / "mnist").resolve()),
+    ):
         assert name in output
     assert not (workdir / "data" / "mnist.npz").exists()
     assert not list((workdir / "data").rglob("*.gz")), "nothing half-downloaded is left"

@@ -81,11 +81,13 @@ def veegan_generator(image_shape: tuple[int, int, int], width: int) -> Generator
     stacked_MNIST_experiments/VEEGAN_experiment/model.py, `generator`; docs/protocol.md §2), w = 64
     there: z → 8w × 2 × 2 → transposed convs 5×5 stride 2 to 4w × 4 → 2w × 7 → w × 14 → C × 28.
     TF's "SAME" output sizes 2→4→7→14→28 are torch's padding 2 with output_padding 1, 0, 1, 1."""
+
     def up(c: int, extra: int) -> ConvLayer:
         return ConvLayer(c, kernel=5, stride=2, padding=2, transposed=True, output_padding=extra)
 
-    return GeneratorSpec(channels=8 * width, size=2, layers=(up(4 * width, 1), up(2 * width, 0), up(width, 1),
-                                                             up(image_shape[0], 1)))
+    return GeneratorSpec(
+        channels=8 * width, size=2, layers=(up(4 * width, 1), up(2 * width, 0), up(width, 1), up(image_shape[0], 1))
+    )
 
 
 def veegan_discriminator(image_shape: tuple[int, int, int], width: int) -> DiscriminatorSpec:
@@ -93,8 +95,9 @@ def veegan_discriminator(image_shape: tuple[int, int, int], width: int) -> Discr
     w = 64 there: convs 5×5 stride 2 to w × 14 → 2w × 7 → 4w × 4 → 8w × 2, BatchNorm on all but
     the first, LeakyReLU(0.2). Torch's padding 2 gives TF's "SAME" sizes 28→14→7→4→2."""
     down = lambda c, bn: ConvLayer(c, kernel=5, stride=2, padding=2, batchnorm=bn)  # noqa: E731
-    return DiscriminatorSpec(layers=(down(width, False), down(2 * width, True), down(4 * width, True),
-                                     down(8 * width, True)), leak=0.2)
+    return DiscriminatorSpec(
+        layers=(down(width, False), down(2 * width, True), down(4 * width, True), down(8 * width, True)), leak=0.2
+    )
 
 
 def unrolled_generator(image_shape: tuple[int, int, int], width: int) -> GeneratorSpec:
@@ -103,11 +106,20 @@ def unrolled_generator(image_shape: tuple[int, int, int], width: int) -> Generat
     docs/protocol.md §2), w = 8 there: z → 8w × 4 × 4 → transposed convs 3×3 (deconv2d's default
     stride 2) to 4w × 7 → 2w × 14 → w × 28 → conv 3×3 stride 1 ("SAME") to C × 28. Torch's
     padding 1 with output_padding 0, 1, 1 gives the code's sizes 4→7→14→28."""
+
     def up(c: int, extra: int) -> ConvLayer:
         return ConvLayer(c, kernel=3, stride=2, padding=1, transposed=True, output_padding=extra)
 
-    return GeneratorSpec(channels=8 * width, size=4, layers=(up(4 * width, 0), up(2 * width, 1), up(width, 1),
-                                                             ConvLayer(image_shape[0], kernel=3, stride=1, padding=1)))
+    return GeneratorSpec(
+        channels=8 * width,
+        size=4,
+        layers=(
+            up(4 * width, 0),
+            up(2 * width, 1),
+            up(width, 1),
+            ConvLayer(image_shape[0], kernel=3, stride=1, padding=1),
+        ),
+    )
 
 
 def unrolled_discriminator(image_shape: tuple[int, int, int], width: int) -> DiscriminatorSpec:
@@ -156,17 +168,23 @@ IMAGE_ARCHITECTURES: dict[str, Architecture] = {
     "dcgan": Architecture(
         description="the study's small DCGAN (after Radford et al. 2016): two stride-2 (transposed) convs 4×4 each "
         "way, no BatchNorm in D",
-        generator=dcgan_generator, discriminator=dcgan_discriminator, side_multiple=4,
+        generator=dcgan_generator,
+        discriminator=dcgan_discriminator,
+        side_multiple=4,
     ),
     "veegan-dcgan": Architecture(
         description="carpedm20's DCGAN as VEEGAN and PacGAN's Table 2 use it (fjxmlzn/PacGAN VEEGAN_experiment): "
         "4 stride-2 5×5 layers each way",
-        generator=veegan_generator, discriminator=veegan_discriminator, side=28,
+        generator=veegan_generator,
+        discriminator=veegan_discriminator,
+        side=28,
     ),
     "unrolled-gan": Architecture(
         description="Metz et al.'s Stacked-MNIST nets as PacGAN's Table 3 uses them (fjxmlzn/PacGAN "
         "unrolled_GAN_experiment): 3×3 layers, BatchNorm in D",
-        generator=unrolled_generator, discriminator=unrolled_discriminator, side=28,
+        generator=unrolled_generator,
+        discriminator=unrolled_discriminator,
+        side=28,
     ),
 }
 ANY_SIDE = "dcgan"  # the architecture to suggest for images a fixed-side one does not take
@@ -187,7 +205,11 @@ def image_shape_problem(arch: str, image_shape: tuple[int, int, int], *, whose: 
 
 
 def conv_specs(
-    arch: str, image_shape: tuple[int, int, int], *, g_width: int, d_width: int,
+    arch: str,
+    image_shape: tuple[int, int, int],
+    *,
+    g_width: int,
+    d_width: int,
 ) -> tuple[GeneratorSpec, DiscriminatorSpec]:
     """G's and D's specs of the registered architecture `arch` for C × H × W images; ValueError
     when it is not defined for them (`image_shape_problem`)."""

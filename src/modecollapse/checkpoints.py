@@ -68,7 +68,8 @@ def load_checkpoint(path: str | os.PathLike, *, identity: str) -> dict[str, Any]
     if state.get("identity") != identity:
         saved, wanted = json.loads(state.get("identity", "{}")), json.loads(identity)
         differs = sorted(
-            k for k in set(saved.get("settings", {})) | set(wanted["settings"])
+            k
+            for k in set(saved.get("settings", {})) | set(wanted["settings"])
             if saved.get("settings", {}).get(k) != wanted["settings"].get(k)
         ) + [k for k in ("format", "seeds", "data_sha256", "device") if saved.get(k) != wanted[k]]
         raise CheckpointMismatch(

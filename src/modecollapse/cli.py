@@ -25,8 +25,10 @@ REPO = Path(__file__).resolve().parents[2]
 DEFAULT_CONFIG = REPO / "config" / "config.yaml"  # the workflow's study when no --configfile is given
 # The results table's metrics as the terminal shows them: (metric, label, scale, digits)
 SUMMARY_METRICS = (
-    (MODES_COVERED, "modes covered", 1.0, 1), (HIGH_QUALITY_FRACTION, "high quality (%)", 100.0, 1),
-    (REVERSE_KL, "reverse KL", 1.0, 2), (COLLAPSED, "collapsed (%)", 100.0, 0),
+    (MODES_COVERED, "modes covered", 1.0, 1),
+    (HIGH_QUALITY_FRACTION, "high quality (%)", 100.0, 1),
+    (REVERSE_KL, "reverse KL", 1.0, 2),
+    (COLLAPSED, "collapsed (%)", 100.0, 0),
 )
 
 
@@ -99,8 +101,10 @@ def format_summary(summary) -> str:
     blocks = []
     for dataset in dict.fromkeys(summary["dataset"]):
         spec = DATASETS.get(dataset)
-        lines = [f"{dataset} ({spec.n_modes} modes)" if spec else dataset,
-                 f"  {'variant':<{variant_width}}  {'metric':<{label_width}}  {'mean ± s.e.':<16}  {'95% CI':<18}  n"]
+        lines = [
+            f"{dataset} ({spec.n_modes} modes)" if spec else dataset,
+            f"  {'variant':<{variant_width}}  {'metric':<{label_width}}  {'mean ± s.e.':<16}  {'95% CI':<18}  n",
+        ]
         for variant in dict.fromkeys(summary.loc[summary["dataset"] == dataset, "variant"]):
             for index, (metric, label, scale, digits) in enumerate(SUMMARY_METRICS):
                 mean, ci, n = _summary_cells(rows.get((dataset, variant, metric)), scale=scale, digits=digits)
@@ -117,15 +121,21 @@ def _summary(args: argparse.Namespace) -> int:
     try:
         summary = read_parquet(path)
     except FileNotFoundError:
-        print(f"modecollapse: {path}: no results yet; run the workflow first (snakemake --cores all in {args.directory})", file=sys.stderr)
+        print(
+            f"modecollapse: {path}: no results yet; run the workflow first (snakemake --cores all in {args.directory})",
+            file=sys.stderr,
+        )
         return 1
     except UnreadableFile as error:
         print(f"modecollapse: {error}", file=sys.stderr)
         return 1
     missing = [column for column in SUMMARY_COLUMNS if column not in summary.columns]
     if missing:
-        print(f"modecollapse: {path}: lacks the column(s) {', '.join(missing)}; a summary table has "
-              f"{', '.join(SUMMARY_COLUMNS)} (rerun the workflow to rebuild it)", file=sys.stderr)
+        print(
+            f"modecollapse: {path}: lacks the column(s) {', '.join(missing)}; a summary table has "
+            f"{', '.join(SUMMARY_COLUMNS)} (rerun the workflow to rebuild it)",
+            file=sys.stderr,
+        )
         return 1
     print(format_summary(summary), end="")
     return 0
@@ -153,12 +163,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="modecollapse", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("datasets", help="list the available datasets").set_defaults(run=_datasets)
-    commands.add_parser("variants", help="list the loss variants with a description and source").set_defaults(run=_variants)
+    commands.add_parser("variants", help="list the loss variants with a description and source").set_defaults(
+        run=_variants
+    )
     check = commands.add_parser("check-config", help="validate a study config without running anything")
     check.add_argument("config")
     check.add_argument("--schema", help="JSON schema (default: the one shipped in the package, as the workflow's)")
-    check.add_argument("--cores", type=_positive, default=os.cpu_count() or 1,
-                       help="training jobs at a time for the projection (default: this machine's cores)")
+    check.add_argument(
+        "--cores",
+        type=_positive,
+        default=os.cpu_count() or 1,
+        help="training jobs at a time for the projection (default: this machine's cores)",
+    )
     check.set_defaults(run=_check_config)
     summary = commands.add_parser("summary", help="print a study's results table (results/summary.parquet)")
     summary.add_argument("directory", nargs="?", default=".", help="the study's working directory (default: .)")
@@ -166,7 +182,8 @@ def main(argv: list[str] | None = None) -> int:
     status = commands.add_parser("status", help="which runs of a study are done, diverged, running, failed or pending")
     status.add_argument("directory", nargs="?", default=".", help="the study's working directory (default: .)")
     status.add_argument(
-        "--configfile", help=f"the study's config (default: the one recorded in DIRECTORY/{STUDY_RECORD}, else the workflow's)"
+        "--configfile",
+        help=f"the study's config (default: the one recorded in DIRECTORY/{STUDY_RECORD}, else the workflow's)",
     )
     status.add_argument("--schema", help="JSON schema (default: the one shipped in the package, as the workflow's)")
     status.set_defaults(run=_status)

@@ -134,7 +134,9 @@ class StudyLoader(yaml.SafeLoader):
                 continue
             if seen:
                 raise DuplicateKeyError(
-                    None, None, f"duplicate key {key!r} (first at line {first_line[key] + 1}); a key may appear once in a mapping",
+                    None,
+                    None,
+                    f"duplicate key {key!r} (first at line {first_line[key] + 1}); a key may appear once in a mapping",
                     key_node.start_mark,
                 )
             first_line[key] = key_node.start_mark.line
@@ -148,10 +150,24 @@ StudyLoader.add_implicit_resolver(
     list("-+0123456789."),
 )
 
-_KINDS = {bool: "a boolean", int: "an integer", float: "a number", str: "a string", list: "a list", dict: "a mapping",
-          type(None): "null"}
-_TYPES = {"integer": "an integer", "number": "a finite number", "string": "a string", "boolean": "true or false",
-          "array": "a list", "object": "a mapping", "null": "null"}
+_KINDS = {
+    bool: "a boolean",
+    int: "an integer",
+    float: "a number",
+    str: "a string",
+    list: "a list",
+    dict: "a mapping",
+    type(None): "null",
+}
+_TYPES = {
+    "integer": "an integer",
+    "number": "a finite number",
+    "string": "a string",
+    "boolean": "true or false",
+    "array": "a list",
+    "object": "a mapping",
+    "null": "null",
+}
 
 
 def _kind(value: Any) -> str:
@@ -160,16 +176,19 @@ def _kind(value: Any) -> str:
 
 
 def _line_column(text: str | bytes, offset: int) -> str:
-    """"line:column" (both from 1) of the character or byte at `offset` of `text`."""
+    """ "line:column" (both from 1) of the character or byte at `offset` of `text`."""
     newline = "\n" if isinstance(text, str) else b"\n"
     return f"{text.count(newline, 0, offset) + 1}:{offset - text.rfind(newline, 0, offset)}"
 
 
 def _yaml_problem(error: yaml.YAMLError, text: str) -> str:
-    """":line:column: what is wrong" of a YAML error in `text` (": what is wrong" where it has no
+    """ ":line:column: what is wrong" of a YAML error in `text` (": what is wrong" where it has no
     position), on one line, to follow the file's name."""
     if isinstance(error, yaml.reader.ReaderError):
-        return f":{_line_column(text, error.position)}: not valid YAML: unacceptable character #x{error.character:04x}: {error.reason}"
+        return (
+            f":{_line_column(text, error.position)}: not valid YAML: unacceptable character "
+            f"#x{error.character:04x}: {error.reason}"
+        )
     mark = error.problem_mark or error.context_mark
     where = f":{mark.line + 1}:{mark.column + 1}: " if mark else ": "
     if isinstance(error, DuplicateKeyError):
@@ -208,7 +227,8 @@ def read_config(path: str | os.PathLike) -> dict[str, Any]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise ConfigError(
-            f"{path}:{_line_column(data, error.start)}: not UTF-8 text (byte 0x{data[error.start]:02x}); save the file as UTF-8"
+            f"{path}:{_line_column(data, error.start)}: not UTF-8 text (byte 0x{data[error.start]:02x}); "
+            f"save the file as UTF-8"
         ) from None
     config, start = _parse_yaml(text, name=str(path))
     if config is None:
@@ -303,7 +323,9 @@ def validate_config(config: Mapping[str, Any], *, schema: Mapping[str, Any]) -> 
     if not isinstance(config, Mapping):
         raise ConfigError(f"invalid configuration: the config is {_kind(config)}; a study config is a mapping of keys")
     validator = StudyValidator(schema)
-    problems = [_describe(e) for e in sorted(validator.iter_errors(config), key=lambda e: list(map(str, e.absolute_path)))]
+    problems = [
+        _describe(e) for e in sorted(validator.iter_errors(config), key=lambda e: list(map(str, e.absolute_path)))
+    ]
     datasets = config.get("datasets") if isinstance(config.get("datasets"), list) else []
     unknown_datasets = [d for d in datasets if isinstance(d, str) and d not in DATASETS]
     if unknown_datasets:
@@ -341,8 +363,10 @@ def _architecture_problems(dataset: str, runs: Mapping[str, TrainSettings]) -> l
     """Runs whose conv architecture is not defined for `dataset`'s images (the nets' own check)."""
     if not is_image(dataset):
         return []
-    problems = {name: image_shape_problem(s.image_arch, DATASETS[dataset].image_shape, whose=f"{dataset}'s")
-                for name, s in runs.items()}
+    problems = {
+        name: image_shape_problem(s.image_arch, DATASETS[dataset].image_shape, whose=f"{dataset}'s")
+        for name, s in runs.items()
+    }
     return [f"config (runs on {dataset}): run {name}: {problem}" for name, problem in problems.items() if problem]
 
 
@@ -369,7 +393,9 @@ def _sweep_problems(sweeps: Mapping[str, Any], schema: Mapping[str, Any]) -> lis
             if key not in train_schema["properties"]:
                 continue  # the schema's propertyNames check already names it
             for value in values if isinstance(values, list) else []:
-                problems.extend(_describe(error, prefix=("sweeps", variant)) for error in validator.iter_errors({key: value}))
+                problems.extend(
+                    _describe(error, prefix=("sweeps", variant)) for error in validator.iter_errors({key: value})
+                )
     return problems
 
 
@@ -423,14 +449,20 @@ def _sweep_runs(config: Mapping[str, Any], dataset: str | None):
     (its value to 6 significant digits) must be its own."""
     seen: dict[str, Any] = {}
     for variant, keys in config.get("sweeps", {}).items():
-        base = _named(variant, lambda: resolve_settings(
-            {**config, "variants": {variant: config["variants"].get(variant)}}, variant, dataset))
+        base = _named(
+            variant,
+            lambda: resolve_settings(
+                {**config, "variants": {variant: config["variants"].get(variant)}}, variant, dataset
+            ),
+        )
         for key, values in keys.items():
             for value in values:
                 name = f"{variant}@{key}={format_value(value)}"
                 if name in seen:
-                    raise ValueError(f"sweep values {seen[name]!r} and {value!r} of {variant}'s {key} both make the run "
-                                     f"name {name}; sweep values must differ in their first 6 significant digits")
+                    raise ValueError(
+                        f"sweep values {seen[name]!r} and {value!r} of {variant}'s {key} both make the run "
+                        f"name {name}; sweep values must differ in their first 6 significant digits"
+                    )
                 seen[name] = value
                 yield variant, key, value, name, _named(name, lambda: dataclasses.replace(base, **{key: value}))
 

@@ -78,7 +78,9 @@ def train_seconds(settings: TrainSettings, *, image: bool, members: int, device:
     scale = network_scale(settings, cost, exponent=WIDTH_EXPONENT.get((device, kind), 1.0))
     per_step = max(cost["floor"], cost["seconds"] * members * scale)
     updates = (settings.d_steps + settings.g_steps * (1 + 2 * settings.unrolled_steps)) / 2
-    sampling = snapshots(settings) * SNAPSHOT_STEPS_PER_BATCH * math.ceil(settings.snapshot_samples / settings.batch_size)
+    sampling = (
+        snapshots(settings) * SNAPSHOT_STEPS_PER_BATCH * math.ceil(settings.snapshot_samples / settings.batch_size)
+    )
     seconds = per_step * (settings.steps * updates * settings.pack + sampling / 3)  # a forward pass ~ 1/3 of a step
     return seconds * (DETERMINISTIC_ALLOWANCE if device == "cuda" else 1.0)
 
@@ -160,9 +162,11 @@ def projection_lines(projection: Projection) -> list[str]:
     with what it rests on, and a warning when the CPU projection is hours of work."""
     lines = [
         f"projected training: {projection.jobs} jobs, {_hours(projection.cpu_job_seconds)} of CPU work: about "
-        f"{_hours(projection.cpu_wall_seconds)} on this machine with {projection.cores} jobs at a time ({RECORDED['cpu']})",
+        f"{_hours(projection.cpu_wall_seconds)} on this machine with {projection.cores} jobs at a time "
+        f"({RECORDED['cpu']})",
         f"projected training on one H100/H200: about {_hours(projection.gpu_job_seconds)}, one job at a time "
-        f"({RECORDED['cuda']}, times {DETERMINISTIC_ALLOWANCE:g} for deterministic kernels; not yet measured with them)",
+        f"({RECORDED['cuda']}, times {DETERMINISTIC_ALLOWANCE:g} for deterministic kernels; not yet "
+        f"measured with them)",
     ]
     if projection.cpu_wall_seconds > CPU_WARN_HOURS * 3600:
         lines.append(

@@ -83,22 +83,30 @@ DATASETS: dict[str, Mixture2D | Digits] = {
         source="PacGAN (Lin et al. 2018), fjxmlzn/PacGAN synthetic_data_experiments",
     ),
     "digits": Digits(
-        family="digits", stacked=False, image_size=8,
+        family="digits",
+        stacked=False,
+        image_size=8,
         description="scikit-learn's 8x8 handwritten digits (offline), 10 classes; 80% train, 20% held out",
         source="UCI optical recognition of handwritten digits, via sklearn.datasets.load_digits",
     ),
     "stacked-digits": Digits(
-        family="digits", stacked=True, image_size=8,
+        family="digits",
+        stacked=True,
+        image_size=8,
         description="3 training digits stacked as colour channels, 1000 modes (Stacked MNIST at 8x8)",
         source="construction of VEEGAN (Srivastava et al. 2017) and PacGAN on sklearn digits",
     ),
     "mnist": Digits(
-        family="mnist", stacked=False, image_size=28,
+        family="mnist",
+        stacked=False,
+        image_size=28,
         description="MNIST 28x28 handwritten digits, 10 classes (downloaded, SHA-256 checked)",
         source="LeCun et al., THE MNIST DATABASE of handwritten digits",
     ),
     "stacked-mnist": Digits(
-        family="mnist", stacked=True, image_size=28,
+        family="mnist",
+        stacked=True,
+        image_size=28,
         description="3 MNIST digits stacked as colour channels, 1000 modes (downloaded)",
         source="VEEGAN (Srivastava et al. 2017), PacGAN (Lin et al. 2018) stacked_MNIST_experiments",
     ),
@@ -153,9 +161,18 @@ def digits_family(*, seed: int, mnist_directory: str | os.PathLike | None = None
     digits = load_digits()
     images = np.rint(digits.images * (255 / 16)).astype(np.uint8)[:, None]
     train_images, test_images, train_labels, test_labels = train_test_split(
-        images, digits.target.astype(np.int64), test_size=DIGITS_TEST_FRACTION, stratify=digits.target, random_state=seed
+        images,
+        digits.target.astype(np.int64),
+        test_size=DIGITS_TEST_FRACTION,
+        stratify=digits.target,
+        random_state=seed,
     )
-    return {"train_images": train_images, "train_labels": train_labels, "test_images": test_images, "test_labels": test_labels}
+    return {
+        "train_images": train_images,
+        "train_labels": train_labels,
+        "test_images": test_images,
+        "test_labels": test_labels,
+    }
 
 
 def stack_digits(*, images: np.ndarray, labels: np.ndarray, n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -190,7 +207,12 @@ def stacked_online(dataset: dict[str, np.ndarray]) -> bool:
 
 
 def write_dataset(
-    name: str, *, n: int, seed: int, path: str | os.PathLike, sources: dict[str, str | os.PathLike] | None = None,
+    name: str,
+    *,
+    n: int,
+    seed: int,
+    path: str | os.PathLike,
+    sources: dict[str, str | os.PathLike] | None = None,
     stack_from: str = "train",
 ) -> None:
     """Build dataset `name` and store it as .npz.
@@ -226,8 +248,10 @@ def write_dataset(
             family = digits_family(seed=seed, mnist_directory=sources.get("mnist"))
             labels = family["train_labels"]
             arrays = {
-                "images": family["train_images"], "labels": labels,
-                "test_images": family["test_images"], "test_labels": family["test_labels"],
+                "images": family["train_images"],
+                "labels": labels,
+                "test_images": family["test_images"],
+                "test_labels": family["test_labels"],
                 "mode_weights": np.bincount(labels, minlength=10) / len(labels),
             }
         write_npz(path, **arrays, image_shape=np.asarray(spec.image_shape), seed=np.int64(seed))

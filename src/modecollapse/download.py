@@ -29,7 +29,6 @@ from .io import atomic_path
 LOGGER = logging.getLogger("modecollapse.download")
 
 
-
 class PinnedFile(NamedTuple):
     """What a file must be: its SHA-256 (hex), which decides, and its size in bytes, which caps a download."""
 
@@ -44,9 +43,15 @@ class PinnedFile(NamedTuple):
 # cross-checked against many independent public loaders that pin the same four values, and against
 # public download logs for the sizes. torchvision pins MD5 for the same files instead.
 MNIST_FILES: dict[str, PinnedFile] = {
-    "train-images-idx3-ubyte.gz": PinnedFile("440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609", 9_912_422),
-    "train-labels-idx1-ubyte.gz": PinnedFile("3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c", 28_881),
-    "t10k-images-idx3-ubyte.gz": PinnedFile("8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6", 1_648_877),
+    "train-images-idx3-ubyte.gz": PinnedFile(
+        "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609", 9_912_422
+    ),
+    "train-labels-idx1-ubyte.gz": PinnedFile(
+        "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c", 28_881
+    ),
+    "t10k-images-idx3-ubyte.gz": PinnedFile(
+        "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6", 1_648_877
+    ),
     "t10k-labels-idx1-ubyte.gz": PinnedFile("f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6", 4_542),
 }
 
@@ -173,7 +178,9 @@ def download_files(
         if actual == pinned.sha256.lower():
             LOGGER.info("%s is present with the expected SHA-256; not downloading", target)
         else:
-            LOGGER.warning("%s has SHA-256 %s, expected %s: deleting it to download again", target, actual, pinned.sha256)
+            LOGGER.warning(
+                "%s has SHA-256 %s, expected %s: deleting it to download again", target, actual, pinned.sha256
+            )
             target.unlink()
             missing.append(name)
 
@@ -190,10 +197,16 @@ def download_files(
             )
             if failures is not None:
                 still_missing = {other: files[other] for other in missing[position:]}
-                raise DownloadError(_failure_message(
-                    name=name, failures=failures, missing=still_missing, directory=directory, mirrors=mirrors,
-                    deadline_s=deadline_s,
-                ))
+                raise DownloadError(
+                    _failure_message(
+                        name=name,
+                        failures=failures,
+                        missing=still_missing,
+                        directory=directory,
+                        mirrors=mirrors,
+                        deadline_s=deadline_s,
+                    )
+                )
     return [directory / name for name in files]
 
 
@@ -239,7 +252,9 @@ def _download_one(
                 if time.monotonic() >= deadline:
                     raise _AttemptFailed("deadline", "not tried: the deadline had passed", then=_GIVE_UP)
                 with atomic_path(target) as tmp:  # on any failure atomic_path deletes tmp; target is untouched
-                    actual = _stream(url, tmp, timeout=timeout, max_bytes=pinned.size + SIZE_MARGIN_BYTES, deadline=deadline)
+                    actual = _stream(
+                        url, tmp, timeout=timeout, max_bytes=pinned.size + SIZE_MARGIN_BYTES, deadline=deadline
+                    )
                     if actual != pinned.sha256.lower():
                         raise _AttemptFailed("mismatch", f"served SHA-256 {actual}", then=_NEXT_MIRROR)
             except _AttemptFailed as failure:
@@ -272,16 +287,22 @@ def _stream(url: str, destination: Path, *, timeout: float, max_bytes: int, dead
             announced = response.headers.get("Content-Length", "")  # file:// URLs announce it too
             if announced.isdigit() and int(announced) > max_bytes:
                 raise _AttemptFailed(
-                    "too large", f"announced {announced} bytes, more than the {max_bytes} allowed; not read", then=_NEXT_MIRROR
+                    "too large",
+                    f"announced {announced} bytes, more than the {max_bytes} allowed; not read",
+                    then=_NEXT_MIRROR,
                 )
             while chunk := _read_some(response):
                 received += len(chunk)
                 if received > max_bytes:
                     raise _AttemptFailed(
-                        "too large", f"sent more than {max_bytes} bytes, the most allowed; stopped reading", then=_NEXT_MIRROR
+                        "too large",
+                        f"sent more than {max_bytes} bytes, the most allowed; stopped reading",
+                        then=_NEXT_MIRROR,
                     )
                 if time.monotonic() > deadline:
-                    raise _AttemptFailed("deadline", f"still sending at the deadline, after {received} bytes", then=_GIVE_UP)
+                    raise _AttemptFailed(
+                        "deadline", f"still sending at the deadline, after {received} bytes", then=_GIVE_UP
+                    )
                 digest.update(chunk)
                 out.write(chunk)
     return digest.hexdigest()
@@ -331,7 +352,9 @@ def _failure_message(
             f"a slow or stalled mirror? Use a faster mirror, raise the deadline, or place the files by hand."
         )
     elif "mismatch" in kinds:
-        headline = f"SHA-256 mismatch for {name}: no mirror served a copy with the expected SHA-256 {missing[name].sha256}."
+        headline = (
+            f"SHA-256 mismatch for {name}: no mirror served a copy with the expected SHA-256 {missing[name].sha256}."
+        )
     elif kinds == {"network"}:
         headline = (
             f"No MNIST mirror could be reached (offline?); {len(missing)} file(s) are missing from {directory}: "
@@ -340,7 +363,9 @@ def _failure_message(
     else:
         headline = f"Could not download {name} from any mirror."
     attempts = "\n".join(f"  {url}: {detail}" for url, _, detail in failures)
-    placement = "\n".join(f"  {file}  (SHA-256 {pinned.sha256}, {pinned.size} bytes)" for file, pinned in missing.items())
+    placement = "\n".join(
+        f"  {file}  (SHA-256 {pinned.sha256}, {pinned.size} bytes)" for file, pinned in missing.items()
+    )
     return (
         f"{headline}\nAttempts:\n{attempts}\nMirrors tried: {', '.join(mirrors)}\n"
         f"To run offline, place these files in {directory}:\n{placement}"
@@ -436,7 +461,9 @@ def load_mnist(directory: str | os.PathLike, *, files: Mapping[str, PinnedFile] 
         if images.dtype != np.uint8 or images.ndim != 3 or images.shape[1:] != MNIST_IMAGE_SHAPE:
             raise ValueError(f"{split} images: expected uint8 n×28×28, got {images.dtype} {images.shape}")
         if labels.dtype != np.uint8 or labels.shape != images.shape[:1]:
-            raise ValueError(f"{split} labels: expected uint8 of shape {images.shape[:1]}, got {labels.dtype} {labels.shape}")
+            raise ValueError(
+                f"{split} labels: expected uint8 of shape {images.shape[:1]}, got {labels.dtype} {labels.shape}"
+            )
         if labels.size and labels.max() >= MNIST_CLASSES:
             raise ValueError(f"{split} labels: found {labels.max()}, expected digits 0-9")
     return arrays

@@ -45,12 +45,22 @@ MMD_BANDWIDTH_SAMPLE = 2000  # training points whose median pairwise distance is
 # levelled off when, over the last `plateau_window` of training, the covered share and the
 # high-quality fraction vary by at most `plateau_tolerance` (max − min).
 EVALUATION_DEFAULTS = {
-    "threshold": 3.0, "confidence": 0.9, "collapse_coverage": 0.5, "plateau_window": 0.25, "plateau_tolerance": 0.1,
+    "threshold": 3.0,
+    "confidence": 0.9,
+    "collapse_coverage": 0.5,
+    "plateau_window": 0.25,
+    "plateau_tolerance": 0.1,
 }
 PLATEAU_WINDOW = EVALUATION_DEFAULTS["plateau_window"]
 PLATEAU_TOLERANCE = EVALUATION_DEFAULTS["plateau_tolerance"]
 FEATURE_DISTANCES = (
-    m.FRECHET_DISTANCE, m.KID_MEAN, m.KID_STD, m.PRECISION, m.RECALL, m.DENSITY, m.COVERAGE,
+    m.FRECHET_DISTANCE,
+    m.KID_MEAN,
+    m.KID_STD,
+    m.PRECISION,
+    m.RECALL,
+    m.DENSITY,
+    m.COVERAGE,
 )  # image distances, in the evaluator classifier's feature space
 SHARE_COLUMNS = ("seed", "channel", "digit", "share")  # mode histograms of the final step
 SHARE_TYPES = {"seed": np.int64, "channel": np.int64, "digit": np.int64, "share": float}
@@ -81,8 +91,20 @@ def final_distances(*, real: np.ndarray, fake: np.ndarray, bandwidth: float) -> 
     the kernel width `bandwidth` (`mmd_bandwidth` of the dataset); NaN for all of them when some
     generated sample is not finite (a diverged generator has no distribution to compare)."""
     names = (
-        m.WASSERSTEIN_1, m.SLICED_WASSERSTEIN, m.MMD, m.ENERGY_DISTANCE, m.FRECHET_DISTANCE, m.KID_MEAN, m.KID_STD,
-        m.PRECISION, m.RECALL, m.DENSITY, m.COVERAGE, m.NDB, m.NDB_OVER_K, m.NDB_JS,
+        m.WASSERSTEIN_1,
+        m.SLICED_WASSERSTEIN,
+        m.MMD,
+        m.ENERGY_DISTANCE,
+        m.FRECHET_DISTANCE,
+        m.KID_MEAN,
+        m.KID_STD,
+        m.PRECISION,
+        m.RECALL,
+        m.DENSITY,
+        m.COVERAGE,
+        m.NDB,
+        m.NDB_OVER_K,
+        m.NDB_JS,
     )
     if not np.isfinite(fake).all():
         return dict.fromkeys(names, float("nan"))
@@ -100,8 +122,14 @@ def final_distances(*, real: np.ndarray, fake: np.ndarray, bandwidth: float) -> 
 
 
 def evaluate_run(
-    *, samples: pd.DataFrame, dataset: dict[str, np.ndarray], threshold: float, collapse_coverage: float,
-    floors: dict[str, float] | None = None, diverged: bool = False, plateau_window: float = PLATEAU_WINDOW,
+    *,
+    samples: pd.DataFrame,
+    dataset: dict[str, np.ndarray],
+    threshold: float,
+    collapse_coverage: float,
+    floors: dict[str, float] | None = None,
+    diverged: bool = False,
+    plateau_window: float = PLATEAU_WINDOW,
     plateau_tolerance: float = PLATEAU_TOLERANCE,
 ) -> pd.DataFrame:
     """Metrics of every snapshot of one run (see the module docstring).
@@ -131,7 +159,11 @@ def evaluate_run(
             values[m.SLICED_WASSERSTEIN] = m.sliced_wasserstein(real=real, fake=fake, seed=0)
         per_step.append(values)
     per_step[-1] |= run_values(
-        steps=steps, per_step=per_step, n_modes=len(centers), diverged=diverged, plateau_window=plateau_window,
+        steps=steps,
+        per_step=per_step,
+        n_modes=len(centers),
+        diverged=diverged,
+        plateau_window=plateau_window,
         plateau_tolerance=plateau_tolerance,
     )
     return _long(steps=steps, per_step=per_step)
@@ -150,7 +182,12 @@ def under_trained(*, collapsed: float, levelled_off: float, diverged: bool) -> f
 
 
 def run_values(
-    *, steps: list[int], per_step: list[dict[str, float]], n_modes: int, diverged: bool, plateau_window: float,
+    *,
+    steps: list[int],
+    per_step: list[dict[str, float]],
+    n_modes: int,
+    diverged: bool,
+    plateau_window: float,
     plateau_tolerance: float,
 ) -> dict[str, float]:
     """The run-level metrics recorded at a run's final step, from its snapshots' mode statistics
@@ -161,8 +198,10 @@ def run_values(
     under_trained = `under_trained` of the final step's collapsed indicator and levelled_off.
     """
     levelled = m.levelled_off(
-        steps=steps, modes_share=[values[m.MODES_COVERED] / n_modes for values in per_step],
-        high_quality_fraction=[values[m.HIGH_QUALITY_FRACTION] for values in per_step], window=plateau_window,
+        steps=steps,
+        modes_share=[values[m.MODES_COVERED] / n_modes for values in per_step],
+        high_quality_fraction=[values[m.HIGH_QUALITY_FRACTION] for values in per_step],
+        window=plateau_window,
         tolerance=plateau_tolerance,
     )
     return {
@@ -217,9 +256,17 @@ def digit_shares(classes: np.ndarray) -> pd.DataFrame:
 
 
 def evaluate_image_run(
-    *, images_per_step: dict[int, np.ndarray], real_features: np.ndarray, classifier: Classifier,
-    reference: np.ndarray, confidence: float, collapse_coverage: float, floors: dict[str, float] | None = None,
-    diverged: bool = False, plateau_window: float = PLATEAU_WINDOW, plateau_tolerance: float = PLATEAU_TOLERANCE,
+    *,
+    images_per_step: dict[int, np.ndarray],
+    real_features: np.ndarray,
+    classifier: Classifier,
+    reference: np.ndarray,
+    confidence: float,
+    collapse_coverage: float,
+    floors: dict[str, float] | None = None,
+    diverged: bool = False,
+    plateau_window: float = PLATEAU_WINDOW,
+    plateau_tolerance: float = PLATEAU_TOLERANCE,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Metrics of every snapshot of one image run, and the digit shares of its final snapshot.
 
@@ -246,16 +293,27 @@ def evaluate_image_run(
             shares = digit_shares(predicted[CLASSES])
         per_step.append(values)
     per_step[-1] |= run_values(
-        steps=steps, per_step=per_step, n_modes=len(reference), diverged=diverged, plateau_window=plateau_window,
+        steps=steps,
+        per_step=per_step,
+        n_modes=len(reference),
+        diverged=diverged,
+        plateau_window=plateau_window,
         plateau_tolerance=plateau_tolerance,
     )
     return _long(steps=steps, per_step=per_step), shares
 
 
 def evaluate_runs(
-    *, dataset: Mapping[str, np.ndarray], runs: Sequence[Mapping[str, Any]], samples: Iterable[pd.DataFrame],
-    threshold: float, confidence: float, collapse_coverage: float, plateau_window: float = PLATEAU_WINDOW,
-    plateau_tolerance: float = PLATEAU_TOLERANCE, classifier: Classifier | None = None,
+    *,
+    dataset: Mapping[str, np.ndarray],
+    runs: Sequence[Mapping[str, Any]],
+    samples: Iterable[pd.DataFrame],
+    threshold: float,
+    confidence: float,
+    collapse_coverage: float,
+    plateau_window: float = PLATEAU_WINDOW,
+    plateau_tolerance: float = PLATEAU_TOLERANCE,
+    classifier: Classifier | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Every seed of one (dataset, run name): the metrics of each snapshot in long form
     (stats.LONG_COLUMNS) and the digit shares of each seed's final samples (SHARE_COLUMNS; empty
@@ -281,17 +339,23 @@ def evaluate_runs(
         n = int((run_samples["step"] == run_samples["step"].max()).sum())
         if n not in floors:  # the perfect generator's KL and JSD at this sample size
             floors[n] = (
-                m.class_mode_stats_floor(reference=dataset["mode_weights"], n=n) if image_shape
+                m.class_mode_stats_floor(reference=dataset["mode_weights"], n=n)
+                if image_shape
                 else m.mode_stats_floor(centers=dataset["centers"], std=dataset["std"], n=n, threshold=threshold)
             )
         run_level = {  # the run-level metrics of the final step
-            "diverged": run["status"] == "diverged", "plateau_window": plateau_window,
+            "diverged": run["status"] == "diverged",
+            "plateau_window": plateau_window,
             "plateau_tolerance": plateau_tolerance,
         }
         if image_shape is None:
             metrics = evaluate_run(
-                samples=run_samples, dataset=dataset, threshold=threshold, collapse_coverage=collapse_coverage,
-                floors=floors[n], **run_level,
+                samples=run_samples,
+                dataset=dataset,
+                threshold=threshold,
+                collapse_coverage=collapse_coverage,
+                floors=floors[n],
+                **run_level,
             )
         else:
             if n not in real_features:  # the same reference sample of training images for every run
@@ -299,8 +363,13 @@ def evaluate_runs(
             images = {step: samples_to_images(frame, image_shape) for step, frame in run_samples.groupby("step")}
             metrics, shares = evaluate_image_run(
                 images_per_step=images,
-                real_features=real_features[n], classifier=classifier, reference=dataset["mode_weights"],
-                confidence=confidence, collapse_coverage=collapse_coverage, floors=floors[n], **run_level,
+                real_features=real_features[n],
+                classifier=classifier,
+                reference=dataset["mode_weights"],
+                confidence=confidence,
+                collapse_coverage=collapse_coverage,
+                floors=floors[n],
+                **run_level,
             )
             share_tables.append(shares.assign(seed=run["seed"]))
         tables.append(metrics.assign(dataset=run["dataset"], variant=run["variant"], seed=run["seed"]))

@@ -33,7 +33,8 @@ class UnreadableFile(RuntimeError):
         self.path, self.reason = Path(path), reason
         super().__init__(
             f"{path}: cannot be read ({reason}); the file is damaged, truncated or not what its name says. "
-            f"Delete it and rerun: the workflow rebuilds it from its inputs (a file you placed by hand: place a good copy)."
+            f"Delete it and rerun: the workflow rebuilds it from its inputs (a file you placed by hand: "
+            f"place a good copy)."
         )
 
 
@@ -73,7 +74,9 @@ def write_parquet(frame: pd.DataFrame, path: str | os.PathLike, *, metadata: dic
     (read it back with read_parquet_metadata)."""
     table = pyarrow.Table.from_pandas(frame, preserve_index=False)
     if metadata is not None:
-        table = table.replace_schema_metadata({**(table.schema.metadata or {}), METADATA_KEY: json.dumps(metadata, sort_keys=True)})
+        table = table.replace_schema_metadata(
+            {**(table.schema.metadata or {}), METADATA_KEY: json.dumps(metadata, sort_keys=True)}
+        )
     with atomic_path(path) as tmp:
         pyarrow.parquet.write_table(table, tmp)
 
@@ -201,6 +204,9 @@ def set_aside_unreadable(paths: Iterable[str | os.PathLike], *, log=sys.stderr) 
             continue
         except UnreadableFile as error:
             moved = set_aside(path, error.reason)
-            print(f"modecollapse: warning: {path} cannot be read ({error.reason}); moved to {moved} and rebuilding it", file=log)
+            print(
+                f"modecollapse: warning: {path} cannot be read ({error.reason}); moved to {moved} and rebuilding it",
+                file=log,
+            )
             aside.append(path)
     return aside

@@ -156,7 +156,11 @@ _PLATEAU_SLACK = 1e-9
 
 
 def levelled_off(
-    *, steps: Sequence[int], modes_share: Sequence[float], high_quality_fraction: Sequence[float], window: float,
+    *,
+    steps: Sequence[int],
+    modes_share: Sequence[float],
+    high_quality_fraction: Sequence[float],
+    window: float,
     tolerance: float,
 ) -> float:
     """1.0 when a run's mode statistics have levelled off by its last snapshot, 0.0 when they have

@@ -35,7 +35,13 @@ class EnsembleLinear(nn.Module):
     """
 
     def __init__(
-        self, members: int, in_features: int, out_features: int, *, spectral_norm: bool = False, bias: bool = True,
+        self,
+        members: int,
+        in_features: int,
+        out_features: int,
+        *,
+        spectral_norm: bool = False,
+        bias: bool = True,
     ) -> None:
         super().__init__()
         self.weight = nn.Parameter(torch.zeros(members, in_features, out_features))
@@ -87,8 +93,18 @@ class EnsembleConv2d(nn.Module):
     """
 
     def __init__(
-        self, members: int, in_channels: int, out_channels: int, *, kernel: int, stride: int, padding: int,
-        transposed: bool = False, output_padding: int = 0, spectral_norm: bool = False, bias: bool = True,
+        self,
+        members: int,
+        in_channels: int,
+        out_channels: int,
+        *,
+        kernel: int,
+        stride: int,
+        padding: int,
+        transposed: bool = False,
+        output_padding: int = 0,
+        spectral_norm: bool = False,
+        bias: bool = True,
     ) -> None:
         super().__init__()
         if spectral_norm and transposed:
@@ -113,7 +129,12 @@ class EnsembleConv2d(nn.Module):
         bias = None if self.bias is None else self.bias.reshape(-1)
         if self.transposed:
             return F.conv_transpose2d(
-                x, grouped, bias, stride=self.stride, padding=self.padding, output_padding=self.output_padding,
+                x,
+                grouped,
+                bias,
+                stride=self.stride,
+                padding=self.padding,
+                output_padding=self.output_padding,
                 groups=self.members,
             )
         return F.conv2d(x, grouped, bias, stride=self.stride, padding=self.padding, groups=self.members)
@@ -178,7 +199,14 @@ class Generator(nn.Module):
     layer that feeds BatchNorm has no bias (see `feeds_batchnorm`)."""
 
     def __init__(
-        self, *, members: int, z_dim: int, out_dim: int, width: int, depth: int, batchnorm: bool,
+        self,
+        *,
+        members: int,
+        z_dim: int,
+        out_dim: int,
+        width: int,
+        depth: int,
+        batchnorm: bool,
         bn_momentum: float = 0.1,
     ) -> None:
         super().__init__()
@@ -205,8 +233,16 @@ class Discriminator(nn.Module):
     """
 
     def __init__(
-        self, *, members: int, in_dim: int, width: int, depth: int, maxout: int, spectral_norm: bool,
-        minibatch_kernels: int, minibatch_kernel_dim: int,
+        self,
+        *,
+        members: int,
+        in_dim: int,
+        width: int,
+        depth: int,
+        maxout: int,
+        spectral_norm: bool,
+        minibatch_kernels: int,
+        minibatch_kernel_dim: int,
     ) -> None:
         super().__init__()
         layers: list[nn.Module] = []
@@ -220,7 +256,8 @@ class Discriminator(nn.Module):
         self.hidden = nn.Sequential(*layers)
         self.minibatch = (
             MinibatchDiscrimination(members, width, minibatch_kernels, minibatch_kernel_dim)
-            if minibatch_kernels else None
+            if minibatch_kernels
+            else None
         )
         self.head = EnsembleLinear(members, width + minibatch_kernels, 1, spectral_norm=spectral_norm)
 
@@ -244,7 +281,13 @@ class ConvGenerator(nn.Module):
     has C channels."""
 
     def __init__(
-        self, *, members: int, z_dim: int, spec: GeneratorSpec, batchnorm: bool, bn_momentum: float = 0.1,
+        self,
+        *,
+        members: int,
+        z_dim: int,
+        spec: GeneratorSpec,
+        batchnorm: bool,
+        bn_momentum: float = 0.1,
     ) -> None:
         super().__init__()
         self.members, self.base = members, (spec.channels, spec.size)
@@ -254,11 +297,19 @@ class ConvGenerator(nn.Module):
         channels = spec.channels
         for index, layer in enumerate(spec.layers):
             last = index == len(spec.layers) - 1
-            layers.append(EnsembleConv2d(
-                members, channels, layer.channels, kernel=layer.kernel, stride=layer.stride, padding=layer.padding,
-                transposed=layer.transposed, output_padding=layer.output_padding,
-                **feeds_batchnorm(batchnorm and not last),
-            ))
+            layers.append(
+                EnsembleConv2d(
+                    members,
+                    channels,
+                    layer.channels,
+                    kernel=layer.kernel,
+                    stride=layer.stride,
+                    padding=layer.padding,
+                    transposed=layer.transposed,
+                    output_padding=layer.output_padding,
+                    **feeds_batchnorm(batchnorm and not last),
+                )
+            )
             layers.extend([nn.Tanh()] if last else [norm(layer.channels), nn.ReLU()])
             channels = layer.channels
         self.net = nn.Sequential(*layers)
@@ -284,8 +335,16 @@ class ConvDiscriminator(nn.Module):
     """
 
     def __init__(
-        self, *, members: int, image_shape: tuple[int, int, int], pack: int, spec: DiscriminatorSpec,
-        spectral_norm: bool, minibatch_kernels: int, minibatch_kernel_dim: int, bn_momentum: float = 0.1,
+        self,
+        *,
+        members: int,
+        image_shape: tuple[int, int, int],
+        pack: int,
+        spec: DiscriminatorSpec,
+        spectral_norm: bool,
+        minibatch_kernels: int,
+        minibatch_kernel_dim: int,
+        bn_momentum: float = 0.1,
     ) -> None:
         super().__init__()
         channels, height, width_px = image_shape
@@ -293,10 +352,18 @@ class ConvDiscriminator(nn.Module):
         layers: list[nn.Module] = []
         channels, size = pack * channels, height
         for layer in spec.layers:
-            layers.append(EnsembleConv2d(
-                members, channels, layer.channels, kernel=layer.kernel, stride=layer.stride, padding=layer.padding,
-                spectral_norm=spectral_norm, **feeds_batchnorm(layer.batchnorm),
-            ))
+            layers.append(
+                EnsembleConv2d(
+                    members,
+                    channels,
+                    layer.channels,
+                    kernel=layer.kernel,
+                    stride=layer.stride,
+                    padding=layer.padding,
+                    spectral_norm=spectral_norm,
+                    **feeds_batchnorm(layer.batchnorm),
+                )
+            )
             if layer.batchnorm:
                 layers.append(_ensemble_batchnorm(members, layer.channels, bn_momentum))
             layers.append(nn.LeakyReLU(spec.leak))
@@ -305,7 +372,8 @@ class ConvDiscriminator(nn.Module):
         features = channels * size**2
         self.minibatch = (
             MinibatchDiscrimination(members, features, minibatch_kernels, minibatch_kernel_dim)
-            if minibatch_kernels else None
+            if minibatch_kernels
+            else None
         )
         self.head = EnsembleLinear(members, features + minibatch_kernels, 1, spectral_norm=spectral_norm)
 
@@ -320,8 +388,18 @@ class ConvDiscriminator(nn.Module):
 
 
 def conv_networks(
-    *, arch: str, members: int, image_shape: tuple[int, int, int], z_dim: int, g_width: int, d_width: int,
-    g_batchnorm: bool, bn_momentum: float, pack: int, spectral_norm: bool, minibatch_kernels: int,
+    *,
+    arch: str,
+    members: int,
+    image_shape: tuple[int, int, int],
+    z_dim: int,
+    g_width: int,
+    d_width: int,
+    g_batchnorm: bool,
+    bn_momentum: float,
+    pack: int,
+    spectral_norm: bool,
+    minibatch_kernels: int,
     minibatch_kernel_dim: int,
 ) -> tuple[nn.Module, nn.Module]:
     """(G, D) of the registered architecture `arch` (architectures.IMAGE_ARCHITECTURES) for C×H×W
@@ -330,14 +408,24 @@ def conv_networks(
     g_spec, d_spec = conv_specs(arch, image_shape, g_width=g_width, d_width=d_width)
     G = ConvGenerator(members=members, z_dim=z_dim, spec=g_spec, batchnorm=g_batchnorm, bn_momentum=bn_momentum)
     D = ConvDiscriminator(
-        members=members, image_shape=image_shape, pack=pack, spec=d_spec, spectral_norm=spectral_norm,
-        minibatch_kernels=minibatch_kernels, minibatch_kernel_dim=minibatch_kernel_dim, bn_momentum=bn_momentum,
+        members=members,
+        image_shape=image_shape,
+        pack=pack,
+        spec=d_spec,
+        spectral_norm=spectral_norm,
+        minibatch_kernels=minibatch_kernels,
+        minibatch_kernel_dim=minibatch_kernel_dim,
+        bn_momentum=bn_momentum,
     )
     return G, D
 
 
 def networks(
-    settings: TrainSettings, members: int, image_shape: tuple[int, int, int] | None, *, point_dim: int = 2,
+    settings: TrainSettings,
+    members: int,
+    image_shape: tuple[int, int, int] | None,
+    *,
+    point_dim: int = 2,
 ) -> tuple[nn.Module, nn.Module]:
     """A study's (G, D) as ensembles of `members`, before initialisation (`init_members`): the MLPs
     for `point_dim`-dimensional points when `image_shape` is None, else the conv nets of
@@ -346,17 +434,35 @@ def networks(
     minibatch = dict(minibatch_kernels=s.minibatch_kernels, minibatch_kernel_dim=s.minibatch_kernel_dim)
     if image_shape is not None:
         return conv_networks(
-            arch=s.image_arch, members=members, image_shape=image_shape, z_dim=s.z_dim, g_width=s.g_width,
-            d_width=s.d_width, g_batchnorm=s.g_batchnorm, bn_momentum=s.bn_momentum, pack=s.pack,
-            spectral_norm=s.spectral_norm, **minibatch,
+            arch=s.image_arch,
+            members=members,
+            image_shape=image_shape,
+            z_dim=s.z_dim,
+            g_width=s.g_width,
+            d_width=s.d_width,
+            g_batchnorm=s.g_batchnorm,
+            bn_momentum=s.bn_momentum,
+            pack=s.pack,
+            spectral_norm=s.spectral_norm,
+            **minibatch,
         )
     G = Generator(
-        members=members, z_dim=s.z_dim, out_dim=point_dim, width=s.g_width, depth=s.g_depth, batchnorm=s.g_batchnorm,
+        members=members,
+        z_dim=s.z_dim,
+        out_dim=point_dim,
+        width=s.g_width,
+        depth=s.g_depth,
+        batchnorm=s.g_batchnorm,
         bn_momentum=s.bn_momentum,
     )
     D = Discriminator(
-        members=members, in_dim=point_dim * s.pack, width=s.d_width, depth=s.d_depth, maxout=s.d_maxout,
-        spectral_norm=s.spectral_norm, **minibatch,
+        members=members,
+        in_dim=point_dim * s.pack,
+        width=s.d_width,
+        depth=s.d_depth,
+        maxout=s.d_maxout,
+        spectral_norm=s.spectral_norm,
+        **minibatch,
     )
     return G, D
 

@@ -10,14 +10,13 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.patches import Patch  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
 
 from .io import atomic_path  # noqa: E402
 from .metrics import MODES_COVERED, REVERSE_KL  # noqa: E402
-
 
 # The report's text width in inches (paper/main.tex: US letter, 2.2 cm margins). Every figure is
 # drawn at most this wide and included at its natural size, so that a font's size here is its
@@ -26,8 +25,14 @@ TEXT_WIDTH = 8.5 - 2 * 2.2 / 2.54
 MIN_FONT_SIZE = 7.0  # points in print: the smallest text of any figure
 # Font sizes of every figure (points), none below MIN_FONT_SIZE
 FONT_SIZES = {
-    "font.size": 8, "axes.titlesize": 8, "axes.labelsize": 8, "xtick.labelsize": 7, "ytick.labelsize": 7,
-    "legend.fontsize": 7, "legend.title_fontsize": 8, "figure.titlesize": 8,
+    "font.size": 8,
+    "axes.titlesize": 8,
+    "axes.labelsize": 8,
+    "xtick.labelsize": 7,
+    "ytick.labelsize": 7,
+    "legend.fontsize": 7,
+    "legend.title_fontsize": 8,
+    "figure.titlesize": 8,
 }
 
 
@@ -74,7 +79,7 @@ def samples_figure(
     side = _panel_width(columns, most=1.6)
     fig, axes = plt.subplots(rows, columns, figsize=(side * columns, (side + 0.2) * rows), squeeze=False)
     span = np.abs(centers).max() * 1.5
-    for ax in axes.flat[len(samples):]:
+    for ax in axes.flat[len(samples) :]:
         ax.axis("off")
     for ax, (variant, frame) in zip(axes.flat, samples.items()):
         last = frame[frame["step"] == frame["step"].max()]
@@ -100,7 +105,11 @@ PLATEAU_ALPHA = 0.12  # opacity of the shaded plateau window
 
 
 def coverage_figure(
-    *, metrics: pd.DataFrame, n_modes: dict[str, int], variants: list[str], path: str | os.PathLike,
+    *,
+    metrics: pd.DataFrame,
+    n_modes: dict[str, int],
+    variants: list[str],
+    path: str | os.PathLike,
     plateau_window: float | None = None,
 ) -> None:
     """Share of modes covered against training step, a panel per variant, a line per dataset:
@@ -115,9 +124,21 @@ def coverage_figure(
     columns = min(4, len(variants))
     width = _panel_width(columns, most=1.7)
     grid = sns.relplot(
-        data=data, x="step", y="share of modes covered", hue="dataset", hue_order=datasets, palette=palette,
-        col="variant", col_order=variants, col_wrap=columns, kind="line", errorbar=("ci", 95), seed=0,
-        height=1.3, aspect=width / 1.3, facet_kws={"legend_out": False},
+        data=data,
+        x="step",
+        y="share of modes covered",
+        hue="dataset",
+        hue_order=datasets,
+        palette=palette,
+        col="variant",
+        col_order=variants,
+        col_wrap=columns,
+        kind="line",
+        errorbar=("ci", 95),
+        seed=0,
+        height=1.3,
+        aspect=width / 1.3,
+        facet_kws={"legend_out": False},
     )
     grid.set_titles("{col_name}")
     grid.set_axis_labels("step", "share of modes")
@@ -162,9 +183,13 @@ def sweeps_figure(
             if not runs:  # a sweep that this dataset does not run
                 ax.axis("off")
                 continue
-            data = final[(final["dataset"] == dataset) & final["variant"].isin(runs) & (final["metric"] == MODES_COVERED)]
+            data = final[
+                (final["dataset"] == dataset) & final["variant"].isin(runs) & (final["metric"] == MODES_COVERED)
+            ]
             data = data.assign(value=data["value"] / n_modes[dataset], setting=data["variant"].map(runs))
-            sns.lineplot(data=data, x="setting", y="value", errorbar=("ci", 95), seed=0, marker="o", err_style="bars", ax=ax)
+            sns.lineplot(
+                data=data, x="setting", y="value", errorbar=("ci", 95), seed=0, marker="o", err_style="bars", ax=ax
+            )
             _sweep_axis(ax, sorted(set(runs.values())), key)
             ax.set(ylim=(0, 1.05), ylabel="share of modes" if column == 0 else "")
             ax.set_title(f"{dataset}: {variant}")
@@ -199,7 +224,9 @@ def spread_figure(
         for ax, (label, metric) in zip(axes[row], shown):
             data = final[(final["dataset"] == dataset) & (final["metric"] == metric) & final["variant"].isin(variants)]
             data = data.assign(value=data["value"] / (n_modes[dataset] if metric == MODES_COVERED else 1.0))
-            sns.boxplot(data=data, x="variant", y="value", order=variants, color="0.88", showfliers=False, linewidth=0.8, ax=ax)
+            sns.boxplot(
+                data=data, x="variant", y="value", order=variants, color="0.88", showfliers=False, linewidth=0.8, ax=ax
+            )
             with _seeded_numpy_random(0):  # stripplot's jitter draws from NumPy's global generator
                 sns.stripplot(data=data, x="variant", y="value", order=variants, color="C0", size=3, jitter=0.25, ax=ax)
             if metric == MODES_COVERED:
@@ -308,8 +335,10 @@ def mode_histogram_figure(
     shown_columns = min(columns, len(variants))
     rows = -(-len(variants) // shown_columns)
     side = _panel_width(shown_columns, most=2.0)
-    fig, axes = plt.subplots(rows, shown_columns, figsize=(side * shown_columns, 1.5 * rows), squeeze=False, sharey=True)
-    for ax in axes.flat[len(variants):]:
+    fig, axes = plt.subplots(
+        rows, shown_columns, figsize=(side * shown_columns, 1.5 * rows), squeeze=False, sharey=True
+    )
+    for ax in axes.flat[len(variants) :]:
         ax.axis("off")
     for ax, variant in zip(axes.flat, variants):
         mine = shares[shares["variant"] == variant].assign(channel=lambda f: f["channel"].map(label))
@@ -317,18 +346,36 @@ def mode_histogram_figure(
             ax.text(0.5, 0.5, "no samples", ha="center", va="center", transform=ax.transAxes)
         elif stacked:
             sns.barplot(
-                data=mine, x="digit", y="share", hue="channel", order=DIGITS,
-                hue_order=[label[c] for c in channels], palette=_CHANNEL_COLOURS,
-                errorbar=("ci", 95), seed=0, err_kws={"linewidth": 0.8}, legend=False, ax=ax,
+                data=mine,
+                x="digit",
+                y="share",
+                hue="channel",
+                order=DIGITS,
+                hue_order=[label[c] for c in channels],
+                palette=_CHANNEL_COLOURS,
+                errorbar=("ci", 95),
+                seed=0,
+                err_kws={"linewidth": 0.8},
+                legend=False,
+                ax=ax,
             )
         else:
             sns.barplot(
-                data=mine, x="digit", y="share", order=DIGITS, color="C0",
-                errorbar=("ci", 95), seed=0, err_kws={"linewidth": 0.8}, ax=ax,
+                data=mine,
+                x="digit",
+                y="share",
+                order=DIGITS,
+                color="C0",
+                errorbar=("ci", 95),
+                seed=0,
+                err_kws={"linewidth": 0.8},
+                ax=ax,
             )
         # x positions are the categorical slots 0..9 of DIGITS; a mark spans its own bar.
         centres = reference["digit"].map(DIGITS.index) + reference["channel"].map(offset)
-        ax.hlines(reference["share"], centres - bar_width / 2, centres + bar_width / 2, color="black", linewidth=1.2, zorder=3)
+        ax.hlines(
+            reference["share"], centres - bar_width / 2, centres + bar_width / 2, color="black", linewidth=1.2, zorder=3
+        )
         ax.set(xlim=(-0.5, len(DIGITS) - 0.5), xticks=range(len(DIGITS)), xticklabels=DIGITS, xlabel="", ylabel="")
         ax.grid(axis="x", visible=False)  # digits are categories: only the share needs guide lines
         ax.set_title(variant)

@@ -32,7 +32,9 @@ def git_commit(path: Path = Path(__file__).parent) -> str:
         ).stdout.strip()
         dirty = subprocess.run(
             ["git", "-C", str(path), "status", "--porcelain", "--untracked-files=no"],
-            capture_output=True, text=True, check=True,
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
@@ -55,9 +57,7 @@ def package_sources(script: str | os.PathLike) -> dict[str, Path]:
     finder = _PackageFinder(path=[str(Path(__file__).resolve().parents[1])])
     finder.run_script(os.fspath(script))
     return {
-        name: Path(module.__file__)
-        for name, module in finder.modules.items()
-        if name.partition(".")[0] == __package__
+        name: Path(module.__file__) for name, module in finder.modules.items() if name.partition(".")[0] == __package__
     }
 
 
@@ -125,8 +125,10 @@ def software_table(records: Mapping[str, Sequence[Mapping[str, Any]]]) -> pd.Dat
     for stage, stage_records in records.items():
         for record in stage_records:
             items = {
-                **record.get("versions", {}), "Python": record.get("python", "unknown"),
-                "GPU": record.get("gpu", "none (CPU)"), "CUDA": record.get("cuda", "--"),
+                **record.get("versions", {}),
+                "Python": record.get("python", "unknown"),
+                "GPU": record.get("gpu", "none (CPU)"),
+                "CUDA": record.get("cuda", "--"),
                 "code commit": short_commit(record.get("git_commit", "unknown")),
             }
             for item, value in items.items():

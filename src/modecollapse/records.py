@@ -17,9 +17,21 @@ RUNS_COLUMNS = ("dataset", "variant", "seed", "status", "diverged_step", "device
 
 
 def run_record(
-    *, dataset: str, variant: str, seed: int, settings: Mapping[str, Any], status: str, diverged_step: int | None,
-    device: str, tf32: bool, cuda_graphs: bool, threads: int, ensemble_seeds: Sequence[int],
-    resumed_from_step: int | None, ensemble_wall_time_s: float, provenance: Mapping[str, Any],
+    *,
+    dataset: str,
+    variant: str,
+    seed: int,
+    settings: Mapping[str, Any],
+    status: str,
+    diverged_step: int | None,
+    device: str,
+    tf32: bool,
+    cuda_graphs: bool,
+    threads: int,
+    ensemble_seeds: Sequence[int],
+    resumed_from_step: int | None,
+    ensemble_wall_time_s: float,
+    provenance: Mapping[str, Any],
 ) -> dict[str, Any]:
     """The run.json of seed `seed` of run `variant` (its run name) on `dataset`, trained with
     `settings` inside an ensemble of `ensemble_seeds` on `device` (`tf32` and `cuda_graphs` as the

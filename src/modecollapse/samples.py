@@ -19,7 +19,8 @@ def sample_columns(dim: int, image_shape: tuple[int, ...] | None) -> list[str]:
 
 
 def samples_table(
-    snapshots: Sequence[tuple[int, np.ndarray]], image_shape: tuple[int, int, int] | None,
+    snapshots: Sequence[tuple[int, np.ndarray]],
+    image_shape: tuple[int, int, int] | None,
 ) -> pd.DataFrame:
     """The samples table of one member from its snapshots, (step, samples n × dim) in training
     order. Images are stored as float16: they need no more precision, and a diverged sample

@@ -19,8 +19,20 @@ SUMMARY_COLUMNS = ("dataset", "variant", "metric", "n", "n_runs", "n_diverged", 
 # own base variant, named in "baseline"); min_p: the smallest p_holm the comparison could reach
 # (a lower bound: when min_p >= ALPHA it cannot be significant, whatever its values).
 TEST_COLUMNS = (
-    "dataset", "variant", "baseline", "family", "metric", "n", "n_baseline", "mean_difference",
-    "u_statistic", "p_value", "p_holm", "min_p", "significant", "effect_size",
+    "dataset",
+    "variant",
+    "baseline",
+    "family",
+    "metric",
+    "n",
+    "n_baseline",
+    "mean_difference",
+    "u_statistic",
+    "p_value",
+    "p_holm",
+    "min_p",
+    "significant",
+    "effect_size",
 )
 VARIANTS_FAMILY = "variants"
 SWEEPS_FAMILY = "sweeps"
@@ -48,8 +60,12 @@ def mean_ci(values: np.ndarray, *, level: float = 0.95, seed: int = 0) -> dict:
     sem = float(scipy_stats.sem(values)) if n > 1 else float("nan")
     if n > 1 and np.ptp(values) > 0:
         result = scipy_stats.bootstrap(
-            (values,), np.mean, confidence_level=level, n_resamples=BOOTSTRAP_RESAMPLES,
-            method="percentile", rng=np.random.default_rng(seed),
+            (values,),
+            np.mean,
+            confidence_level=level,
+            n_resamples=BOOTSTRAP_RESAMPLES,
+            method="percentile",
+            rng=np.random.default_rng(seed),
         )
         low, high = result.confidence_interval
     elif n > 1:  # every seed agrees: the interval is that value
@@ -74,8 +90,11 @@ def summarise_final(metrics: pd.DataFrame, *, seed: int = 0) -> pd.DataFrame:
     diverged = flags[flags["value"] == 1.0].groupby(["dataset", "variant"])["seed"].nunique()
     rows = [
         {
-            "dataset": dataset, "variant": variant, "metric": metric,
-            "n_runs": int(runs[(dataset, variant)]), "n_diverged": int(diverged.get((dataset, variant), 0)),
+            "dataset": dataset,
+            "variant": variant,
+            "metric": metric,
+            "n_runs": int(runs[(dataset, variant)]),
+            "n_diverged": int(diverged.get((dataset, variant), 0)),
             **mean_ci(group["value"].to_numpy(), seed=seed),
         }
         for (dataset, variant, metric), group in final.groupby(["dataset", "variant", "metric"], sort=False)
@@ -128,6 +147,7 @@ def smallest_p_values(*, seeds: int, family: int, sweep_family: int) -> dict[str
     every seed (`smallest_p_value`, exact test): "raw" (one comparison, before Holm), "variants"
     (a Holm family of `family` base variants against the baseline) and "sweeps" (of
     `sweep_family` sweep points against their base); NaN for a family with no comparison."""
+
     def smallest(family_size: int) -> float:
         return smallest_p_value(n_variant=seeds, n_baseline=seeds, family_size=family_size) if family_size else math.nan
 
@@ -203,8 +223,15 @@ def compare_with_baseline(
         for variant, reference_name, family in comparisons:
             values = values_of.get(variant, np.empty(0))
             reference = values_of.get(reference_name, np.empty(0))
-            row = {"dataset": dataset, "variant": variant, "baseline": reference_name, "family": family,
-                   "metric": metric, "n": len(values), "n_baseline": len(reference)}
+            row = {
+                "dataset": dataset,
+                "variant": variant,
+                "baseline": reference_name,
+                "family": family,
+                "metric": metric,
+                "n": len(values),
+                "n_baseline": len(reference),
+            }
             if len(values) and len(reference):
                 row["mean_difference"] = float(values.mean() - reference.mean())
                 row["effect_size"] = rank_biserial(variant=values, baseline=reference)

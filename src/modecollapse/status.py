@@ -74,8 +74,9 @@ def _recorded_state(path: Path) -> tuple[str, str] | None:
     return ("diverged", str(path)) if status == "diverged" else ("done", "")
 
 
-def run_state(directory: Path, *, dataset: str, run: str, seed: int, group: tuple[int, ...],
-              incomplete: set[str], locked: bool) -> RunStatus:
+def run_state(
+    directory: Path, *, dataset: str, run: str, seed: int, group: tuple[int, ...], incomplete: set[str], locked: bool
+) -> RunStatus:
     """The state of one run (see the module's docstring) from the files in `directory`."""
     record = RUN_RECORD.format(dataset=dataset, run=run, seed=seed)
     recorded = _recorded_state(directory / record)
@@ -117,7 +118,8 @@ def format_status(runs: list[RunStatus]) -> str:
         name_width = max(len(run.run) for run in unfinished)
         lines += ["", "Not done:"]
         lines += [
-            f"  {run.dataset:<{width}}  {run.run:<{name_width}}  seed {run.seed:<3}  {run.state:<8}  {run.detail}".rstrip()
+            f"  {run.dataset:<{width}}  {run.run:<{name_width}}  seed {run.seed:<3}  {run.state:<8}  "
+            f"{run.detail}".rstrip()
             for run in unfinished
         ]
     return "\n".join(lines) + "\n"

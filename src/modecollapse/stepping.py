@@ -13,7 +13,6 @@ from typing import Any, Callable, Protocol
 import numpy as np
 import torch
 
-
 STEP_MODES = ("eager", "draw-ahead", "cuda-graph")
 GRAPH_WARMUP_STEPS = 3  # eager steps before capture: optimiser state and library handles exist by then
 
@@ -60,7 +59,12 @@ class MemberStreams:
         self.positions: dict[str, int] = {}
 
     def draw(
-        self, purpose: str, shape: tuple[int, ...], *, high: int | None = None, uniform: bool = False,
+        self,
+        purpose: str,
+        shape: tuple[int, ...],
+        *,
+        high: int | None = None,
+        uniform: bool = False,
     ) -> torch.Tensor:
         """The next (members, *shape) draw: integers in [0, high) if `high`, U[0, 1) if `uniform`, else N(0, 1)."""
         position = self.positions.get(purpose, self.chunk)
@@ -130,10 +134,12 @@ class AheadDraws:
         self.ensemble = ensemble
         self.buffers = {
             purpose: torch.empty(
-                (ensemble.members, count, *ensemble.specs[purpose].shape), device=ensemble.device,
+                (ensemble.members, count, *ensemble.specs[purpose].shape),
+                device=ensemble.device,
                 dtype=torch.int64 if ensemble.specs[purpose].high is not None else torch.float32,
             )
-            for purpose, count in counts.items() if count
+            for purpose, count in counts.items()
+            if count
         }
         self.positions = dict.fromkeys(self.buffers, 0)
 

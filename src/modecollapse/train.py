@@ -63,6 +63,7 @@ class EnsembleResult:
 def _optimizer(params, s: TrainSettings, *, generator: bool, capturable: bool = False) -> torch.optim.Optimizer:
     """D's optimizer from lr/beta1/beta2; G's the same unless g_lr/g_beta1/g_beta2 set its own.
     `capturable`: its step count lives on the device, so a CUDA graph can record its updates."""
+
     def own(value, shared):
         return shared if value is None or not generator else value
 
@@ -128,8 +129,14 @@ class GANEnsemble:
     """
 
     def __init__(
-        self, *, data: np.ndarray, settings: TrainSettings, seeds: list[int], device: str,
-        image_shape: tuple[int, int, int] | None = None, stacked_online: bool = False,
+        self,
+        *,
+        data: np.ndarray,
+        settings: TrainSettings,
+        seeds: list[int],
+        device: str,
+        image_shape: tuple[int, int, int] | None = None,
+        stacked_online: bool = False,
     ) -> None:
         s, members = settings, len(seeds)
         self.settings, self.members, self.image_shape, self.device = s, members, image_shape, torch.device(device)
@@ -146,11 +153,17 @@ class GANEnsemble:
         init_members(G, std=s.init_std, generators=init_rngs)
         init_members(D, std=s.init_std, generators=init_rngs)
         uniform_z = s.z_distribution == "uniform"
-        self.fixed_z = torch.stack([
-            latent(torch.rand(s.snapshot_samples, s.z_dim, generator=g) if uniform_z else
-                   torch.randn(s.snapshot_samples, s.z_dim, generator=g), s.z_distribution)
-            for g in init_rngs
-        ]).to(device)
+        self.fixed_z = torch.stack(
+            [
+                latent(
+                    torch.rand(s.snapshot_samples, s.z_dim, generator=g)
+                    if uniform_z
+                    else torch.randn(s.snapshot_samples, s.z_dim, generator=g),
+                    s.z_distribution,
+                )
+                for g in init_rngs
+            ]
+        ).to(device)
         self.G, self.D = G.to(device), D.to(device)
         # capturable on CUDA, eager steps too: eager and captured steps do the same optimiser arithmetic
         capturable = self.device.type == "cuda"
@@ -209,8 +222,11 @@ class GANEnsemble:
             self.opt_d.step()
             self._clip()
         for _ in range(s.g_steps):
-            critic = (self._unrolled_critic(draw, noisy(draw, real_batch(draw)), noisy(draw, fake_batch(draw, z)))
-                      if s.unrolled_steps else D)
+            critic = (
+                self._unrolled_critic(draw, noisy(draw, real_batch(draw)), noisy(draw, fake_batch(draw, z)))
+                if s.unrolled_steps
+                else D
+            )
             fake = noisy(draw, fake_batch(draw, z))
             g_loss = self._generator_loss(critic, fake, lambda: noisy(draw, real_batch(draw)))
             _set_gradients(self.g_params, g_loss)
@@ -286,8 +302,11 @@ class GANEnsemble:
 
     def state_dict(self) -> dict[str, Any]:
         return {
-            "G": self.G.state_dict(), "D": self.D.state_dict(), "opt_g": self.opt_g.state_dict(),
-            "opt_d": self.opt_d.state_dict(), "streams": self.streams.state_dict(),
+            "G": self.G.state_dict(),
+            "D": self.D.state_dict(),
+            "opt_g": self.opt_g.state_dict(),
+            "opt_d": self.opt_d.state_dict(),
+            "streams": self.streams.state_dict(),
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -369,7 +388,12 @@ def train(
     check_step_mode(step_mode, device)
     s, members = settings, len(seeds)
     ensemble = GANEnsemble(
-        data=data, settings=s, seeds=seeds, device=device, image_shape=image_shape, stacked_online=stacked_online,
+        data=data,
+        settings=s,
+        seeds=seeds,
+        device=device,
+        image_shape=image_shape,
+        stacked_online=stacked_online,
     )
     identity = run_identity(settings=s, seeds=seeds, data=data, device=device)
     checkpoint = Path(checkpoint_dir) / checkpoint_name(identity) if checkpoint_dir is not None else None
@@ -381,8 +405,15 @@ def train(
         history, start = _History(saved["snapshots"], saved["curves"], saved["diverged"]), saved["step"]
 
     stepper = Stepper(ensemble, step_mode)
-    for step in tqdm(range(start + 1, s.steps + 1), file=progress, disable=progress is None, mininterval=5,
-                     initial=start, total=s.steps, desc=f"train seeds {seeds}"):
+    for step in tqdm(
+        range(start + 1, s.steps + 1),
+        file=progress,
+        disable=progress is None,
+        mininterval=5,
+        initial=start,
+        total=s.steps,
+        desc=f"train seeds {seeds}",
+    ):
         d_loss, g_loss = stepper(step)
         if step % s.log_every == 0 or step == s.steps:
             newly_diverged = history.log(step, d_loss, g_loss)
@@ -403,6 +434,8 @@ def train(
     if checkpoint:
         Path(checkpoint).unlink(missing_ok=True)
     return EnsembleResult(
-        members=results, wall_time_s=time.perf_counter() - started, device=device,
+        members=results,
+        wall_time_s=time.perf_counter() - started,
+        device=device,
         resumed_from_step=start if saved is not None else None,
     )

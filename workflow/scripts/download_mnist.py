@@ -12,7 +12,9 @@ sys.stderr = open(snakemake.log[0], "w")
 logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(message)s")
 try:
     download_files(
-        files=MNIST_FILES, mirrors=snakemake.params.mirrors, directory=os.path.dirname(snakemake.output[0]),
+        files=MNIST_FILES,
+        mirrors=snakemake.params.mirrors,
+        directory=os.path.dirname(snakemake.output[0]),
         deadline_s=snakemake.params.deadline_s,
     )
 except DownloadError as error:  # shown on the console too: it says what to fetch and where to put it

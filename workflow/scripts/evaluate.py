@@ -16,10 +16,15 @@ if hasattr(snakemake.input, "classifier"):  # image datasets: their family's cla
 
     classifier = load_classifier(snakemake.input.classifier)
 metrics, shares = evaluate_runs(
-    dataset=load_dataset(snakemake.input.data), runs=[read_json(path) for path in snakemake.input.runs],
+    dataset=load_dataset(snakemake.input.data),
+    runs=[read_json(path) for path in snakemake.input.runs],
     samples=(read_parquet(path) for path in snakemake.input.samples),  # one seed's samples in memory at a time
-    threshold=params.threshold, confidence=params.confidence, collapse_coverage=params.collapse_coverage,
-    plateau_window=params.plateau_window, plateau_tolerance=params.plateau_tolerance, classifier=classifier,
+    threshold=params.threshold,
+    confidence=params.confidence,
+    collapse_coverage=params.collapse_coverage,
+    plateau_window=params.plateau_window,
+    plateau_tolerance=params.plateau_tolerance,
+    classifier=classifier,
 )
 # with what computed the numbers (read it back with modecollapse.io.read_parquet_metadata)
 write_parquet(metrics, snakemake.output.metrics, metadata=provenance())

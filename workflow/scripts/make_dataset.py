@@ -14,8 +14,12 @@ if hasattr(snakemake.input, "mnist"):
     sources["mnist"] = os.path.dirname(snakemake.input.mnist[0])
 try:
     write_dataset(
-        snakemake.wildcards.dataset, n=snakemake.params.size, seed=snakemake.params.seed, path=snakemake.output[0],
-        sources=sources, stack_from=snakemake.params.stack_from,
+        snakemake.wildcards.dataset,
+        n=snakemake.params.size,
+        seed=snakemake.params.seed,
+        path=snakemake.output[0],
+        sources=sources,
+        stack_from=snakemake.params.stack_from,
     )
 except ChecksumError as error:  # a wrong MNIST file, downloaded or placed by hand: one line, no traceback
     for stream in (sys.stderr, sys.__stderr__):  # the job's log and the terminal

@@ -17,6 +17,9 @@ shares = pd.concat(
 )
 labels = load_dataset(snakemake.input.data)["labels"]
 mode_histogram_figure(
-    shares=shares, reference=digit_shares(labels.reshape(len(labels), -1)), dataset=snakemake.wildcards.dataset,
-    variants=params.variants, path=snakemake.output[0],
+    shares=shares,
+    reference=digit_shares(labels.reshape(len(labels), -1)),
+    dataset=snakemake.wildcards.dataset,
+    variants=params.variants,
+    path=snakemake.output[0],
 )

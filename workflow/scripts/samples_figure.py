@@ -16,11 +16,17 @@ if "image_shape" in dataset:
     shape = tuple(dataset["image_shape"])
     final = {variant: frame[frame["step"] == frame["step"].max()] for variant, frame in samples.items()}
     image_grid_figure(
-        samples={"real": scale_images(dataset["images"][:64])} | {v: samples_to_images(f, shape) for v, f in final.items()},
-        dataset=snakemake.wildcards.dataset, seed=params.seed, path=snakemake.output[0],
+        samples={"real": scale_images(dataset["images"][:64])}
+        | {v: samples_to_images(f, shape) for v, f in final.items()},
+        dataset=snakemake.wildcards.dataset,
+        seed=params.seed,
+        path=snakemake.output[0],
     )
 else:
     samples_figure(
-        samples=samples, centers=dataset["centers"], dataset=snakemake.wildcards.dataset, seed=params.seed,
+        samples=samples,
+        centers=dataset["centers"],
+        dataset=snakemake.wildcards.dataset,
+        seed=params.seed,
         path=snakemake.output[0],
     )

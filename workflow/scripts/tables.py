@@ -3,11 +3,11 @@
 import sys
 
 from modecollapse.io import read_json, read_parquet, write_text
-from modecollapse.replication import study_settings
 from modecollapse.paper.figures import samples_figures, sweeps_section
 from modecollapse.paper.findings import findings
 from modecollapse.paper.replication import replication_section
 from modecollapse.paper.tables import classifier_table, distances_table, results_table
+from modecollapse.replication import study_settings
 
 sys.stderr = open(snakemake.log[0], "w")
 summary, runs = read_parquet(snakemake.input.summary), read_parquet(snakemake.input.runs)
@@ -20,7 +20,9 @@ write_text(
     replication_section(study=params.study, settings=study_settings(params.study), summary=summary, tests=tests),
     snakemake.output.replication,
 )
-write_text(sweeps_section(summary=summary, runs=runs, tests=tests, sweep_runs=params.sweep_runs), snakemake.output.sweeps)
+write_text(
+    sweeps_section(summary=summary, runs=runs, tests=tests, sweep_runs=params.sweep_runs), snakemake.output.sweeps
+)
 write_text(samples_figures(datasets=params.datasets, seed=params.seed), snakemake.output.samples)
 classifiers = {family: read_json(path) for family, path in zip(params.families, snakemake.input.classifiers)}
 write_text(classifier_table(classifiers), snakemake.output.classifiers)

@@ -9,7 +9,9 @@ from modecollapse.stats import compare_with_baseline
 sys.stderr = open(snakemake.log[0], "w")
 params = snakemake.params
 table = compare_with_baseline(
-    read_parquet(snakemake.input[0]), baseline=params.baseline, variants=list(params.variants),
+    read_parquet(snakemake.input[0]),
+    baseline=params.baseline,
+    variants=list(params.variants),
     sweeps=dict(params.sweeps),
 )
 write_parquet(table, snakemake.output[0])

@@ -27,10 +27,16 @@ if device == "cuda":  # one of the machine's GPUs, shared fairly among concurren
 step_mode = "cuda-graph" if device.startswith("cuda") and params.cuda_graphs else "eager"
 dataset = load_dataset(snakemake.input.data)
 result = train(
-    data=training_points(dataset), settings=TrainSettings(**params.settings), seeds=seeds, device=device, progress=log,
+    data=training_points(dataset),
+    settings=TrainSettings(**params.settings),
+    seeds=seeds,
+    device=device,
+    progress=log,
     image_shape=tuple(int(n) for n in dataset["image_shape"]) if "image_shape" in dataset else None,
-    stacked_online=stacked_online(dataset), step_mode=step_mode,
-    checkpoint_dir=params.checkpoint_dir, checkpoint_every=params.checkpoint_every,
+    stacked_online=stacked_online(dataset),
+    step_mode=step_mode,
+    checkpoint_dir=params.checkpoint_dir,
+    checkpoint_every=params.checkpoint_every,
 )
 if result.resumed_from_step is not None:
     print(f"resumed from the checkpoint at step {result.resumed_from_step}", file=log)
@@ -38,11 +44,19 @@ for member in result.members:
     write_parquet(member.samples, snakemake.output[f"samples_{member.seed}"])
     write_parquet(member.curves, snakemake.output[f"curves_{member.seed}"])
     record = run_record(
-        dataset=snakemake.wildcards.dataset, variant=snakemake.wildcards.run, seed=member.seed,
+        dataset=snakemake.wildcards.dataset,
+        variant=snakemake.wildcards.run,
+        seed=member.seed,
         settings=params.settings,
-        status=member.status, diverged_step=member.diverged_step, device=result.device, tf32=params.tf32,
-        cuda_graphs=params.cuda_graphs, threads=snakemake.threads, ensemble_seeds=seeds,
-        resumed_from_step=result.resumed_from_step, ensemble_wall_time_s=result.wall_time_s,
+        status=member.status,
+        diverged_step=member.diverged_step,
+        device=result.device,
+        tf32=params.tf32,
+        cuda_graphs=params.cuda_graphs,
+        threads=snakemake.threads,
+        ensemble_seeds=seeds,
+        resumed_from_step=result.resumed_from_step,
+        ensemble_wall_time_s=result.wall_time_s,
         provenance=provenance(device=result.device),
     )
     write_json(record, snakemake.output[f"run_{member.seed}"])  # written last: its presence marks a finished run

@@ -13,7 +13,9 @@ log = open(snakemake.log[0], "w")
 sys.stderr = log
 torch.set_num_threads(snakemake.threads)
 data = load_dataset(snakemake.input[0])
-model = train_classifier(images=scale_images(data["images"]), labels=data["labels"], seed=snakemake.params.seed, progress=log)
+model = train_classifier(
+    images=scale_images(data["images"]), labels=data["labels"], seed=snakemake.params.seed, progress=log
+)
 metrics = {
     "family": snakemake.wildcards.family,
     "train_size": int(len(data["labels"])),

@@ -52,8 +52,10 @@ def compute_appendix(benchmarks: pd.DataFrame) -> str:
     """A table of what the jobs cost (Snakemake's `benchmark:` records) per stage and dataset:
     jobs, total and longest wall-clock time, CPU time and the largest peak resident memory."""
     lines = [
-        r"\begin{tabular}{llrrrrr}", r"\toprule",
-        r"Stage & Dataset & Jobs & Wall time & Longest job & CPU time & Peak memory (MB) \\", r"\midrule",
+        r"\begin{tabular}{llrrrrr}",
+        r"\toprule",
+        r"Stage & Dataset & Jobs & Wall time & Longest job & CPU time & Peak memory (MB) \\",
+        r"\midrule",
     ]
     order = {stage: i for i, stage in enumerate(STAGES)}
     groups = sorted(benchmarks.groupby(["stage", "dataset"], sort=False), key=lambda item: order[item[0][0]])

@@ -13,21 +13,27 @@ def sweeps_section(*, summary: pd.DataFrame, runs: pd.DataFrame, tests: pd.DataF
     """The sweeps' figure and table, or a sentence saying the study sweeps nothing."""
     if not sweep_runs:
         return "This study sweeps no training setting.\n"
-    return "\n".join([
-        r"The sweep points, named \texttt{variant@setting=value}, change one training setting of a variant at a",
-        r"time (Figure~\ref{fig:sweeps} and Table~\ref{tab:sweeps}); everything else stays as in "
-        r"Table~\ref{tab:settings}.",
-        r"\begin{figure}[htbp]\centering",
-        r"\includegraphics{figures/sweeps.pdf}",
-        r"\caption{Share of modes covered at the final step against each swept setting, a column per dataset "
-        r"(mean and 95\%",
-        r"bootstrap CI across seeds); the unswept variant is the point at its own value of the setting.}",
-        r"\label{fig:sweeps}\end{figure}",
-        results_table(
-            summary=summary, runs=runs, tests=tests, variants=sweep_runs,
-            caption=r"Final-step results of the sweep points (as Table~\ref{tab:results}).", label="tab:sweeps",
-        ),
-    ])
+    return "\n".join(
+        [
+            r"The sweep points, named \texttt{variant@setting=value}, change one training setting of a variant at a",
+            r"time (Figure~\ref{fig:sweeps} and Table~\ref{tab:sweeps}); everything else stays as in "
+            r"Table~\ref{tab:settings}.",
+            r"\begin{figure}[htbp]\centering",
+            r"\includegraphics{figures/sweeps.pdf}",
+            r"\caption{Share of modes covered at the final step against each swept setting, a column per dataset "
+            r"(mean and 95\%",
+            r"bootstrap CI across seeds); the unswept variant is the point at its own value of the setting.}",
+            r"\label{fig:sweeps}\end{figure}",
+            results_table(
+                summary=summary,
+                runs=runs,
+                tests=tests,
+                variants=sweep_runs,
+                caption=r"Final-step results of the sweep points (as Table~\ref{tab:results}).",
+                label="tab:sweeps",
+            ),
+        ]
+    )
 
 
 def samples_figures(*, datasets: list[str], seed: int) -> str:

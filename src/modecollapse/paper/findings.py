@@ -12,7 +12,9 @@ from .tables import METRIC_WORDS
 
 # The metrics of the findings paragraph: (metric, how a difference is written: scale and unit)
 FINDINGS_METRICS = (
-    (MODES_COVERED, 1.0, " modes"), (REVERSE_KL, 1.0, ""), (HIGH_QUALITY_FRACTION, 100.0, " percentage points"),
+    (MODES_COVERED, 1.0, " modes"),
+    (REVERSE_KL, 1.0, ""),
+    (HIGH_QUALITY_FRACTION, 100.0, " percentage points"),
 )
 
 

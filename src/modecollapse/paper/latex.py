@@ -17,14 +17,35 @@ from ..io import atomic_path
 # TeX's special characters as text; with them every ^ goes, so no ^^ pair (TeX's notation for a
 # character by its code: ^^5c is a backslash) reaches TeX
 _LATEX_SPECIAL = {
-    "\\": r"\textbackslash{}", "_": r"\_", "%": r"\%", "&": r"\&", "#": r"\#", "$": r"\$", "{": r"\{", "}": r"\}",
-    "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "§": r"\S{}",
+    "\\": r"\textbackslash{}",
+    "_": r"\_",
+    "%": r"\%",
+    "&": r"\&",
+    "#": r"\#",
+    "$": r"\$",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+    "§": r"\S{}",
 }
 # The Greek and math symbols of our descriptions, typeset as math
 _UNICODE_MATH = {
-    "σ": r"\sigma", "λ": r"\lambda", "β": r"\beta", "γ": r"\gamma", "α": r"\alpha", "‖": r"\|",
-    "∇": r"\nabla", "½": r"\tfrac12", "¼": r"\tfrac14", "²": r"^2", "₂": r"_2", "≥": r"\geq", "≤": r"\leq",
-    "×": r"\times", "−": "-",
+    "σ": r"\sigma",
+    "λ": r"\lambda",
+    "β": r"\beta",
+    "γ": r"\gamma",
+    "α": r"\alpha",
+    "‖": r"\|",
+    "∇": r"\nabla",
+    "½": r"\tfrac12",
+    "¼": r"\tfrac14",
+    "²": r"^2",
+    "₂": r"_2",
+    "≥": r"\geq",
+    "≤": r"\leq",
+    "×": r"\times",
+    "−": "-",
 }
 _LATEX_TEXT = _LATEX_SPECIAL | {char: rf"\ensuremath{{{command}}}" for char, command in _UNICODE_MATH.items()}
 # Characters beyond Latin-1 that the report's fonts (T1 Latin Modern) have
@@ -81,7 +102,7 @@ def stacked(lines: Sequence[str]) -> str:
 def fit_to_width(body: str) -> str:
     """`body` (a tabular) at its own size, scaled down to the line width only if it is wider: a
     table that fits keeps the font size it was set in."""
-    return (rf"\sbox0{{{body}}}\ifdim\wd0>\linewidth\resizebox{{\linewidth}}{{!}}{{\usebox0}}\else\usebox0\fi" + "\n")
+    return rf"\sbox0{{{body}}}\ifdim\wd0>\linewidth\resizebox{{\linewidth}}{{!}}{{\usebox0}}\else\usebox0\fi" + "\n"
 
 
 def config_key_comment(name: str, key: str) -> str:
@@ -135,8 +156,11 @@ def latex_failure(output: str, *, main_tex: Path, search_dirs: Sequence[Path]) -
     """What a failed build's output says: each error with its file and line (the template's
     path for its build copy), then each macro TeX was expanding that a generated file of
     `search_dirs` defines, with where and from which config key."""
-    errors = [line.replace(f"./{main_tex.name}:", f"{main_tex}:", 1)
-              for line in output.splitlines() if re.match(r"^(\S+\.tex:\d+: |! )", line)]
+    errors = [
+        line.replace(f"./{main_tex.name}:", f"{main_tex}:", 1)
+        for line in output.splitlines()
+        if re.match(r"^(\S+\.tex:\d+: |! )", line)
+    ]
     opened = [Path(p) for p in dict.fromkeys(re.findall(r"\((/[^()\s]+\.tex)", output))]
     definitions = _definitions([p for p in opened if p.is_file() and any(p.is_relative_to(d) for d in search_dirs)])
     expanding = dict.fromkeys(re.findall(r"^\\(\w+) ?(?:#\d)*->", output, flags=re.MULTILINE))
@@ -176,8 +200,16 @@ def compile_latex(
             shutil.copyfile(source, build / source.name)
     dirs = [Path(d).resolve() for d in search_dirs]
     env = {**os.environ, **LATEX_ENVIRONMENT, "TEXINPUTS": ":".join(map(str, dirs)) + ":"}
-    command = ["latexmk", "-pdf", "-interaction=nonstopmode", "-halt-on-error", "-file-line-error", "-no-shell-escape",
-               f"-usepretex={REPRODUCIBLE_PDF}", main_tex.name]
+    command = [
+        "latexmk",
+        "-pdf",
+        "-interaction=nonstopmode",
+        "-halt-on-error",
+        "-file-line-error",
+        "-no-shell-escape",
+        f"-usepretex={REPRODUCIBLE_PDF}",
+        main_tex.name,
+    ]
     with open(log, "w") as handle:
         completed = subprocess.run(command, cwd=build, env=env, stdout=handle, stderr=subprocess.STDOUT)
     if completed.returncode != 0:

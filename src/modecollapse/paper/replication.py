@@ -19,7 +19,9 @@ REPLICATION_METRICS = {
     REVERSE_KL: ("Reverse KL", 1.0, 2),
 }
 VERDICT_TEXT = {
-    replication.AGREES: "agrees", replication.HIGHER: r"\textbf{higher}", replication.LOWER: r"\textbf{lower}",
+    replication.AGREES: "agrees",
+    replication.HIGHER: r"\textbf{higher}",
+    replication.LOWER: r"\textbf{lower}",
 }
 # Our run's cell by how the row stands beside the study ({run} escaped; {note}: the letter of
 # the row's list of differing settings, spelled out beneath the table by `differs_notes`)
@@ -188,8 +190,12 @@ def _table_caption(table: replication.PublishedTable, matches: Sequence[replicat
 
 
 def replication_section(
-    *, study: Mapping[str, Any], settings: Mapping[str, Mapping[str, Mapping[str, Any]]], summary: pd.DataFrame,
-    tests: pd.DataFrame, tables: Sequence[replication.PublishedTable] = replication.PUBLISHED_TABLES,
+    *,
+    study: Mapping[str, Any],
+    settings: Mapping[str, Mapping[str, Mapping[str, Any]]],
+    summary: pd.DataFrame,
+    tests: pd.DataFrame,
+    tables: Sequence[replication.PublishedTable] = replication.PUBLISHED_TABLES,
 ) -> str:
     """The report's section on the published numbers: the matching and verdict rules, a table
     per published table (`replication_table`), and the published directions with what our

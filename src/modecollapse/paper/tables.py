@@ -18,7 +18,9 @@ from .latex import fit_to_width, latex_escape, number, stacked
 
 # How a metric reads in a sentence
 METRIC_WORDS = {
-    MODES_COVERED: "modes covered", HIGH_QUALITY_FRACTION: "high-quality fraction", REVERSE_KL: "reverse KL",
+    MODES_COVERED: "modes covered",
+    HIGH_QUALITY_FRACTION: "high-quality fraction",
+    REVERSE_KL: "reverse KL",
 }
 
 
@@ -59,7 +61,7 @@ def count_of(row: Mapping[str, Any] | None) -> tuple[int, int] | None:
 
 
 def _count_cell(row: Mapping[str, Any] | None) -> str:
-    """"k/n" of a 0/1 per-run metric, with the runs it leaves out (undefined values)."""
+    """ "k/n" of a 0/1 per-run metric, with the runs it leaves out (undefined values)."""
     counted = count_of(row)
     if counted is None:
         return "--"
@@ -75,7 +77,10 @@ def by_key(table: pd.DataFrame) -> dict[tuple[str, str, str], dict]:
 
 # The results table's metric columns: (metric, scale, digits)
 METRIC_COLUMNS = (
-    (MODES_COVERED, 1.0, 1), (HIGH_QUALITY_FRACTION, 100.0, 1), (REVERSE_KL, 1.0, 2), (COLLAPSED, 100.0, 0),
+    (MODES_COVERED, 1.0, 1),
+    (HIGH_QUALITY_FRACTION, 100.0, 1),
+    (REVERSE_KL, 1.0, 2),
+    (COLLAPSED, 100.0, 0),
 )
 # Per-run 0/1 metrics counted in the results table: (metric, header)
 COUNT_COLUMNS = ((NO_HIGH_QUALITY, "No HQ sample"), (LEVELLED_OFF, "Levelled off"), (UNDER_TRAINED, "Under-trained"))
@@ -88,8 +93,15 @@ RESULTS_CAPTION = (
 )
 # The results table's column headers, each as the lines it is stacked in
 RESULTS_HEADERS = (
-    ("Variant",), ("Modes", "covered"), ("High", r"quality (\%)"), ("Reverse", "KL"), ("Collapsed", r"(\%)"),
-    ("Diverged",), ("No HQ", "sample"), ("Levelled", "off"), ("Under-", "trained"),
+    ("Variant",),
+    ("Modes", "covered"),
+    ("High", r"quality (\%)"),
+    ("Reverse", "KL"),
+    ("Collapsed", r"(\%)"),
+    ("Diverged",),
+    ("No HQ", "sample"),
+    ("Levelled", "off"),
+    ("Under-", "trained"),
 )
 
 
@@ -120,8 +132,13 @@ def _results_rows(
 
 
 def results_table(
-    *, summary: pd.DataFrame, runs: pd.DataFrame, tests: pd.DataFrame, variants: list[str],
-    caption: str = RESULTS_CAPTION, label: str = "tab:results",
+    *,
+    summary: pd.DataFrame,
+    runs: pd.DataFrame,
+    tests: pd.DataFrame,
+    variants: list[str],
+    caption: str = RESULTS_CAPTION,
+    label: str = "tab:results",
 ) -> str:
     """Final-step results per dataset and variant as a longtable (it may run over pages): mean ±
     s.e.m. across seeds with the 95% CI and n (`n_note`) stacked in each cell, $^\\ast$ where a
@@ -136,9 +153,16 @@ def results_table(
         r"{\footnotesize\setlength{\tabcolsep}{3pt}",
         r"\begin{longtable}{" + "l" * columns + "}",
         rf"\caption{{{caption}}}\label{{{label}}}\\",
-        r"\toprule", header, r"\midrule", r"\endfirsthead",
-        r"\toprule", header, r"\midrule", r"\endhead",
-        r"\bottomrule", r"\endfoot",
+        r"\toprule",
+        header,
+        r"\midrule",
+        r"\endfirsthead",
+        r"\toprule",
+        header,
+        r"\midrule",
+        r"\endhead",
+        r"\bottomrule",
+        r"\endfoot",
     ]
     for d_index, dataset in enumerate(dict.fromkeys(summary["dataset"])):
         if d_index:
@@ -152,10 +176,18 @@ def results_table(
 
 DISTANCE_COLUMNS = (
     # (metric, header, digits): final-step distances between generated and real samples
-    (metrics.WASSERSTEIN_1, r"$W_1$", 3), (metrics.SLICED_WASSERSTEIN, r"SW$_2$", 3), (metrics.MMD, r"MMD$^2$", 3),
-    (metrics.ENERGY_DISTANCE, "Energy", 3), (metrics.FRECHET_DISTANCE, r"Fr\'echet", 3), (metrics.KID_MEAN, "KID", 3),
-    (metrics.PRECISION, "Prec.", 2), (metrics.RECALL, "Rec.", 2), (metrics.DENSITY, "Dens.", 2),
-    (metrics.COVERAGE, "Cov.", 2), (metrics.NDB_OVER_K, "NDB/K", 2), (metrics.JSD, "JSD", 3),
+    (metrics.WASSERSTEIN_1, r"$W_1$", 3),
+    (metrics.SLICED_WASSERSTEIN, r"SW$_2$", 3),
+    (metrics.MMD, r"MMD$^2$", 3),
+    (metrics.ENERGY_DISTANCE, "Energy", 3),
+    (metrics.FRECHET_DISTANCE, r"Fr\'echet", 3),
+    (metrics.KID_MEAN, "KID", 3),
+    (metrics.PRECISION, "Prec.", 2),
+    (metrics.RECALL, "Rec.", 2),
+    (metrics.DENSITY, "Dens.", 2),
+    (metrics.COVERAGE, "Cov.", 2),
+    (metrics.NDB_OVER_K, "NDB/K", 2),
+    (metrics.JSD, "JSD", 3),
 )
 
 
@@ -211,7 +243,10 @@ def classifier_table(classifiers: Mapping[str, Mapping[str, Any]]) -> str:
     if not classifiers:
         return "This study has no image dataset, so no evaluator classifier.\n"
     lines = [
-        r"\begin{tabular}{lrrr}", r"\toprule", r"Family & Trained on & Held out & Test accuracy (\%) \\", r"\midrule",
+        r"\begin{tabular}{lrrr}",
+        r"\toprule",
+        r"Family & Trained on & Held out & Test accuracy (\%) \\",
+        r"\midrule",
     ]
     for family, row in classifiers.items():
         accuracy = f"{100 * row['test_accuracy']:.1f}"
@@ -224,7 +259,9 @@ def classifier_table(classifiers: Mapping[str, Mapping[str, Any]]) -> str:
 def variants_table(variants: list[str]) -> str:
     """Each variant of the study with its description and source."""
     lines = [
-        r"\begin{tabular}{lp{0.42\linewidth}p{0.36\linewidth}}", r"\toprule", r"Variant & What & Source \\",
+        r"\begin{tabular}{lp{0.42\linewidth}p{0.36\linewidth}}",
+        r"\toprule",
+        r"Variant & What & Source \\",
         r"\midrule",
     ]
     for name in variants:
@@ -243,11 +280,19 @@ def settings_table(study: Mapping[str, Any]) -> tuple[str, str, str]:
     those that image datasets change (text)."""
     shared = TrainSettings(**shared_settings(study, image=False))
     image_shared = TrainSettings(**shared_settings(study, image=True))
-    image_text = ", ".join(
-        _setting(k, v) for k, v in dataclasses.asdict(image_shared).items() if k != "loss" and getattr(shared, k) != v
-    ) or "none"
+    image_text = (
+        ", ".join(
+            _setting(k, v)
+            for k, v in dataclasses.asdict(image_shared).items()
+            if k != "loss" and getattr(shared, k) != v
+        )
+        or "none"
+    )
     lines = [
-        r"\begin{tabular}{lll}", r"\toprule", r"Run & Loss & Settings that differ from the shared ones \\", r"\midrule",
+        r"\begin{tabular}{lll}",
+        r"\toprule",
+        r"Run & Loss & Settings that differ from the shared ones \\",
+        r"\midrule",
     ]
     for name, settings in study_runs(study).items():
         differs = [
