@@ -83,7 +83,7 @@ def test_the_training_script_writes_samples_curves_and_the_record_the_runs_table
             input=SimpleNamespace(data={str(tmp_path / "ring8.npz")!r}),
             output={outputs!r}, wildcards=SimpleNamespace(dataset="ring8", run="gan-ns"),
             params=SimpleNamespace(settings={settings!r}, seeds=[3, 4], device="cpu", tf32=False, cuda_graphs=False,
-                                   checkpoint_dir={str(tmp_path / "ckpt")!r}, gpu_slots={str(tmp_path / "slots")!r},
+                                   checkpoint_dir={str(tmp_path / "ckpt")!r},
                                    checkpoint_every=500),
         )
         runpy.run_path({str(REPO / "workflow" / "scripts" / "train.py")!r}, init_globals={{"snakemake": snakemake}})

@@ -544,7 +544,7 @@ def test_a_gpu_slot_is_held_by_another_process_until_it_ends(tmp_path):
             textwrap.dedent(f"""
             import sys, time
             from modecollapse.device import claim_gpu
-            device, lock = claim_gpu({str(slots)!r}, 1)
+            device, lock = claim_gpu({str(slots)!r}, 2)
             print(device, flush=True)
             time.sleep(60)
         """),
@@ -563,6 +563,34 @@ def test_a_gpu_slot_is_held_by_another_process_until_it_ends(tmp_path):
     device, lock = device_module.claim_gpu(slots, 2)
     assert lock.name.endswith("slot0.lock")
     lock.close()
+
+
+def test_one_visible_gpu_is_taken_without_a_lock(tmp_path):
+    """A SLURM job sees only its own GPU: nothing to spread, so no lock (and no file system) is asked."""
+    assert device_module.claim_gpu(tmp_path / "not" / "made", 1) == ("cuda:0", None)
+    assert not (tmp_path / "not").exists()
+
+
+def test_slots_that_cannot_be_locked_fall_back_to_the_process_id(tmp_path, monkeypatch):
+    """Lustre or NFS without locking answers flock with ENOLCK (or EOPNOTSUPP): the job warns and
+    trains, on a GPU chosen by its process id, instead of crashing."""
+    import errno
+
+    def no_locks(handle, operation):
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    monkeypatch.setattr(device_module.fcntl, "flock", no_locks)
+    with pytest.warns(UserWarning, match=r"cannot be locked \(OSError: .*No locks available\); training on cuda:"):
+        device, lock = device_module.claim_gpu(tmp_path / "slots", 4)
+    assert device == f"cuda:{os.getpid() % 4}" and lock is None
+
+
+def test_every_study_on_a_machine_shares_one_slot_folder(monkeypatch):
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "0,1")
+    first = device_module.gpu_slots_dir()
+    assert first == device_module.gpu_slots_dir() and first.name == "0,1"
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "2,3")
+    assert device_module.gpu_slots_dir() != first  # other GPUs, other slots
 
 
 def test_claiming_a_gpu_where_there_is_none_says_so(tmp_path):
@@ -601,3 +629,44 @@ def test_cuda_jobs_ask_for_deterministic_kernels(monkeypatch):
         torch.backends.cudnn.benchmark, torch.backends.cudnn.deterministic = saved[:2]
         torch.use_deterministic_algorithms(saved[2], warn_only=saved[3])
         torch.utils.deterministic.fill_uninitialized_memory = saved[4]
+
+
+def test_a_checkpoint_of_another_float32_precision_is_refused(points, tmp_path):
+    """A CUDA run written in full float32 must not resume under tf32 (or back): one run, one precision."""
+    settings = settings_for("gan-ns", steps=60)
+    path = tmp_path / "checkpoint.pt"
+    matmul, cudnn = torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32
+    try:
+        device_module.set_float32_precision(tf32=False)  # as a training job sets it (config tf32: false)
+        full = run_identity(settings=settings, seeds=[0], data=points, device="cuda")
+        torch.save({"identity": full, "step": 20}, path)
+        torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = True
+        tf32 = run_identity(settings=settings, seeds=[0], data=points, device="cuda")
+        cpu_with_flags = run_identity(settings=settings, seeds=[0], data=points, device="cpu")
+    finally:
+        torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32 = matmul, cudnn
+    with pytest.raises(CheckpointMismatch, match=r"differs in: float32"):
+        load_checkpoint(path, identity=tf32)
+    # on the CPU the flags change nothing, so they do not change the identity either
+    assert cpu_with_flags == run_identity(settings=settings, seeds=[0], data=points, device="cpu")
+
+
+def test_maxout_gradients_equal_those_of_max_over_pieces():
+    """EnsembleMaxout takes amax (a mask in backward) where it took max(dim).values (a scatter):
+    the same outputs and gradients away from exact ties."""
+    from modecollapse.models import EnsembleMaxout
+
+    torch.manual_seed(0)
+    layer = EnsembleMaxout(3, 4, 6, 5, spectral_norm=False)
+    torch.nn.init.normal_(layer.linear.weight)  # distinct pieces: random inputs then tie with probability 0
+    x = torch.randn(3, 32, 4)
+    weights = torch.randn(3, 32, 6)
+    out = layer(x)
+    (grad_amax,) = torch.autograd.grad((out * weights).sum(), layer.linear.weight)
+    pieces = layer.linear(x).view(3, 32, 6, 5)
+    reference = pieces.max(dim=-1).values
+    (grad_max,) = torch.autograd.grad((reference * weights).sum(), layer.linear.weight)
+    assert torch.equal(out, reference)
+    assert torch.equal(grad_amax, grad_max)
+    # and the backward is amax's mask, not max's index scatter (a sort under deterministic CUDA)
+    assert out.grad_fn.name() == "AmaxBackward0"

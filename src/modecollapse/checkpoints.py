@@ -16,6 +16,7 @@ import numpy as np
 import torch
 
 from .config import TrainSettings
+from .device import float32_precision
 from .io import atomic_path, set_aside
 
 CHECKPOINT_FORMAT = 2  # 2: no biases before BatchNorm
@@ -26,7 +27,9 @@ class CheckpointMismatch(RuntimeError):
 
 
 def run_identity(*, settings: TrainSettings, seeds: list[int], data: np.ndarray, device: str) -> str:
-    """What a checkpoint must match to be resumed: settings, seeds, training data and device."""
+    """What a checkpoint must match to be resumed: settings, seeds, training data, device, and the
+    float32 precision in effect for it (device.float32_precision: a CUDA run resumed under the other
+    `tf32` setting would mix two precisions in one run)."""
     return json.dumps(
         {
             "format": CHECKPOINT_FORMAT,
@@ -34,6 +37,7 @@ def run_identity(*, settings: TrainSettings, seeds: list[int], data: np.ndarray,
             "seeds": list(seeds),
             "data_sha256": hashlib.sha256(np.ascontiguousarray(data).tobytes()).hexdigest(),
             "device": torch.device(device).type,
+            "float32": float32_precision(device),
         },
         sort_keys=True,
     )
@@ -71,7 +75,7 @@ def load_checkpoint(path: str | os.PathLike, *, identity: str) -> dict[str, Any]
             k
             for k in set(saved.get("settings", {})) | set(wanted["settings"])
             if saved.get("settings", {}).get(k) != wanted["settings"].get(k)
-        ) + [k for k in ("format", "seeds", "data_sha256", "device") if saved.get(k) != wanted[k]]
+        ) + [k for k in ("format", "seeds", "data_sha256", "device", "float32") if saved.get(k) != wanted[k]]
         raise CheckpointMismatch(
             f"checkpoint {path} was written under different settings (differs in: {', '.join(differs)}); "
             f"refusing to resume from it. Delete it to start this run afresh."

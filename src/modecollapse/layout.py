@@ -26,7 +26,6 @@ RUN_CURVES = RUN + "/curves.parquet"  # the recorded losses
 RUN_RECORD = RUN + "/run.json"  # written last by a training job: the run is done when it exists
 CHECKPOINTS = "results/checkpoints/{dataset}/{run}"  # kept by a training job that did not finish
 TRAIN_LOG = "logs/train/{dataset}/{run}/seeds{seeds}.log"  # a training job's log, one per seed group
-GPU_SLOTS = ".snakemake/modecollapse/gpu-slots"  # locks that spread training jobs over the GPUs (device.claim_gpu)
 
 # every seed of one (dataset, run name), evaluated
 RUN_METRICS = "results/runs/{dataset}/{run}/metrics.parquet"  # mode statistics at every snapshot, long form

@@ -25,7 +25,6 @@ from modecollapse.layout import (
     CLASSIFIER_METRICS,
     DATASET,
     DIGIT_SHARES,
-    GPU_SLOTS,
     METRICS_TABLE,
     MNIST_FILE,
     RUN_CURVES,

@@ -41,7 +41,6 @@ for group in SEED_GROUPS:
             tf32=STUDY.tf32,
             cuda_graphs=STUDY.cuda_graphs,
             checkpoint_dir=CHECKPOINTS,  # kept when a job fails
-            gpu_slots=GPU_SLOTS,  # locks that spread jobs over the GPUs (device.claim_gpu)
             checkpoint_every=STUDY.checkpoint_every,
         script:
             "../scripts/train.py"

@@ -7,7 +7,7 @@ import torch
 
 from modecollapse.config import TrainSettings
 from modecollapse.data import load_dataset, stacked_online, training_points
-from modecollapse.device import claim_gpu, resolve_device, set_float32_precision, use_deterministic_cuda
+from modecollapse.device import claim_gpu, gpu_slots_dir, resolve_device, set_float32_precision, use_deterministic_cuda
 from modecollapse.io import write_json, write_parquet
 from modecollapse.provenance import provenance
 from modecollapse.records import run_record
@@ -22,7 +22,7 @@ set_float32_precision(tf32=params.tf32)
 device = resolve_device(params.device)
 if device == "cuda":  # one of the machine's GPUs, shared fairly among concurrent jobs; run.json records which
     use_deterministic_cuda()
-    device, gpu_slot = claim_gpu(params.gpu_slots, torch.cuda.device_count())
+    device, gpu_slot = claim_gpu(gpu_slots_dir(), torch.cuda.device_count())
     torch.cuda.set_device(device)  # its work, and its CUDA context, on that GPU alone
 step_mode = "cuda-graph" if device.startswith("cuda") and params.cuda_graphs else "eager"
 dataset = load_dataset(snakemake.input.data)
