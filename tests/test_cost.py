@@ -29,10 +29,12 @@ def test_a_pacgan_table2_job_asks_for_the_snapshots_it_holds():
     assert one_snapshot / GIB == pytest.approx(2.28, abs=0.01)
     # The job holds one snapshot of every member while it is taken, and one member's samples table
     # (all its snapshots) while it writes them; the earlier snapshots wait on disk.
-    member_table = cost.snapshots(settings) * settings.snapshot_samples * 2352 * 8
+    member_table = cost.snapshots(settings) * settings.snapshot_samples * 2352 * 2  # float16 pixels
     asked = cost.mem_mb(settings, image_shape=shape, members=members) * 2**20
-    assert asked > one_snapshot + member_table
-    assert asked < 2 * (one_snapshot + member_table) + 8 * GIB  # no more than that and the nets
+    assert asked > one_snapshot + 3 * member_table  # its arrays, the DataFrame and the Arrow table
+    assert asked < 2 * (one_snapshot + 3 * member_table) + 8 * GIB  # no more than that and the nets
+    # all snapshots held in float32, as before: more than the request of the old rule, 7.5 GiB
+    assert cost.snapshots(settings) * one_snapshot / GIB == pytest.approx(18.2, abs=0.1)
 
 
 def test_snapshots_are_counted_every_interval_and_at_the_last_step():

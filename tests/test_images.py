@@ -229,3 +229,57 @@ def test_mnist_sized_images_train(name):
         )
         member = train(data=data, settings=settings, seeds=[0, 1], image_shape=shape).members[0]
         assert member.status == "ok" and samples_to_images(member.samples, shape).shape == (8, *shape)
+
+
+@pytest.mark.parametrize("chunk", [7, 16])
+def test_a_snapshot_in_pieces_equals_one_pass(stacked, chunk):
+    """GANEnsemble.sample runs a snapshot's codes in chunks (no 12 GiB activation at 28×28). G is in eval
+    mode, so each sample depends on its own code alone: the pieces equal one pass up to float rounding
+    (the CPU's convolution kernels differ by batch size in the last bits), and the pieces of one chunk
+    size are the same numbers every time; a snapshot within one chunk is one pass, bitwise."""
+    from modecollapse.train import GANEnsemble
+
+    images, _ = stacked
+    settings = settings_for("gan-ns", snapshot_samples=50)
+    ensemble = GANEnsemble(
+        data=images.reshape(len(images), -1), settings=settings, seeds=[0, 1], device="cpu", image_shape=(3, 8, 8)
+    )
+    whole = ensemble.sample(chunk=50)
+    assert whole.shape == (2, 50, 3 * 8 * 8)
+    assert torch.equal(ensemble.sample(), whole)  # 50 codes are within the default chunk: one pass
+    pieces = ensemble.sample(chunk=chunk)
+    assert torch.equal(ensemble.sample(chunk=chunk), pieces)
+    # float32 rounding of differently blocked sums: relative 1e-5 of the pixels' scale is far above it
+    torch.testing.assert_close(pieces, whole, rtol=1e-5, atol=1e-5 * float(whole.abs().max()))
+
+
+def test_a_checkpoint_names_its_snapshots_and_holds_no_draw_chunks(stacked, tmp_path):
+    """A job holds one snapshot at a time: the others wait on disk beside the checkpoint, which names
+    them; and the checkpoint keeps each stream's generator state, not its chunk of draws (instance
+    noise over 28×28 images: about 385 MB per 10 members). Resuming from it gives the same run."""
+    from modecollapse.train import Interrupted, train
+
+    images, _ = stacked
+    data = images.reshape(len(images), -1)
+    settings = settings_for("gan-ns", steps=30, snapshot_every=10, instance_noise=0.1)
+    run = dict(data=data, settings=settings, seeds=[0, 1], image_shape=(3, 8, 8))
+    with pytest.raises(Interrupted):
+        train(**run, checkpoint_dir=tmp_path, checkpoint_every=20, stop_after=25)
+    (checkpoint,) = tmp_path.glob("*.pt")
+    state = torch.load(checkpoint, weights_only=True)
+    assert [[step for step, _ in member] for member in state["snapshots"]] == [[10, 20], [10, 20]]
+    assert all(isinstance(name, str) for member in state["snapshots"] for _, name in member)
+    assert sorted(p.name for p in checkpoint.with_suffix(".snapshots").iterdir()) == [
+        f"member{m}-step{step}.npy" for m in (0, 1) for step in (10, 20)
+    ]
+    assert "buffers" not in state["streams"] and "instance" in state["streams"]["chunk_starts"]
+    stream_bytes = sum(t.numel() * t.element_size() for g in state["streams"]["generators"].values() for t in g)
+    assert stream_bytes < 100_000  # generator states (5 kB each on the CPU), no draws
+
+    paths = {seed: tmp_path / f"samples{seed}.parquet" for seed in (0, 1)}
+    resumed = train(**run, checkpoint_dir=tmp_path, checkpoint_every=20, samples_paths=paths)
+    whole = train(**run)
+    assert resumed.resumed_from_step == 20 and all(member.samples is None for member in resumed.members)
+    for member in whole.members:
+        pd.testing.assert_frame_equal(pd.read_parquet(paths[member.seed]), member.samples)
+    assert not list(tmp_path.glob("*.pt")) and not list(tmp_path.glob("*.snapshots"))  # cleaned up once written

@@ -670,3 +670,16 @@ def test_maxout_gradients_equal_those_of_max_over_pieces():
     assert torch.equal(grad_amax, grad_max)
     # and the backward is amax's mask, not max's index scatter (a sort under deterministic CUDA)
     assert out.grad_fn.name() == "AmaxBackward0"
+
+
+def test_a_2d_snapshot_in_pieces_equals_one_pass(points):
+    """As for images (tests/test_images.py): equal up to float rounding, repeatable, and one pass bitwise
+    within one chunk, which every snapshot of up to SAMPLE_CHUNK codes is."""
+    from modecollapse.train import SAMPLE_CHUNK, GANEnsemble
+
+    settings = settings_for("gan-ns", snapshot_samples=1000)
+    ensemble = GANEnsemble(data=points, settings=settings, seeds=[0, 1, 2], device="cpu")
+    whole = ensemble.sample(chunk=1000)
+    assert SAMPLE_CHUNK >= 1000 and torch.equal(ensemble.sample(), whole)
+    assert torch.equal(ensemble.sample(chunk=333), ensemble.sample(chunk=333))
+    torch.testing.assert_close(ensemble.sample(chunk=333), whole, rtol=1e-5, atol=1e-6)

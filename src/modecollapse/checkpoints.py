@@ -19,7 +19,7 @@ from .config import TrainSettings
 from .device import float32_precision
 from .io import atomic_path, set_aside
 
-CHECKPOINT_FORMAT = 2  # 2: no biases before BatchNorm
+CHECKPOINT_FORMAT = 3  # 2: no biases before BatchNorm; 3: snapshots as file names, streams without their chunks
 
 
 class CheckpointMismatch(RuntimeError):

@@ -103,13 +103,17 @@ def mem_mb(settings: TrainSettings, *, image_shape: Sequence[int] | None, member
     network scale against the CPU's reference networks (parameters grow with width, activations
     with width x batch), and the snapshots the job holds: one snapshot of every member in float32
     while it is taken, and the largest member's samples table while the job writes its samples at
-    the end (earlier snapshots wait on disk, not in memory: train.SnapshotStore), twice over for
-    the table and its Parquet encoding; doubled on each retry."""
+    the end (earlier snapshots wait on disk, not in memory: snapshots.SnapshotStore), three times
+    over for its arrays, the table and its Parquet encoding; doubled on each retry."""
     kind = "image" if image_shape else "2d"
     base, per_member = TRAIN_MEM_MB[kind]
     scale = network_scale(settings, STEP_COST["cpu"][kind])
     snapshot_mb = members * settings.snapshot_samples * sample_values(settings, image_shape) * FLOAT32_BYTES / 2**20
-    table_mb = 2 * snapshots(settings) * settings.snapshot_samples * sample_values(settings, image_shape) * 8 / 2**20
+    stored = 2 if image_shape else 4  # bytes a value in the samples table: float16 pixels, float32 points
+    # one member's table as its snapshots' arrays, the DataFrame and the Arrow table written from it
+    table_mb = (
+        3 * snapshots(settings) * settings.snapshot_samples * sample_values(settings, image_shape) * stored / 2**20
+    )
     return math.ceil(base + per_member * members * math.sqrt(scale) + snapshot_mb + table_mb) * attempt
 
 

@@ -18,6 +18,11 @@ def sample_columns(dim: int, image_shape: tuple[int, ...] | None) -> list[str]:
     return list("xy"[:dim]) if image_shape is None else [f"p{i}" for i in range(dim)]
 
 
+def stored_dtype(image_shape: tuple[int, ...] | None) -> type:
+    """The dtype a samples table stores its coordinates in: float16 for images, float32 for 2D points."""
+    return np.float16 if image_shape else np.float32
+
+
 def samples_table(
     snapshots: Sequence[tuple[int, np.ndarray]],
     image_shape: tuple[int, int, int] | None,
@@ -26,7 +31,7 @@ def samples_table(
     order. Images are stored as float16: they need no more precision, and a diverged sample
     stays NaN; 2D points as float32, as trained."""
     steps = np.concatenate([np.full(len(points), step, dtype=np.int64) for step, points in snapshots])
-    points = np.concatenate([points for _, points in snapshots]).astype(np.float16 if image_shape else np.float32)
+    points = np.concatenate([points for _, points in snapshots]).astype(stored_dtype(image_shape), copy=False)
     columns = sample_columns(points.shape[1], image_shape)
     return pd.concat([pd.DataFrame({"step": steps}), pd.DataFrame(points, columns=columns)], axis=1)
 

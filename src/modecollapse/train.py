@@ -30,13 +30,17 @@ from tqdm import tqdm
 
 from .checkpoints import checkpoint_name, load_checkpoint, run_identity, save_checkpoint
 from .config import TrainSettings
+from .io import write_parquet
 from .losses import LOSSES
 from .models import init_members, networks
 from .regularisers import gradient_penalty, r1_penalty
-from .samples import samples_table
+from .snapshots import SnapshotStore
 from .stepping import DrawSpec, MemberStreams, Stepper, check_step_mode
 
 Draw = Callable[[str], torch.Tensor]  # the members' next random draw for a purpose (stepping.Steppable.step)
+
+
+SAMPLE_CHUNK = 2500  # codes of every member per forward pass of a snapshot (GANEnsemble.sample)
 
 
 class Interrupted(RuntimeError):
@@ -46,7 +50,7 @@ class Interrupted(RuntimeError):
 @dataclasses.dataclass
 class MemberResult:
     seed: int
-    samples: pd.DataFrame  # generated samples at every snapshot: samples.samples_table's format
+    samples: pd.DataFrame | None  # samples at every snapshot (samples.samples_table); None: written (samples_paths)
     curves: pd.DataFrame  # step, d_loss, g_loss
     status: str  # "ok" or "diverged"
     diverged_step: int | None
@@ -292,13 +296,18 @@ class GANEnsemble:
                 for p in self.d_params:
                     p.clamp_(-self.settings.weight_clip, self.settings.weight_clip)
 
-    def sample(self) -> torch.Tensor:
-        """G's samples on each member's fixed codes (members × snapshot_samples × dim), on the CPU."""
+    def sample(self, chunk: int | None = None) -> torch.Tensor:
+        """G's samples on each member's fixed codes (members × snapshot_samples × dim), on the CPU,
+        `chunk` codes of every member at a time (default SAMPLE_CHUNK): G is in eval mode, so each
+        sample depends on its own code alone, and the pieces equal one pass over all codes (tested),
+        without one pass's activations (about 12 GiB for 10 members × 26,000 codes of the 28×28
+        nets, over 2³¹ elements going into cuDNN's batch norm)."""
+        chunk = chunk or SAMPLE_CHUNK
         self.G.eval()
         with torch.no_grad():
-            samples = self.G(self.fixed_z).cpu()
+            pieces = [self.G(self.fixed_z[:, i : i + chunk]).cpu() for i in range(0, self.fixed_z.shape[1], chunk)]
         self.G.train()
-        return samples
+        return torch.cat(pieces, dim=1)
 
     def state_dict(self) -> dict[str, Any]:
         return {
@@ -320,9 +329,9 @@ class GANEnsemble:
 @dataclasses.dataclass
 class _History:
     """What `train` records of each member as it goes (and a checkpoint keeps): its snapshots
-    (step, samples on the CPU), its curve rows (step, d_loss, g_loss) and the step it diverged at."""
+    (a SnapshotStore), its curve rows (step, d_loss, g_loss) and the step it diverged at."""
 
-    snapshots: list[list[tuple[int, torch.Tensor]]]
+    snapshots: SnapshotStore
     curves: list[list[tuple[int, float, float]]]
     diverged: list[int | None]
 
@@ -340,20 +349,24 @@ class _History:
         return newly_diverged
 
     def snapshot(self, step: int, samples: torch.Tensor, which: list[int]) -> None:
-        for m in which:
-            self.snapshots[m].append((step, samples[m]))
+        self.snapshots.add(step, samples.numpy(), which)
 
-    def results(self, seeds: list[int], image_shape: tuple[int, int, int] | None) -> list[MemberResult]:
-        return [
-            MemberResult(
-                seed=seed,
-                samples=samples_table([(step, x.numpy()) for step, x in self.snapshots[m]], image_shape),
-                curves=pd.DataFrame(self.curves[m], columns=["step", "d_loss", "g_loss"]),
-                status="ok" if self.diverged[m] is None else "diverged",
-                diverged_step=self.diverged[m],
-            )
-            for m, seed in enumerate(seeds)
-        ]
+    def state(self) -> dict[str, Any]:
+        return {"snapshots": self.snapshots.state(), "curves": self.curves, "diverged": self.diverged}
+
+    def results(self, seeds: list[int], samples_paths: dict[int, str | os.PathLike] | None) -> list[MemberResult]:
+        """Each member's result; with `samples_paths` (seed -> path), its samples table is written
+        there, one member at a time, and not kept (MemberResult.samples is None)."""
+        results = []
+        for m, seed in enumerate(seeds):
+            samples = self.snapshots.table(m)
+            if samples_paths is not None:
+                write_parquet(samples, samples_paths[seed])
+                samples = None
+            curves = pd.DataFrame(self.curves[m], columns=["step", "d_loss", "g_loss"])
+            status = "ok" if self.diverged[m] is None else "diverged"
+            results.append(MemberResult(seed, samples, curves, status, self.diverged[m]))
+        return results
 
 
 def train(
@@ -369,6 +382,7 @@ def train(
     image_shape: tuple[int, int, int] | None = None,
     stacked_online: bool = False,
     step_mode: str = "eager",
+    samples_paths: dict[int, str | os.PathLike] | None = None,
 ) -> EnsembleResult:
     """Train one GAN per seed on `data` (n × dim), all seeds as one ensemble: `GANEnsemble` sets it
     up, stepping.Stepper runs its steps (`step_mode`: see there; "cuda-graph" on CUDA only), and
@@ -382,7 +396,9 @@ def train(
 
     With `checkpoint_dir`, the state is saved there every `checkpoint_every` steps, in a file
     named by the run's identity (settings, seeds, data, device; checkpoints.run_identity), and a
-    rerun resumes from it; the file is removed once training finishes.
+    rerun resumes from it; the snapshots wait in a folder beside it (snapshots.SnapshotStore), and
+    both are removed once training finishes. With `samples_paths` (seed -> path) each member's
+    samples table is written there, one member at a time, instead of returned.
     """
     started = time.perf_counter()
     check_step_mode(step_mode, device)
@@ -398,11 +414,14 @@ def train(
     identity = run_identity(settings=s, seeds=seeds, data=data, device=device)
     checkpoint = Path(checkpoint_dir) / checkpoint_name(identity) if checkpoint_dir is not None else None
 
-    history, start = _History(snapshots=[[] for _ in seeds], curves=[[] for _ in seeds], diverged=[None] * members), 0
+    # with checkpoints, the snapshots wait on disk beside them (SnapshotStore), in a folder of this identity
+    store = SnapshotStore(members, image_shape, checkpoint.with_suffix(".snapshots") if checkpoint else None)
+    history, start = _History(snapshots=store, curves=[[] for _ in seeds], diverged=[None] * members), 0
     saved = load_checkpoint(checkpoint, identity=identity) if checkpoint else None
     if saved is not None:
         ensemble.load_state_dict(saved)
-        history, start = _History(saved["snapshots"], saved["curves"], saved["diverged"]), saved["step"]
+        store.load_state(saved["snapshots"])
+        history, start = _History(store, saved["curves"], saved["diverged"]), saved["step"]
 
     stepper = Stepper(ensemble, step_mode)
     for step in tqdm(
@@ -425,14 +444,16 @@ def train(
         if step % s.snapshot_every == 0 or step == s.steps:
             history.snapshot(step, ensemble.sample(), [m for m in range(members) if history.diverged[m] is None])
         if checkpoint and step % checkpoint_every == 0 and step < s.steps:
-            state = {"snapshots": history.snapshots, "curves": history.curves, "diverged": history.diverged}
-            save_checkpoint(checkpoint, {"identity": identity, "step": step, **ensemble.state_dict(), **state})
+            save_checkpoint(
+                checkpoint, {"identity": identity, "step": step, **ensemble.state_dict(), **history.state()}
+            )
         if stop_after is not None and step >= stop_after:
             raise Interrupted(f"stopped after step {step}")
 
-    results = history.results(seeds, image_shape)
+    results = history.results(seeds, samples_paths)
     if checkpoint:
         Path(checkpoint).unlink(missing_ok=True)
+        store.remove()
     return EnsembleResult(
         members=results,
         wall_time_s=time.perf_counter() - started,

@@ -37,11 +37,11 @@ result = train(
     step_mode=step_mode,
     checkpoint_dir=params.checkpoint_dir,
     checkpoint_every=params.checkpoint_every,
+    samples_paths={seed: snakemake.output[f"samples_{seed}"] for seed in seeds},  # written member by member
 )
 if result.resumed_from_step is not None:
     print(f"resumed from the checkpoint at step {result.resumed_from_step}", file=log)
 for member in result.members:
-    write_parquet(member.samples, snakemake.output[f"samples_{member.seed}"])
     write_parquet(member.curves, snakemake.output[f"curves_{member.seed}"])
     record = run_record(
         dataset=snakemake.wildcards.dataset,
