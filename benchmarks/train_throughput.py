@@ -69,10 +69,11 @@ def synchronize(device: str) -> None:
         torch.cuda.synchronize(device)
 
 
-def as_training_jobs_run(*, cuda: bool, tf32: bool) -> None:
-    """This process's kernels and float32 precision as a training job's (workflow/scripts/train.py)."""
+def as_training_jobs_run(*, cuda: bool, tf32: bool, deterministic: bool = True) -> None:
+    """This process's kernels and float32 precision as a training job's (workflow/scripts/train.py);
+    `deterministic=False` leaves CUDA's default (fastest, not repeatable) kernels, to measure their cost."""
     set_float32_precision(tf32=tf32)
-    if cuda:
+    if cuda and deterministic:
         use_deterministic_cuda()
 
 
@@ -249,19 +250,24 @@ def main() -> None:
     )
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (a training job uses 1)")
     parser.add_argument("--tf32", action="store_true", help="TF32 matmuls and convolutions on CUDA (config tf32)")
+    parser.add_argument(
+        "--nondeterministic",
+        action="store_true",
+        help="CUDA's default kernels, not a training job's deterministic ones (single-process rows only)",
+    )
     parser.add_argument("--out", default=str(Path(__file__).parent / "out" / "train_throughput.csv"))
     args = parser.parse_args()
     if "cuda-graph" in args.modes and args.steps <= GRAPH_WARMUP_STEPS:
         parser.error(f"--modes cuda-graph needs --steps above the {GRAPH_WARMUP_STEPS} eager warm-up steps")
     torch.set_num_threads(args.threads)
     cuda = any(device.startswith("cuda") for device in args.devices)
-    as_training_jobs_run(cuda=cuda, tf32=args.tf32)
+    as_training_jobs_run(cuda=cuda, tf32=args.tf32, deterministic=not args.nondeterministic)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     rows = []
 
     def record(row: dict) -> None:  # the CSV grows row by row: a run cut short keeps what it measured
-        rows.append({**row, "tf32": args.tf32})
+        rows.append({**row, "tf32": args.tf32, "deterministic": not args.nondeterministic})
         print(rows[-1], flush=True)
         pd.DataFrame(rows).to_csv(out, index=False)
 

@@ -80,7 +80,7 @@ def test_check_config_accepts_exponent_notation(tmp_path, capsys):
     )
     path.write_text("datasets: [ring8]\nseeds: [0]\ntrain: {lr: 1e-4, steps: 1000}\nvariants: {gan-ns: {}}\n")
     assert main(["check-config", str(path)]) == 0
-    assert capsys.readouterr().out == f"{path}: valid\n"
+    assert capsys.readouterr().out.startswith(f"{path}: valid\nprojected training: 1 job, ")
 
 
 def test_check_config_refuses_an_unsafe_scale(tmp_path, capsys):

@@ -25,8 +25,8 @@ import yaml
 
 from .architectures import image_shape_problem
 from .data import DATASETS, is_image
+from .defaults import EVALUATION_DEFAULTS
 from .download import DEFAULT_DEADLINE_S, DEFAULT_MIRRORS
-from .evaluate import EVALUATION_DEFAULTS
 from .variants import VariantError, variant_defaults
 
 

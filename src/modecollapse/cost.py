@@ -165,7 +165,8 @@ def projection_lines(projection: Projection) -> list[str]:
     """What check-config and the start of a workflow run print: the CPU and GPU projections, each
     with what it rests on, and a warning when the CPU projection is hours of work."""
     lines = [
-        f"projected training: {projection.jobs} jobs, {_hours(projection.cpu_job_seconds)} of CPU work: about "
+        f"projected training: {projection.jobs} job{'s' * (projection.jobs != 1)}, "
+        f"{_hours(projection.cpu_job_seconds)} of CPU work: about "
         f"{_hours(projection.cpu_wall_seconds)} on this machine with {projection.cores} jobs at a time "
         f"({RECORDED['cpu']})",
         f"projected training on one H100/H200: about {_hours(projection.gpu_job_seconds)}, one job at a time "

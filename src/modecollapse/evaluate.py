@@ -25,6 +25,7 @@ import pandas as pd
 
 from . import metrics as m
 from .data import scale_images
+from .defaults import EVALUATION_DEFAULTS
 from .samples import samples_to_images
 
 if TYPE_CHECKING:
@@ -39,18 +40,6 @@ LEVELLED_OFF = "levelled_off"  # metrics.levelled_off of its snapshots: 1.0, 0.0
 UNDER_TRAINED = "under_trained"  # 1.0 when collapsed at the final step but not levelled off (see under_trained)
 REFERENCE_SEED = 0  # picks the real reference sample: the same for every run of a dataset
 MMD_BANDWIDTH_SAMPLE = 2000  # training points whose median pairwise distance is a dataset's MMD kernel width
-# The evaluation's settings when a study leaves them out (config `evaluation`; config.DEFAULTS reads
-# them from here): high quality within `threshold` std of a mode; an image channel counts when the
-# classifier's confidence is at least `confidence`; collapsed below `collapse_coverage` of the modes;
-# levelled off when, over the last `plateau_window` of training, the covered share and the
-# high-quality fraction vary by at most `plateau_tolerance` (max − min).
-EVALUATION_DEFAULTS = {
-    "threshold": 3.0,
-    "confidence": 0.9,
-    "collapse_coverage": 0.5,
-    "plateau_window": 0.25,
-    "plateau_tolerance": 0.1,
-}
 PLATEAU_WINDOW = EVALUATION_DEFAULTS["plateau_window"]
 PLATEAU_TOLERANCE = EVALUATION_DEFAULTS["plateau_tolerance"]
 FEATURE_DISTANCES = (
