@@ -164,6 +164,17 @@ class EnsembleBatchNorm(nn.Module):
         return (x - mean.unsqueeze(1)) * torch.rsqrt(var.unsqueeze(1) + self.eps) * self.weight + self.bias
 
 
+# The max over a maxout unit's pieces, per device type: the same forward, and away from exact ties the same
+# gradient (tested). On CUDA amax, whose backward is a comparison mask: max(dim).values backpropagates
+# through a scatter that deterministic CUDA runs as a sorting index_put_ (about 43 kernels instead of 2
+# per layer and step). On the CPU max(dim).values, whose gather-based backward is about 15% faster there
+# for the default study's nets (BENCHMARKS.md).
+MAX_OVER_PIECES = {
+    "cuda": lambda pieces: torch.amax(pieces, dim=-1),
+    "cpu": lambda pieces: pieces.max(dim=-1).values,
+}
+
+
 class EnsembleMaxout(nn.Module):
     """Linear layer to width × pieces units, then the max over each unit's pieces (Goodfellow et al. 2013)."""
 
@@ -173,10 +184,8 @@ class EnsembleMaxout(nn.Module):
         self.linear = EnsembleLinear(members, in_features, width * pieces, spectral_norm=spectral_norm)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        # amax, not max(dim).values: the same forward, and away from exact ties the same gradient, but
-        # its backward is a comparison mask, where max's is a scatter that deterministic CUDA runs as a
-        # sorting index_put_ (about 43 kernels instead of 2, per maxout layer and step)
-        return torch.amax(self.linear(x).view(*x.shape[:-1], self.width, self.pieces), dim=-1)
+        pieces = self.linear(x).view(*x.shape[:-1], self.width, self.pieces)
+        return MAX_OVER_PIECES[pieces.device.type](pieces)
 
 
 class MinibatchDiscrimination(nn.Module):
