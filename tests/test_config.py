@@ -13,8 +13,6 @@ from modecollapse.config import (
     load_config,
     load_schema,
     load_study,
-    read_config,
-    read_override,
     resolve_settings,
     resolve_study,
     seed_groups,
@@ -22,6 +20,7 @@ from modecollapse.config import (
     sweep_points,
     validate_config,
 )
+from modecollapse.configfile import read_config, read_override
 
 
 def _minimal(**extra):

@@ -8,6 +8,7 @@ import yaml
 from conftest import REPO, SCHEMA
 from paper_inputs import make_tests_table, summary_row, summary_table, table1_study
 
+from modecollapse import published as pub
 from modecollapse import replication as rep
 from modecollapse.config import load_config, validate_config
 from modecollapse.metrics import HIGH_QUALITY_FRACTION, MODES_COVERED, REVERSE_KL
@@ -46,32 +47,32 @@ def test_no_verdict_without_error_bars_seeds_or_permission(case):
 
 
 def test_rows_without_error_bars_or_published_setting_allow_no_verdict():
-    assert all(not row.verdict_possible for row in rep.VEEGAN_TABLE1.rows)
-    assert all(row.verdict_possible for row in rep.PACGAN_TABLE3.rows)
-    assert [row.model for row in rep.PACGAN_TABLE1.rows if not row.verdict_possible] == [
+    assert all(not row.verdict_possible for row in pub.VEEGAN_TABLE1.rows)
+    assert all(row.verdict_possible for row in pub.PACGAN_TABLE3.rows)
+    assert [row.model for row in pub.PACGAN_TABLE1.rows if not row.verdict_possible] == [
         "ALI",
         "ALI",
     ]  # not implemented
-    context = [row.model for row in rep.PACGAN_TABLE2.rows if not row.verdict_possible]
+    context = [row.model for row in pub.PACGAN_TABLE2.rows if not row.verdict_possible]
     assert context == ["DCGAN [V]", "ALI [V]", "Unrolled GAN [V]", "VEEGAN [V]"]
-    assert {row.trials for row in rep.PACGAN_TABLE2.rows if row.model.endswith("[V]")} == {5}
+    assert {row.trials for row in pub.PACGAN_TABLE2.rows if row.model.endswith("[V]")} == {5}
 
 
 def test_published_tables_hold_the_published_numbers():
-    ring8 = {row.model: row for row in rep.PACGAN_TABLE1.rows if row.dataset == "ring8"}
+    ring8 = {row.model: row for row in pub.PACGAN_TABLE1.rows if row.dataset == "ring8"}
     assert ring8["PacGAN2"].numbers == {
         MODES_COVERED: (7.9, 0.1),
         HIGH_QUALITY_FRACTION: (0.956, 0.020),
         REVERSE_KL: (0.07, 0.03),
     }
     assert ring8["PacGAN4"].settings["pack"] == 4 and ring8["GAN"].settings["update"] == "simultaneous"
-    half = {row.model: row for row in rep.PACGAN_TABLE3.rows if row.label.endswith("G/2")}
+    half = {row.model: row for row in pub.PACGAN_TABLE3.rows if row.label.endswith("G/2")}
     assert half["PacDCGAN3"].numbers == {MODES_COVERED: (866.6, 12.10), REVERSE_KL: (0.90, 0.04)}
     assert (
         half["PacDCGAN3"].settings["d_width"] == 4
         and half["Unrolled GAN, 10 steps [M]"].settings["unrolled_steps"] == 10
     )
-    assert (rep.PACGAN_TABLE1.trials, rep.VEEGAN_TABLE1.trials, rep.PACGAN_TABLE2.trials, rep.PACGAN_TABLE3.trials) == (
+    assert (pub.PACGAN_TABLE1.trials, pub.VEEGAN_TABLE1.trials, pub.PACGAN_TABLE2.trials, pub.PACGAN_TABLE3.trials) == (
         10,
         5,
         10,
@@ -89,9 +90,9 @@ def _implemented(matches):
 
 def test_published_settings_match_the_paper_configs():
     for name, table in (
-        ("pacgan-table1", rep.PACGAN_TABLE1),
-        ("pacgan-table2", rep.PACGAN_TABLE2),
-        ("pacgan-table3", rep.PACGAN_TABLE3),
+        ("pacgan-table1", pub.PACGAN_TABLE1),
+        ("pacgan-table2", pub.PACGAN_TABLE2),
+        ("pacgan-table3", pub.PACGAN_TABLE3),
     ):
         study = load_config(REPO / "config" / f"{name}.yaml", schema_path=SCHEMA)
         matches = rep.match_table(table, study_data=study["data"], runs=rep.study_settings(study))
@@ -99,14 +100,14 @@ def test_published_settings_match_the_paper_configs():
             expected = rep.MATCHED if match.row.verdict_possible else (rep.NOT_PUBLISHED, rep.NO_RUN)
             assert match.status in expected, (name, match)
     study = load_config(REPO / "config" / "pacgan-table3.yaml", schema_path=SCHEMA)
-    matches = rep.match_table(rep.PACGAN_TABLE3, study_data=study["data"], runs=rep.study_settings(study))
+    matches = rep.match_table(pub.PACGAN_TABLE3, study_data=study["data"], runs=rep.study_settings(study))
     assert {(m.row.label[-3:], m.row.model): m.run for m in matches}[("G/2", "PacDCGAN2")] == "pacgan-2@d_width=4"
 
 
 def test_other_setting_lists_the_settings_that_differ(schema):
     study = table1_study(schema, steps=3000, update="alternating")
     study["data"]["size"] = 20_000
-    matches = _implemented(rep.match_table(rep.PACGAN_TABLE1, study_data=study["data"], runs=rep.study_settings(study)))
+    matches = _implemented(rep.match_table(pub.PACGAN_TABLE1, study_data=study["data"], runs=rep.study_settings(study)))
     assert {m.status for m in matches} == {rep.OTHER_SETTING}
     assert {m.differs for m in matches} == {("data.size", "steps", "update")}
     assert [m.run for m in matches if m.row.dataset == "ring8"] == ["gan-ns", "pacgan-2", "pacgan-3", "pacgan-4"]
@@ -114,7 +115,7 @@ def test_other_setting_lists_the_settings_that_differ(schema):
 
 def test_default_study_shows_table1_rows_as_other_setting():
     study = load_config(REPO / "config" / "config.yaml", schema_path=SCHEMA)
-    matches = _implemented(rep.match_table(rep.PACGAN_TABLE1, study_data=study["data"], runs=rep.study_settings(study)))
+    matches = _implemented(rep.match_table(pub.PACGAN_TABLE1, study_data=study["data"], runs=rep.study_settings(study)))
     trained = [m for m in matches if m.status != rep.NO_RUN]  # the rows whose model the study trains
     assert {m.row.model for m in trained} >= {"GAN", "PacGAN2"}
     assert all(m.status == rep.OTHER_SETTING and "steps" in m.differs for m in trained)
@@ -135,7 +136,7 @@ def test_floats_match_as_the_config_gives_them(schema):
     assert rep.same_value(0.0001, 1e-4) and rep.same_value(0, 0.0) and rep.same_value(None, None)
     assert not rep.same_value(1, True) and not rep.same_value(0.0, None) and not rep.same_value(rep.MISSING, 0)
     study = table1_study(schema, lr=0.00010000001)
-    matches = _implemented(rep.match_table(rep.PACGAN_TABLE1, study_data=study["data"], runs=rep.study_settings(study)))
+    matches = _implemented(rep.match_table(pub.PACGAN_TABLE1, study_data=study["data"], runs=rep.study_settings(study)))
     assert {m.differs for m in matches} == {("lr",)}
 
 
@@ -147,11 +148,11 @@ def test_no_verdict_beside_a_run_of_another_setting(schema):
         summary_row("ring8", variant, metric, [mean] * 10)
         for variant, model in (("gan-ns", "GAN"), ("pacgan-2", "PacGAN2"))
         for metric, (mean, _) in next(
-            r for r in rep.PACGAN_TABLE1.rows if r.model == model and r.dataset == "ring8"
+            r for r in pub.PACGAN_TABLE1.rows if r.model == model and r.dataset == "ring8"
         ).numbers.items()
     ]
     index = by_key(summary_table(rows))
-    for table in rep.PUBLISHED_TABLES:
+    for table in pub.PUBLISHED_TABLES:
         for match in rep.match_table(table, study_data=study["data"], runs=settings):
             assert match.status != rep.MATCHED
             assert set(rep.row_verdicts(match, index).values()) == {None}
@@ -169,14 +170,14 @@ def test_no_verdict_beside_a_run_of_another_setting(schema):
 
 def test_context_rows_stand_beside_the_same_model_without_verdict():
     study = load_config(REPO / "config" / "config.yaml", schema_path=SCHEMA)
-    matches = rep.match_table(rep.VEEGAN_TABLE1, study_data=study["data"], runs=rep.study_settings(study))
+    matches = rep.match_table(pub.VEEGAN_TABLE1, study_data=study["data"], runs=rep.study_settings(study))
     by_model = {(m.row.dataset, m.row.model): m for m in matches}
     assert (
         by_model["ring8", "Unrolled GAN"].status == rep.NOT_PUBLISHED
         and by_model["ring8", "Unrolled GAN"].run == "unrolled-5"
     )
     assert by_model["ring8", "VEEGAN"].status == rep.NO_RUN and by_model["ring8", "VEEGAN"].run is None
-    stacked = rep.match_table(rep.PACGAN_TABLE2, study_data=study["data"], runs=rep.study_settings(study))
+    stacked = rep.match_table(pub.PACGAN_TABLE2, study_data=study["data"], runs=rep.study_settings(study))
     assert {m.status for m in stacked} == {rep.NO_RUN}  # the default study trains no stacked-mnist
 
 
@@ -188,8 +189,8 @@ def test_replication_table_cells_show_published_and_our_n(schema):
             summary_row("ring8", "pacgan-2", MODES_COVERED, [8.0] * 8 + [math.nan] * 2, n_diverged=2),
         ]
     )
-    matches = rep.match_table(rep.PACGAN_TABLE1, study_data=study["data"], runs=rep.study_settings(study))
-    text = replication_table(rep.PACGAN_TABLE1, matches=matches, summary=by_key(summary))
+    matches = rep.match_table(pub.PACGAN_TABLE1, study_data=study["data"], runs=rep.study_settings(study))
+    text = replication_table(pub.PACGAN_TABLE1, matches=matches, summary=by_key(summary))
     lines = text.splitlines()
     gan = next(line for line in lines if line.startswith("ring8 & GAN"))
     pacgan2 = next(line for line in lines if line.startswith(" & PacGAN2"))
@@ -203,7 +204,7 @@ def test_replication_table_cells_show_published_and_our_n(schema):
 
 
 def test_published_directions_follow_the_verdict_band():
-    directions = {(d.group, d.model, d.metric): d.sign for d in rep.published_directions(rep.PACGAN_TABLE1)}
+    directions = {(d.group, d.model, d.metric): d.sign for d in rep.published_directions(pub.PACGAN_TABLE1)}
     assert directions[("ring8", "PacGAN2", MODES_COVERED)] == 1 and directions[("ring8", "PacGAN2", REVERSE_KL)] == -1
     assert (
         "ring8",
@@ -211,12 +212,12 @@ def test_published_directions_follow_the_verdict_band():
         HIGH_QUALITY_FRACTION,
     ) not in directions  # 0.956 ± 0.020 vs 0.982 ± 0.002: within the band
     assert directions[("grid25", "PacGAN2", HIGH_QUALITY_FRACTION)] == -1  # 0.913 ± 0.008 vs 0.948 ± 0.007
-    assert not rep.published_directions(rep.VEEGAN_TABLE1)  # no error bars: no direction
+    assert not rep.published_directions(pub.VEEGAN_TABLE1)  # no error bars: no direction
 
 
 def test_direction_checks_report_sign_and_significance(schema):
     study = table1_study(schema, steps=3000)
-    matches = rep.match_table(rep.PACGAN_TABLE1, study_data=study["data"], runs=rep.study_settings(study))
+    matches = rep.match_table(pub.PACGAN_TABLE1, study_data=study["data"], runs=rep.study_settings(study))
     tests = make_tests_table(
         [
             {
@@ -256,7 +257,7 @@ def test_direction_checks_report_sign_and_significance(schema):
     )
     checks = {
         (c.direction.group, c.direction.model, c.direction.metric): c
-        for c in rep.check_directions(rep.published_directions(rep.PACGAN_TABLE1), matches, tests)
+        for c in rep.check_directions(rep.published_directions(pub.PACGAN_TABLE1), matches, tests)
     }
     first = checks["ring8", "PacGAN2", MODES_COVERED]
     assert (first.sign, first.significance, first.p_holm, first.settings) == (
@@ -270,7 +271,7 @@ def test_direction_checks_report_sign_and_significance(schema):
     third = checks["ring8", "PacGAN3", MODES_COVERED]
     assert (third.sign, third.significance) == (rep.SAME, rep.UNREACHABLE)
     assert checks["grid25", "PacGAN2", MODES_COVERED].significance == rep.UNTESTED  # no such test row
-    sentence = direction_item(rep.PACGAN_TABLE1.title, [third])
+    sentence = direction_item(pub.PACGAN_TABLE1.title, [third])
     assert "cannot reach significance" in sentence and "0.2" in sentence and "another setting" in sentence
     both = direction_item("T", [first, second])
     assert both.startswith(
@@ -287,7 +288,7 @@ def test_a_direction_whose_row_is_matched_to_a_sweep_point_is_tested_on_the_base
     config["train"].update(steps=3000, lr=0.001)
     config["sweeps"] = {"gan-ns": {"lr": [0.0001]}}
     study = validate_config(config, schema=schema)
-    matches = rep.match_table(rep.PACGAN_TABLE1, study_data=study["data"], runs=rep.study_settings(study))
+    matches = rep.match_table(pub.PACGAN_TABLE1, study_data=study["data"], runs=rep.study_settings(study))
     assert {(m.row.dataset, m.row.model): m.run for m in matches}["ring8", "GAN"] == "gan-ns@lr=0.0001"
     tests = make_tests_table(
         [
@@ -306,7 +307,7 @@ def test_a_direction_whose_row_is_matched_to_a_sweep_point_is_tested_on_the_base
     )
     checks = {
         (c.direction.group, c.direction.model, c.direction.metric): c
-        for c in rep.check_directions(rep.published_directions(rep.PACGAN_TABLE1), matches, tests)
+        for c in rep.check_directions(rep.published_directions(pub.PACGAN_TABLE1), matches, tests)
     }
     check = checks["ring8", "PacGAN2", MODES_COVERED]
     assert (check.run, check.baseline_run, check.sign, check.significance) == (

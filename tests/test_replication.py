@@ -2,9 +2,10 @@
 
 import dataclasses
 
-from modecollapse import replication
+from modecollapse import published
 from modecollapse.config import TrainSettings
-from modecollapse.replication import MATCHED, MODEL_KEYS, NO_RUN, TRAINING_KEYS, PublishedRow, match_row
+from modecollapse.published import MODEL_KEYS, TRAINING_KEYS, PublishedRow
+from modecollapse.replication import MATCHED, NO_RUN, match_row
 
 
 def test_every_train_setting_is_a_model_or_a_training_setting():
@@ -17,7 +18,7 @@ def test_every_train_setting_is_a_model_or_a_training_setting():
 
 def test_tricks_off_are_the_defaults():
     defaults = TrainSettings()
-    assert replication.TRICKS_OFF == {
+    assert published.TRICKS_OFF == {
         **{key: getattr(defaults, key) for key in MODEL_KEYS if key != "loss"},
         "train_size": 0,
     }

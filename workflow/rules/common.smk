@@ -7,14 +7,8 @@ import re
 
 from snakemake.utils import update_config
 
-from modecollapse.config import (
-    ConfigError,
-    load_schema,
-    read_config,
-    read_override,
-    resolve_study,
-    validate_config,
-)
+from modecollapse.config import ConfigError, load_schema, resolve_study, validate_config
+from modecollapse.configfile import read_config, read_override
 from modecollapse.cost import image_shape, mem_mb as train_mem, project, projection_lines, runtime_minutes, study_jobs
 from modecollapse.data import DATASETS as REGISTRY, dataset_sources, get_dataset, is_image
 from modecollapse.download import MNIST_FILES

@@ -7,7 +7,7 @@ from typing import Any, Mapping
 
 import pandas as pd
 
-from .. import replication
+from .. import published, replication
 from ..architectures import IMAGE_ARCHITECTURES
 from ..config import TrainSettings, shared_settings, study_runs
 from ..data import DATASETS, DIGITS_TEST_FRACTION, ONLINE_REFERENCE_SIZE, get_dataset, is_image
@@ -221,7 +221,7 @@ def _constant_macros() -> list[str]:
         macro("DigitsHeldOutShare", percent(DIGITS_TEST_FRACTION)),
         macro("MnistSide", mnist.image_size),
         macro("StackedModes", stacked.n_modes),
-        macro("PublishedStackedSamples", thousands(replication.VEEGAN_STACKED["snapshot_samples"])),
+        macro("PublishedStackedSamples", thousands(published.VEEGAN_STACKED["snapshot_samples"])),
     ]
 
 

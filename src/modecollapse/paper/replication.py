@@ -6,7 +6,7 @@ from typing import Any, Mapping, Sequence
 
 import pandas as pd
 
-from .. import replication
+from .. import published, replication
 from ..config import format_value
 from ..metrics import HIGH_QUALITY_FRACTION, MODES_COVERED, REVERSE_KL
 from .latex import fit_to_width, latex_escape, p_value, stacked
@@ -67,7 +67,7 @@ def _differs_text(differs: Sequence[str]) -> str:
 SummaryIndex = Mapping[tuple[str, str, str], Mapping[str, Any]]
 
 
-def _metric_cells(table: replication.PublishedTable, match: replication.Match, summary: SummaryIndex) -> list[str]:
+def _metric_cells(table: published.PublishedTable, match: replication.Match, summary: SummaryIndex) -> list[str]:
     """Per metric of `table`, the row's published cell, ours and the verdict."""
     row, verdicts = match.row, replication.row_verdicts(match, summary)
     cells = []
@@ -85,7 +85,7 @@ def _metric_cells(table: replication.PublishedTable, match: replication.Match, s
 
 
 def replication_table(
-    table: replication.PublishedTable, *, matches: Sequence[replication.Match], summary: SummaryIndex
+    table: published.PublishedTable, *, matches: Sequence[replication.Match], summary: SummaryIndex
 ) -> str:
     """One published table beside the study: per row the published model, our run (matched,
     other setting with a letter for the settings that differ, context, or none) and per metric
@@ -171,7 +171,7 @@ standard error over the paper's trials, ours mean $\pm$ standard error across se
 """
 
 
-def _table_caption(table: replication.PublishedTable, matches: Sequence[replication.Match]) -> str:
+def _table_caption(table: published.PublishedTable, matches: Sequence[replication.Match]) -> str:
     """A published table's caption: its title and source, the study data it needs, its note, and
     the settings behind each letter of `differs_notes`."""
     data = ", ".join(
@@ -195,7 +195,7 @@ def replication_section(
     settings: Mapping[str, Mapping[str, Mapping[str, Any]]],
     summary: pd.DataFrame,
     tests: pd.DataFrame,
-    tables: Sequence[replication.PublishedTable] = replication.PUBLISHED_TABLES,
+    tables: Sequence[published.PublishedTable] = published.PUBLISHED_TABLES,
 ) -> str:
     """The report's section on the published numbers: the matching and verdict rules, a table
     per published table (`replication_table`), and the published directions with what our
