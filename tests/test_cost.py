@@ -88,3 +88,15 @@ def test_check_config_prints_the_projection_without_asking(tmp_path):
     assert out[2].startswith("projected training on one H100/H200") and not any(
         line.startswith("warning") for line in out
     )
+
+
+def test_every_workflow_run_starts_by_printing_the_projection(tmp_path):
+    """`onstart` in the Snakefile: before the first job, whatever is asked for (here one dataset)."""
+    snakemake = Path(sys.executable).parent / "snakemake"
+    result = subprocess.run(
+        [str(snakemake), "--cores", "1", "--configfile", "config/pacgan-table1.yaml", "--directory", str(tmp_path),
+         "data/ring8.npz"], cwd=REPO, capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "modecollapse: projected training: 8 jobs, " in result.stderr and "1 jobs at a time" in result.stderr
+    assert "modecollapse: warning: this study is about " in result.stderr

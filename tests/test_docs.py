@@ -131,3 +131,12 @@ def test_every_section_the_code_points_to_is_a_heading_of_its_page():
             if not target.exists() or github_anchor(section) not in anchors(target):
                 missing.append(f"{path.relative_to(REPO)}: {page}, *{section}*")
     assert missing == []
+
+
+def test_every_apptainer_command_passes_the_gpus_in():
+    """Without --nv an Apptainer container sees no NVIDIA driver: `device: auto` trains on the CPU
+    without a word, `device: cuda` fails. Every recipe the project gives passes it."""
+    recipes = [REPO / "Dockerfile", REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
+    commands = [line for path in recipes for line in path.read_text().splitlines() if "apptainer exec" in line]
+    assert commands, "no apptainer exec recipe found"
+    assert all("--nv" in line.split("apptainer exec", 1)[1].split()[:3] for line in commands), commands

@@ -79,22 +79,8 @@ def final_distances(*, real: np.ndarray, fake: np.ndarray, bandwidth: float) -> 
     """Every distribution distance of docs/protocol.md §4 between `fake` and `real`, MMD² with
     the kernel width `bandwidth` (`mmd_bandwidth` of the dataset); NaN for all of them when some
     generated sample is not finite (a diverged generator has no distribution to compare)."""
-    names = (
-        m.WASSERSTEIN_1,
-        m.SLICED_WASSERSTEIN,
-        m.MMD,
-        m.ENERGY_DISTANCE,
-        m.FRECHET_DISTANCE,
-        m.KID_MEAN,
-        m.KID_STD,
-        m.PRECISION,
-        m.RECALL,
-        m.DENSITY,
-        m.COVERAGE,
-        m.NDB,
-        m.NDB_OVER_K,
-        m.NDB_JS,
-    )
+    names = (m.WASSERSTEIN_1, m.SLICED_WASSERSTEIN, m.MMD, m.ENERGY_DISTANCE, *FEATURE_DISTANCES)
+    names += (m.NDB, m.NDB_OVER_K, m.NDB_JS)
     if not np.isfinite(fake).all():
         return dict.fromkeys(names, float("nan"))
     values = {
