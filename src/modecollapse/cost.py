@@ -6,8 +6,11 @@ import dataclasses
 import math
 from typing import Mapping, Sequence
 
+import numpy as np
+
 from .config import Study, TrainSettings
 from .data import get_dataset, is_image
+from .samples import stored_dtype
 
 # Cost of one training step, recorded (BENCHMARKS.md). "seconds": one ensemble member's step at the
 # reference networks (`widths` = g_width x d_width, `batch`); "floor": the least a step takes whatever
@@ -40,9 +43,8 @@ RECORDED = {
 # CUDA jobs run deterministic kernels (device.use_deterministic_cuda), which the recorded CUDA costs
 # did not. Not yet measured on a GPU: an allowance of 1.5x, until benchmarks/gpu_check.sh records it.
 DETERMINISTIC_ALLOWANCE = 1.5
-# A snapshot: sampling `snapshot_samples` codes through G in SAMPLE_CHUNK-code pieces, about one
-# training step's forward work per chunk of the batch's size.
-SNAPSHOT_STEPS_PER_BATCH = 1.0
+# A snapshot runs G forward over its codes: per batch of codes, about this share of a training step
+FORWARD_SHARE = 1 / 3
 SAFETY = 3  # requested time = 3 x the estimate: slower nodes, a loaded machine
 MIN_RUNTIME = 10  # minutes: start-up (Python and torch imports) and scheduling slack
 # (torch and the dataset, one member's nets, optimiser state and activations at the CPU's reference
@@ -78,10 +80,8 @@ def train_seconds(settings: TrainSettings, *, image: bool, members: int, device:
     scale = network_scale(settings, cost, exponent=WIDTH_EXPONENT.get((device, kind), 1.0))
     per_step = max(cost["floor"], cost["seconds"] * members * scale)
     updates = (settings.d_steps + settings.g_steps * (1 + 2 * settings.unrolled_steps)) / 2
-    sampling = (
-        snapshots(settings) * SNAPSHOT_STEPS_PER_BATCH * math.ceil(settings.snapshot_samples / settings.batch_size)
-    )
-    seconds = per_step * (settings.steps * updates * settings.pack + sampling / 3)  # a forward pass ~ 1/3 of a step
+    sampling = snapshots(settings) * math.ceil(settings.snapshot_samples / settings.batch_size) * FORWARD_SHARE
+    seconds = per_step * (settings.steps * updates * settings.pack + sampling)
     return seconds * (DETERMINISTIC_ALLOWANCE if device == "cuda" else 1.0)
 
 
@@ -92,7 +92,7 @@ def runtime_minutes(settings: TrainSettings, *, image: bool, members: int, devic
     return max(MIN_RUNTIME, math.ceil(SAFETY * seconds / 60)) * attempt
 
 
-def sample_values(settings: TrainSettings, image_shape: Sequence[int] | None) -> int:
+def sample_values(image_shape: Sequence[int] | None) -> int:
     """Values in one sample: the image's pixels, or the 2D point's coordinates."""
     return math.prod(image_shape) if image_shape else 2
 
@@ -108,12 +108,10 @@ def mem_mb(settings: TrainSettings, *, image_shape: Sequence[int] | None, member
     kind = "image" if image_shape else "2d"
     base, per_member = TRAIN_MEM_MB[kind]
     scale = network_scale(settings, STEP_COST["cpu"][kind])
-    snapshot_mb = members * settings.snapshot_samples * sample_values(settings, image_shape) * FLOAT32_BYTES / 2**20
-    stored = 2 if image_shape else 4  # bytes a value in the samples table: float16 pixels, float32 points
+    snapshot_mb = members * settings.snapshot_samples * sample_values(image_shape) * FLOAT32_BYTES / 2**20
+    stored = np.dtype(stored_dtype(image_shape)).itemsize  # bytes a value in the samples table
     # one member's table as its snapshots' arrays, the DataFrame and the Arrow table written from it
-    table_mb = (
-        3 * snapshots(settings) * settings.snapshot_samples * sample_values(settings, image_shape) * stored / 2**20
-    )
+    table_mb = 3 * snapshots(settings) * settings.snapshot_samples * sample_values(image_shape) * stored / 2**20
     return math.ceil(base + per_member * members * math.sqrt(scale) + snapshot_mb + table_mb) * attempt
 
 

@@ -1,4 +1,4 @@
-"""The published tables as data, which run of a study stands beside each published row, the
+"""Which run of a study stands beside each published row (the tables are data in published.py), the
 verdict rule, and the directions of difference that the published rows imply.
 
 Definitions (docs/protocol.md §5 for the numbers, §7 for the replication rule):
