@@ -240,16 +240,17 @@ def test_the_config_schema_allows_exactly_the_registered_architectures(schema):
 
 def test_networks_builds_the_2d_mlps_or_the_image_architectures_conv_nets():
     settings = TrainSettings(g_width=8, g_depth=2, d_width=6, d_depth=2, d_maxout=3, z_dim=4, pack=2)
-    G, D = networks(settings, 3, None)
+    G, D, E = networks(settings, 3, None)
+    assert E is None  # only ALI and VEEGAN have an encoder
     assert isinstance(G, Generator) and isinstance(D, Discriminator)
     assert G(torch.randn(3, 5, 4)).shape == (3, 5, 2)
     logits, features = D(torch.randn(3, 5, 2 * 2))  # a pack of two points
     assert logits.shape == (3, 5) and features.shape == (3, 5, 6)
-    G, D = networks(settings, 3, None, point_dim=1)
+    G, D, _ = networks(settings, 3, None, point_dim=1)
     assert G(torch.randn(3, 5, 4)).shape == (3, 5, 1) and D(torch.randn(3, 5, 2))[0].shape == (3, 5)
     for arch in IMAGE_ARCHITECTURES:
         shape = (3, 8, 8) if arch == "dcgan" else (3, 28, 28)
-        G, D = networks(TrainSettings(image_arch=arch, g_width=2, d_width=2, z_dim=4, pack=2), 3, shape)
+        G, D, _ = networks(TrainSettings(image_arch=arch, g_width=2, d_width=2, z_dim=4, pack=2), 3, shape)
         assert isinstance(G, ConvGenerator) and isinstance(D, ConvDiscriminator)
         assert D.input_shape == (2 * 3, *shape[1:])  # packed images stacked on D's channels
         images = G(torch.randn(3, 5, 4))

@@ -49,10 +49,9 @@ def test_no_verdict_without_error_bars_seeds_or_permission(case):
 def test_rows_without_error_bars_or_published_setting_allow_no_verdict():
     assert all(not row.verdict_possible for row in pub.VEEGAN_TABLE1.rows)
     assert all(row.verdict_possible for row in pub.PACGAN_TABLE3.rows)
-    assert [row.model for row in pub.PACGAN_TABLE1.rows if not row.verdict_possible] == [
-        "ALI",
-        "ALI",
-    ]  # not implemented
+    assert all(row.verdict_possible for row in pub.PACGAN_TABLE1.rows)  # ALI's rows too: PacGAN's ALI code
+    assert {row.settings["loss"] for row in pub.PACGAN_TABLE1.rows if row.model == "ALI"} == {"ali"}
+    assert all(row.settings is not None for table in pub.PUBLISHED_TABLES for row in table.rows)
     context = [row.model for row in pub.PACGAN_TABLE2.rows if not row.verdict_possible]
     assert context == ["DCGAN [V]", "ALI [V]", "Unrolled GAN [V]", "VEEGAN [V]"]
     assert {row.trials for row in pub.PACGAN_TABLE2.rows if row.model.endswith("[V]")} == {5}
@@ -110,7 +109,7 @@ def test_other_setting_lists_the_settings_that_differ(schema):
     matches = _implemented(rep.match_table(pub.PACGAN_TABLE1, study_data=study["data"], runs=rep.study_settings(study)))
     assert {m.status for m in matches} == {rep.OTHER_SETTING}
     assert {m.differs for m in matches} == {("data.size", "steps", "update")}
-    assert [m.run for m in matches if m.row.dataset == "ring8"] == ["gan-ns", "pacgan-2", "pacgan-3", "pacgan-4"]
+    assert [m.run for m in matches if m.row.dataset == "ring8"] == ["gan-ns", "ali", "pacgan-2", "pacgan-3", "pacgan-4"]
 
 
 def test_default_study_shows_table1_rows_as_other_setting():

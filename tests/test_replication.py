@@ -36,3 +36,22 @@ def test_a_row_that_leaves_a_trick_unnamed_has_it_off():
     assert match_row(row, table_data={}, study_data={}, runs=only_trick).status == NO_RUN
     both = match_row(row, table_data={}, study_data={}, runs=_runs(pack=2))
     assert (both.status, both.run) == (MATCHED, "gan-ns")
+
+
+def test_the_ali_and_veegan_rows_find_a_studys_ali_and_veegan_runs():
+    from modecollapse.config import resolve_settings
+    from modecollapse.replication import NOT_PUBLISHED, OTHER_SETTING, match_table
+
+    study = {"train": {"steps": 100}, "variants": {"gan-ns": {}, "ali": {}, "veegan": {}}}
+    runs = {
+        dataset: {name: dataclasses.asdict(resolve_settings(study, name, dataset)) for name in study["variants"]}
+        for dataset in ("ring8", "grid25")
+    }
+    pacgan = {m.row.model: m for m in match_table(published.PACGAN_TABLE1, study_data={}, runs=runs)}
+    assert (pacgan["ALI"].status, pacgan["ALI"].run) == (OTHER_SETTING, "ali")  # 100 steps, not PacGAN's 400k
+    assert "steps" in " ".join(pacgan["ALI"].differs) and "loss" not in " ".join(pacgan["ALI"].differs)
+    veegan = {(m.row.model, m.row.dataset): m for m in match_table(published.VEEGAN_TABLE1, study_data={}, runs=runs)}
+    assert (veegan[("VEEGAN", "grid25")].status, veegan[("VEEGAN", "grid25")].run) == (NOT_PUBLISHED, "veegan")
+    assert veegan[("ALI", "ring8")].run == "ali" and veegan[("GAN", "ring8")].run == "gan-ns"
+    without = {d: {"gan-ns": r["gan-ns"]} for d, r in runs.items()}
+    assert match_table(published.PACGAN_TABLE1, study_data={}, runs=without)[1].status == NO_RUN  # no ali run

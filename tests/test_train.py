@@ -19,6 +19,8 @@ from modecollapse.data import DATASETS, sample_mixture
 from modecollapse.train import Interrupted, train
 from modecollapse.variants import TRICKS, VARIANTS, variant_defaults
 
+POINT_TRICKS = [name for name in TRICKS if name != "diffaugment"]  # DiffAugment transforms images only
+
 TINY = dict(
     steps=40,
     g_width=16,
@@ -82,7 +84,9 @@ def test_outputs_have_the_documented_shape(points):
 
 
 @pytest.mark.parametrize("dataset", ["ring8", "grid25"])
-@pytest.mark.parametrize("name", [*VARIANTS, *TRICKS, "hinge+sngan", "wgan-gp+pacgan-2"])
+@pytest.mark.parametrize(
+    "name", [*VARIANTS, *POINT_TRICKS, "hinge+sngan", "wgan-gp+pacgan-2", "hinge+gdpp", "wgan-gp+mode-seeking"]
+)
 def test_every_variant_trains_the_smoke_settings(name, dataset):
     data = sample_mixture(DATASETS[dataset], n=1000, seed=0)[0]
     result = train(data=data, settings=settings_for(name, steps=20, snapshot_every=10), seeds=[0, 1])
@@ -103,8 +107,8 @@ def test_absurd_learning_rate_is_reported_as_divergence(points):
 def test_a_diverging_member_stops_and_the_others_go_on(points, monkeypatch):
     original = train_module.init_members
 
-    def poison_member_one(module, *, std, generators):
-        original(module, std=std, generators=generators)
+    def poison_member_one(module, *, generators, **init):
+        original(module, generators=generators, **init)
         if len(generators) == 3:
             with torch.no_grad():
                 for p in module.parameters():
@@ -224,13 +228,15 @@ cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA de
 
 
 CAPTURE_CASES = [  # every loss and trick, both update rules, uniform codes, 2D and image nets
-    *[(name, {}, None) for name in [*VARIANTS, *TRICKS]],
+    *[(name, {}, None) for name in [*VARIANTS, *POINT_TRICKS]],
     ("unrolled-5", {"update": "simultaneous", "z_distribution": "uniform", "instance_noise": 0.1}, None),
     ("pacgan-2", {"g_steps": 2, "z_reuse": True}, None),
     *[
         (name, {"g_width": 4, "d_width": 4, "z_dim": 8}, (3, 8, 8))
-        for name in ["gan-ns", "wgan-gp", "pacgan-3", "sngan"]
+        for name in ["gan-ns", "wgan-gp", "pacgan-3", "sngan", "diffaugment", "wgan-gp+diffaugment", "ali", "veegan"]
     ],
+    ("diffaugment+pacgan-2", {"g_width": 4, "d_width": 4, "z_dim": 8, "update": "simultaneous"}, (3, 8, 8)),
+    ("gdpp+mode-seeking", {"g_width": 4, "d_width": 4, "z_dim": 8}, (3, 8, 8)),
 ]
 
 

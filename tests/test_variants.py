@@ -4,7 +4,7 @@ from modecollapse.config import TrainSettings
 from modecollapse.losses import LOSSES
 from modecollapse.variants import BASELINE, TRICKS, VARIANTS, VariantError, describe, parse_variant, variant_defaults
 
-ISSUE_VARIANTS = ["gan-minimax", "gan-ns", "lsgan", "hinge", "wgan-clip", "wgan-gp"]
+ISSUE_VARIANTS = ["gan-minimax", "gan-ns", "lsgan", "hinge", "wgan-clip", "wgan-gp", "ali", "veegan"]
 ISSUE_TRICKS = [
     "r1",
     "sngan",
@@ -17,11 +17,14 @@ ISSUE_TRICKS = [
     "minibatch-disc",
     "feature-matching",
     "instance-noise",
+    "gdpp",
+    "mode-seeking",
+    "diffaugment",
 ]
 
 
 def test_registry_holds_every_variant_and_trick_of_the_study():
-    assert list(VARIANTS) == ["gan-ns", "gan-minimax", "lsgan", "hinge", "wgan-clip", "wgan-gp"]
+    assert list(VARIANTS) == ["gan-ns", "gan-minimax", "lsgan", "hinge", "wgan-clip", "wgan-gp", "ali", "veegan"]
     assert set(ISSUE_VARIANTS) == set(VARIANTS) and set(ISSUE_TRICKS) == set(TRICKS)
     for variant in VARIANTS.values():
         assert variant.loss in LOSSES and variant.description and variant.source

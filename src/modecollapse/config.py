@@ -21,10 +21,12 @@ from typing import Any, Callable, Mapping
 import jsonschema
 
 from .architectures import image_shape_problem
+from .augment import parse_policy
 from .configfile import TYPE_WORDS, ConfigError, kind_of, read_config
 from .data import DATASETS, is_image
 from .defaults import EVALUATION_DEFAULTS
 from .download import DEFAULT_DEADLINE_S, DEFAULT_MIRRORS
+from .losses import LOSSES
 from .variants import VariantError, variant_defaults
 
 
@@ -58,12 +60,21 @@ class TrainSettings:
     g_width: int = 400
     g_depth: int = 4  # hidden layers of G
     g_batchnorm: bool = True
+    g_activation: str = "relu"  # relu | tanh: G's hidden layers (GDPP's 2D G: tanh)
+    noise_dim: int = 0  # extra N(0, 1) inputs to G besides z, never reconstructed (VEEGAN's notebook: 1); 0 = none
     bn_momentum: float = 0.1  # BatchNorm running statistics: r <- (1 - m) r + m batch (PacGAN 2D: 0.05)
     d_width: int = 200
     d_depth: int = 3  # hidden maxout layers of D
-    d_maxout: int = 5  # pieces per maxout unit; 1 = plain ReLU layer
+    d_maxout: int = 5  # pieces per maxout unit; 1 = plain layers of d_activation
+    d_activation: str = "relu"  # relu | tanh: D's hidden layers when d_maxout is 1 (GDPP's 2D D: tanh)
+    e_width: int = 400  # units per hidden layer of ALI's encoder / VEEGAN's reconstructor (PacGAN's ALI: 400)
+    e_depth: int = 2  # its hidden layers (PacGAN's ALI: 2; VEEGAN's notebook: 2)
+    e_batchnorm: bool = True  # BatchNorm in its hidden layers (PacGAN's ALI: yes; VEEGAN: no)
+    e_noise_dim: int = 2  # ALI: N(0, I) inputs concatenated to x, E(x, ε) (PacGAN's ALI: 2); VEEGAN: 0
     image_arch: str = "dcgan"  # conv nets of image datasets: dcgan | veegan-dcgan | unrolled-gan (architectures)
-    init_std: float = 0.02  # weights ~ N(0, init_std), biases 0 (PacGAN 2D)
+    init_std: float = 0.02  # weights ~ N(0, init_std), biases 0 (PacGAN 2D); init normal only
+    init: str = "normal"  # normal: N(0, init_std); orthogonal: orthogonal weights times init_gain (GDPP: 1.4)
+    init_gain: float = 1.0  # gain of orthogonal initialisation
     snapshot_every: int = 500  # steps between sample snapshots (the last step is always one)
     snapshot_samples: int = 2500  # samples per snapshot, from one fixed z set (PacGAN evaluation)
     log_every: int = 10  # steps between recorded losses
@@ -77,6 +88,9 @@ class TrainSettings:
     minibatch_kernel_dim: int = 5  # dims C of each minibatch kernel
     feature_matching: bool = False  # G matches D's mean last-hidden features instead of its loss
     instance_noise: float = 0.0  # initial std of noise on D's inputs, annealed linearly to 0
+    gdpp: bool = False  # G minimises ½(its loss + GDPP's DPP loss on D's last hidden features)
+    mode_seeking: float = 0.0  # λ of mode seeking: G's loss gains λ / (lz + 1e-5); 0 = off
+    diffaugment: str = ""  # DiffAugment policy on every image D sees, e.g. "color,translation,cutout"; "" = off
     train_size: int = 0  # use the first n training points; 0 = all
 
     def __post_init__(self) -> None:
@@ -87,6 +101,25 @@ class TrainSettings:
             )
         if self.unrolled_steps and self.optimizer != "adam":
             raise ValueError(f"unrolled_steps differentiates through Adam's update; optimizer is {self.optimizer}")
+        if LOSSES[self.loss].joint:
+            joint_refusals = {
+                "unrolled_steps": "unrolling a joint D(x, z) through G's and the encoder's step is not defined here",
+                "pack": "D judges (x, z) pairs; packing pairs is neither published nor defined here",
+                "feature_matching": "feature matching has no published form for a joint D(x, z)",
+            }
+            off = {"unrolled_steps": 0, "pack": 1, "feature_matching": False}
+            for key, why in joint_refusals.items():
+                if getattr(self, key) != off[key]:
+                    raise ValueError(f"{self.loss} cannot take {key}: {getattr(self, key)}: {why}")
+        if LOSSES[self.loss].joint == "veegan" and self.e_noise_dim:
+            raise ValueError(
+                f"veegan's reconstructor F(x) takes x alone (its codes are z̃ ~ N(F(x), 1)); e_noise_dim must be 0, "
+                f"got {self.e_noise_dim}"
+            )
+        if self.mode_seeking > 0 and self.batch_size < 2:
+            raise ValueError("mode seeking compares the two halves of a batch of fakes; it needs batch_size >= 2")
+        if self.diffaugment:
+            parse_policy(self.diffaugment)  # an unknown or repeated part is refused, naming the allowed ones
 
 
 TRAIN_KEYS = tuple(f.name for f in dataclasses.fields(TrainSettings) if f.name != "loss")
@@ -221,9 +254,16 @@ def validate_config(config: Mapping[str, Any], *, schema: Mapping[str, Any]) -> 
 
 
 def _architecture_problems(dataset: str, runs: Mapping[str, TrainSettings]) -> list[str]:
-    """Runs whose conv architecture is not defined for `dataset`'s images (the nets' own check)."""
+    """Runs whose conv architecture is not defined for `dataset`'s images (the nets' own check), or
+    that augment the images of a 2D dataset."""
     if not is_image(dataset):
-        return []
+        return [
+            f"config (runs on {dataset}): run {name}: diffaugment {s.diffaugment!r} transforms images "
+            f"(colour, shifts, cut squares) and {dataset} is 2D points; no 2D analogue is published: "
+            "train it on an image dataset, or leave diffaugment empty"
+            for name, s in runs.items()
+            if s.diffaugment
+        ]
     problems = {
         name: image_shape_problem(s.image_arch, DATASETS[dataset].image_shape, whose=f"{dataset}'s")
         for name, s in runs.items()

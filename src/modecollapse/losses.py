@@ -60,10 +60,34 @@ def wasserstein_generator_loss(*, fake_logits: torch.Tensor) -> torch.Tensor:
     return -fake_logits.mean(-1)
 
 
+def ali_generator_loss(*, real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
+    """ALI's encoder and generator loss, D's cross-entropy with the labels swapped:
+    softplus(D(x, E(x))) + softplus(-D(G(z), z)) (Dumoulin et al. 2017, §3; PacGAN's 2DRing_ALI code)."""
+    return F.softplus(real_logits).mean(-1) + F.softplus(-fake_logits).mean(-1)
+
+
+def veegan_discriminator_loss(*, real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
+    """VEEGAN's D labels the generated pairs (z, G(z, ε)) 1 and the pairs (z̃, x) of data 0:
+    softplus(-D(z, G(z, ε))) + softplus(D(z̃, x)) (Srivastava et al. 2017, Algorithm 1; akashgit/VEEGAN)."""
+    return F.softplus(-fake_logits).mean(-1) + F.softplus(real_logits).mean(-1)
+
+
+def veegan_generator_loss(*, fake_logits: torch.Tensor) -> torch.Tensor:
+    """VEEGAN's generator term, the raw logit E D(z, G(z, ε)) (its reconstruction term is added by
+    the training loop; Srivastava et al. 2017, Algorithm 1)."""
+    return fake_logits.mean(-1)
+
+
 @dataclasses.dataclass(frozen=True)
 class Loss:
+    """D's and G's losses. `joint`: D judges (x, z) pairs and an encoder (ALI) or reconstructor
+    (VEEGAN) maps data to codes, trained with G (train.GANEnsemble); `g_sees_real`: G's loss
+    takes the real pairs' logits too (ALI's encoder learns from them)."""
+
     d: LossFn
     g: LossFn
+    joint: str = ""  # "" (D sees samples), "ali" or "veegan"
+    g_sees_real: bool = False
 
 
 LOSSES: dict[str, Loss] = {
@@ -72,4 +96,6 @@ LOSSES: dict[str, Loss] = {
     "lsgan": Loss(d=least_squares_discriminator_loss, g=least_squares_generator_loss),
     "hinge": Loss(d=hinge_discriminator_loss, g=wasserstein_generator_loss),
     "wasserstein": Loss(d=wasserstein_critic_loss, g=wasserstein_generator_loss),
+    "ali": Loss(d=bce_discriminator_loss, g=ali_generator_loss, joint="ali", g_sees_real=True),
+    "veegan": Loss(d=veegan_discriminator_loss, g=veegan_generator_loss, joint="veegan"),
 }

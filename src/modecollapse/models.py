@@ -21,6 +21,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .architectures import DiscriminatorSpec, GeneratorSpec, conv_output_size, conv_specs
+from .losses import LOSSES
 
 if TYPE_CHECKING:
     from .config import TrainSettings
@@ -205,10 +206,14 @@ class MinibatchDiscrimination(nn.Module):
         return similarity.view(members, self.kernels, batch).transpose(1, 2)
 
 
+ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh}  # hidden layers' activations (settings g_activation, d_activation)
+
+
 class Generator(nn.Module):
-    """z → `depth` × (linear to `width` → [BatchNorm] → ReLU) → linear to out_dim. `bn_momentum` is
-    torch's convention: running ← (1 − m)·running + m·batch (PacGAN's 2D code: m = 0.05). A linear
-    layer that feeds BatchNorm has no bias (see `feeds_batchnorm`)."""
+    """z → `depth` × (linear to `width` → [BatchNorm] → activation) → linear to out_dim. `bn_momentum`
+    is torch's convention: running ← (1 − m)·running + m·batch (PacGAN's 2D code: m = 0.05). A linear
+    layer that feeds BatchNorm has no bias (see `feeds_batchnorm`). The same MLP maps data to codes as
+    ALI's encoder and VEEGAN's reconstructor."""
 
     def __init__(
         self,
@@ -220,6 +225,7 @@ class Generator(nn.Module):
         depth: int,
         batchnorm: bool,
         bn_momentum: float = 0.1,
+        activation: str = "relu",
     ) -> None:
         super().__init__()
         layers: list[nn.Module] = []
@@ -228,7 +234,7 @@ class Generator(nn.Module):
             layers.append(EnsembleLinear(members, in_features, width, **feeds_batchnorm(batchnorm)))
             if batchnorm:
                 layers.append(EnsembleBatchNorm(members, width, momentum=bn_momentum))
-            layers.append(nn.ReLU())
+            layers.append(ACTIVATIONS[activation]())
             in_features = width
         layers.append(EnsembleLinear(members, in_features, out_dim))
         self.net = nn.Sequential(*layers)
@@ -238,10 +244,11 @@ class Generator(nn.Module):
 
 
 class Discriminator(nn.Module):
-    """Hidden maxout (or ReLU) layers → features → [minibatch features] → linear → one logit.
+    """Hidden maxout (or ReLU or tanh) layers → features → [minibatch features] → linear → one logit.
 
     `forward` returns (logits (M, B), features (M, B, width)): the last hidden layer's output,
-    which feature matching compares between real and generated batches.
+    which feature matching and GDPP compare between real and generated batches. A joint D(x, z)
+    (ALI, VEEGAN) takes the concatenated pair as its input.
     """
 
     def __init__(
@@ -255,6 +262,7 @@ class Discriminator(nn.Module):
         spectral_norm: bool,
         minibatch_kernels: int,
         minibatch_kernel_dim: int,
+        activation: str = "relu",
     ) -> None:
         super().__init__()
         layers: list[nn.Module] = []
@@ -263,7 +271,8 @@ class Discriminator(nn.Module):
             if maxout > 1:
                 layers.append(EnsembleMaxout(members, in_features, width, maxout, spectral_norm=spectral_norm))
             else:
-                layers.extend([EnsembleLinear(members, in_features, width, spectral_norm=spectral_norm), nn.ReLU()])
+                linear = EnsembleLinear(members, in_features, width, spectral_norm=spectral_norm)
+                layers.extend([linear, ACTIVATIONS[activation]()])
             in_features = width
         self.hidden = nn.Sequential(*layers)
         self.minibatch = (
@@ -344,6 +353,11 @@ class ConvDiscriminator(nn.Module):
     momentum convention; the convolution before it has no bias, see `feeds_batchnorm`) makes a
     sample's logit depend on its batch, so a gradient penalty is then no longer per sample
     (Gulrajani et al. 2017, §4 advise against it).
+
+    With `joint_dim` > 0 the input rows end in that many more values (a code z: a joint D(x, z) of
+    ALI or VEEGAN), which join the features before the head; `out_dim` > 1 makes the head a linear
+    map to that many outputs (ConvEncoder). Both are this project's choices for images: the papers
+    publish their joint nets for 2D points only.
     """
 
     def __init__(
@@ -357,10 +371,13 @@ class ConvDiscriminator(nn.Module):
         minibatch_kernels: int,
         minibatch_kernel_dim: int,
         bn_momentum: float = 0.1,
+        joint_dim: int = 0,
+        out_dim: int = 1,
     ) -> None:
         super().__init__()
         channels, height, width_px = image_shape
         self.members, self.input_shape = members, (pack * channels, height, width_px)
+        self.joint_dim, self.out_dim = joint_dim, out_dim
         layers: list[nn.Module] = []
         channels, size = pack * channels, height
         for layer in spec.layers:
@@ -387,16 +404,47 @@ class ConvDiscriminator(nn.Module):
             if minibatch_kernels
             else None
         )
-        self.head = EnsembleLinear(members, features + minibatch_kernels, 1, spectral_norm=spectral_norm)
+        self.head = EnsembleLinear(
+            members, features + minibatch_kernels + joint_dim, out_dim, spectral_norm=spectral_norm
+        )
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         members, batch, _ = x.shape
         channels, height, width = self.input_shape
+        x, code = x[..., : channels * height * width], x[..., channels * height * width :]
         x = x.reshape(members, batch, channels, height, width).transpose(0, 1)
         x = x.reshape(batch, members * channels, height, width)
         features = self.hidden(x).reshape(batch, members, -1).transpose(0, 1)
-        head_input = features if self.minibatch is None else torch.cat([features, self.minibatch(features)], dim=-1)
-        return self.head(head_input).squeeze(-1), features
+        extra = ([] if self.minibatch is None else [self.minibatch(features)]) + ([code] if self.joint_dim else [])
+        outputs = self.head(torch.cat([features, *extra], dim=-1) if extra else features)
+        return (outputs.squeeze(-1) if self.out_dim == 1 else outputs), features
+
+
+class ConvEncoder(nn.Module):
+    """Images (and `noise_dim` noise values after each row) → codes (M, B, z_dim): the trunk of the
+    study's D (ConvDiscriminator, without spectral norm or minibatch features) with a linear head to
+    z_dim, the noise joining the features before it. ALI's encoder and VEEGAN's reconstructor on
+    images; this project's choice (the papers publish theirs for 2D points only)."""
+
+    def __init__(
+        self, *, members: int, image_shape: tuple[int, int, int], spec: DiscriminatorSpec, z_dim: int, noise_dim: int
+    ) -> None:
+        super().__init__()
+        self.net = ConvDiscriminator(
+            members=members,
+            image_shape=image_shape,
+            pack=1,
+            spec=spec,
+            spectral_norm=False,
+            minibatch_kernels=0,
+            minibatch_kernel_dim=1,
+            joint_dim=noise_dim,
+            out_dim=z_dim,
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        codes = self.net(x)[0]
+        return codes if codes.dim() == 3 else codes.unsqueeze(-1)  # z_dim 1: the head's output was squeezed
 
 
 def conv_networks(
@@ -413,12 +461,17 @@ def conv_networks(
     spectral_norm: bool,
     minibatch_kernels: int,
     minibatch_kernel_dim: int,
+    joint_dim: int = 0,
+    g_in_dim: int | None = None,
 ) -> tuple[nn.Module, nn.Module]:
     """(G, D) of the registered architecture `arch` (architectures.IMAGE_ARCHITECTURES) for C×H×W
     images, as ensembles of `members`. Widths scale G's and D's channel counts; an architecture not
-    defined for the images is refused (ValueError, architectures.conv_specs)."""
+    defined for the images is refused (ValueError, architectures.conv_specs). G takes `g_in_dim`
+    inputs (default z_dim); D judges (x, z) pairs when `joint_dim` is z's size."""
     g_spec, d_spec = conv_specs(arch, image_shape, g_width=g_width, d_width=d_width)
-    G = ConvGenerator(members=members, z_dim=z_dim, spec=g_spec, batchnorm=g_batchnorm, bn_momentum=bn_momentum)
+    G = ConvGenerator(
+        members=members, z_dim=g_in_dim or z_dim, spec=g_spec, batchnorm=g_batchnorm, bn_momentum=bn_momentum
+    )
     D = ConvDiscriminator(
         members=members,
         image_shape=image_shape,
@@ -428,8 +481,33 @@ def conv_networks(
         minibatch_kernels=minibatch_kernels,
         minibatch_kernel_dim=minibatch_kernel_dim,
         bn_momentum=bn_momentum,
+        joint_dim=joint_dim,
     )
     return G, D
+
+
+def encoder(
+    settings: TrainSettings, members: int, image_shape: tuple[int, int, int] | None, *, point_dim: int
+) -> nn.Module:
+    """ALI's encoder E(x, ε) or VEEGAN's reconstructor F(x) (its e_* settings): an MLP for points
+    (PacGAN's ALI: 4 → 400 → 400 → 2 with BatchNorm and ReLU), for images a ConvEncoder on the trunk
+    of the study's D. Its input rows are x followed by e_noise_dim noise values."""
+    s = settings
+    if image_shape is not None:
+        _, d_spec = conv_specs(s.image_arch, image_shape, g_width=s.g_width, d_width=s.d_width)
+        return ConvEncoder(
+            members=members, image_shape=image_shape, spec=d_spec, z_dim=s.z_dim, noise_dim=s.e_noise_dim
+        )
+    return Generator(
+        members=members,
+        z_dim=point_dim + s.e_noise_dim,
+        out_dim=s.z_dim,
+        width=s.e_width,
+        depth=s.e_depth,
+        batchnorm=s.e_batchnorm,
+        bn_momentum=s.bn_momentum,
+        activation=s.g_activation,
+    )
 
 
 def networks(
@@ -438,14 +516,19 @@ def networks(
     image_shape: tuple[int, int, int] | None,
     *,
     point_dim: int = 2,
-) -> tuple[nn.Module, nn.Module]:
-    """A study's (G, D) as ensembles of `members`, before initialisation (`init_members`): the MLPs
-    for `point_dim`-dimensional points when `image_shape` is None, else the conv nets of
-    `settings.image_arch` for C×H×W images. D sees `settings.pack` samples at once."""
+) -> tuple[nn.Module, nn.Module, nn.Module | None]:
+    """A study's (G, D, E) as ensembles of `members`, before initialisation (`init_members`): the
+    MLPs for `point_dim`-dimensional points when `image_shape` is None, else the conv nets of
+    `settings.image_arch` for C×H×W images. D sees `settings.pack` samples at once, or for ALI and
+    VEEGAN (losses.Loss.joint) a sample and its code; E is their encoder or reconstructor (`encoder`),
+    None otherwise. G takes z_dim + noise_dim inputs."""
     s = settings
+    joint = bool(LOSSES[s.loss].joint)
+    joint_dim = s.z_dim if joint else 0
     minibatch = dict(minibatch_kernels=s.minibatch_kernels, minibatch_kernel_dim=s.minibatch_kernel_dim)
+    E = encoder(s, members, image_shape, point_dim=point_dim) if joint else None
     if image_shape is not None:
-        return conv_networks(
+        G, D = conv_networks(
             arch=s.image_arch,
             members=members,
             image_shape=image_shape,
@@ -456,37 +539,56 @@ def networks(
             bn_momentum=s.bn_momentum,
             pack=s.pack,
             spectral_norm=s.spectral_norm,
+            joint_dim=joint_dim,
+            g_in_dim=s.z_dim + s.noise_dim,
             **minibatch,
         )
+        return G, D, E
     G = Generator(
         members=members,
-        z_dim=s.z_dim,
+        z_dim=s.z_dim + s.noise_dim,
         out_dim=point_dim,
         width=s.g_width,
         depth=s.g_depth,
         batchnorm=s.g_batchnorm,
         bn_momentum=s.bn_momentum,
+        activation=s.g_activation,
     )
     D = Discriminator(
         members=members,
-        in_dim=point_dim * s.pack,
+        in_dim=point_dim * s.pack + joint_dim,
         width=s.d_width,
         depth=s.d_depth,
         maxout=s.d_maxout,
         spectral_norm=s.spectral_norm,
+        activation=s.d_activation,
         **minibatch,
     )
-    return G, D
+    return G, D, E
+
+
+INITIALISATIONS = ("normal", "orthogonal")
 
 
 @torch.no_grad()
-def init_members(module: nn.Module, *, std: float, generators: list[torch.Generator]) -> None:
-    """Member m's weights ~ N(0, std) from generators[m] alone, biases 0 (PacGAN 2D): a member's
+def init_members(
+    module: nn.Module, *, std: float, generators: list[torch.Generator], init: str = "normal", gain: float = 1.0
+) -> None:
+    """Member m's weights from generators[m] alone, biases 0: N(0, std) (PacGAN 2D), or with
+    `init` "orthogonal" orthogonal matrices times `gain` (torch's orthogonal_ on each member's
+    weight, a convolution's flattened to out × rest; GDPP's 2D nets: gain 1.4). A member's
     initialisation does not depend on which ensemble it trains in. BatchNorm starts at scale 1,
     shift 0 (torch's default)."""
+    if init not in INITIALISATIONS:
+        raise ValueError(f"init {init!r} is not one of {', '.join(INITIALISATIONS)}")
     for member, generator in enumerate(generators):
         for layer in module.modules():
             if isinstance(layer, (EnsembleLinear, EnsembleConv2d, MinibatchDiscrimination)):
-                layer.weight[member].copy_(torch.randn(layer.weight.shape[1:], generator=generator) * std)
+                shape = layer.weight.shape[1:]
+                if init == "orthogonal":
+                    weight = nn.init.orthogonal_(torch.empty(shape), gain=gain, generator=generator)
+                else:
+                    weight = torch.randn(shape, generator=generator) * std
+                layer.weight[member].copy_(weight)
             if isinstance(layer, (EnsembleLinear, EnsembleConv2d)) and layer.spectral_norm:
                 layer.u[member].copy_(F.normalize(torch.randn(layer.u.shape[1:], generator=generator), dim=0))

@@ -31,6 +31,9 @@ MODEL_KEYS = (
     "feature_matching",
     "instance_noise",
     "weight_clip",
+    "gdpp",
+    "mode_seeking",
+    "diffaugment",
 )
 TRAINING_KEYS = (
     "steps",
@@ -56,6 +59,15 @@ TRAINING_KEYS = (
     "d_maxout",
     "image_arch",
     "init_std",
+    "init",
+    "init_gain",
+    "g_activation",
+    "d_activation",
+    "noise_dim",
+    "e_width",
+    "e_depth",
+    "e_batchnorm",
+    "e_noise_dim",
     "snapshot_every",
     "snapshot_samples",
     "log_every",
@@ -137,6 +149,9 @@ def _rows(
     )
 
 
+# ReLU layers, N(0, init_std) weights and no noise input besides z: the networks of every published GAN row
+PLAIN_NETS = {"init": "normal", "g_activation": "relu", "d_activation": "relu", "noise_dim": 0}
+
 # PacGAN's 2D setting (synthetic_data_experiments/ in fjxmlzn/PacGAN; docs/protocol.md §1)
 PACGAN_2D = {
     "loss": "gan-ns",
@@ -163,8 +178,12 @@ PACGAN_2D = {
     "bn_momentum": 0.05,
     "snapshot_samples": 2500,
     "optimizer": "adam",
+    **PLAIN_NETS,
     **TRICKS_OFF,
 }
+# PacGAN's ALI (synthetic_data_experiments/2DRing_ALI/pacgan_task.py; docs/protocol.md §8): PacGAN's G as
+# the decoder, an encoder E(x, ε) 4 -> 400 -> 400 -> 2 with BatchNorm and ReLU, the joint D as PacGAN's D
+PACGAN_ALI = {"loss": "ali", "pack": 1, "e_width": 400, "e_depth": 2, "e_batchnorm": True, "e_noise_dim": 2}
 _M, _HQ, _KL = MODES_COVERED, HIGH_QUALITY_FRACTION, REVERSE_KL
 PACGAN_TABLE1 = PublishedTable(
     id="pacgan-table1",
@@ -174,14 +193,14 @@ PACGAN_TABLE1 = PublishedTable(
     trials=10,
     data={"size": 100_000},
     metrics=(_M, _HQ, _KL),
-    note="ALI: a model this project does not implement (context).",
+    note="ALI: PacGAN's ALI code, whose encoder E(x, eps) is 4 -> 400 -> 400 -> 2 with BatchNorm and ReLU.",
     rows=(
         *_rows(
             "ring8",
             PACGAN_2D,
             (
                 ("GAN", {"pack": 1}, {_M: (6.3, 0.5), _HQ: (0.982, 0.002), _KL: (0.45, 0.09)}, None),
-                ("ALI", None, {_M: (6.6, 0.3), _HQ: (0.976, 0.004), _KL: (0.36, 0.04)}, None),
+                ("ALI", PACGAN_ALI, {_M: (6.6, 0.3), _HQ: (0.976, 0.004), _KL: (0.36, 0.04)}, None),
                 ("PacGAN2", {"pack": 2}, {_M: (7.9, 0.1), _HQ: (0.956, 0.020), _KL: (0.07, 0.03)}, "GAN"),
                 ("PacGAN3", {"pack": 3}, {_M: (7.8, 0.1), _HQ: (0.977, 0.003), _KL: (0.10, 0.02)}, "GAN"),
                 ("PacGAN4", {"pack": 4}, {_M: (7.8, 0.1), _HQ: (0.959, 0.014), _KL: (0.07, 0.02)}, "GAN"),
@@ -192,7 +211,7 @@ PACGAN_TABLE1 = PublishedTable(
             PACGAN_2D,
             (
                 ("GAN", {"pack": 1}, {_M: (17.3, 0.8), _HQ: (0.948, 0.007), _KL: (0.70, 0.07)}, None),
-                ("ALI", None, {_M: (24.1, 0.4), _HQ: (0.957, 0.006), _KL: (0.14, 0.03)}, None),
+                ("ALI", PACGAN_ALI, {_M: (24.1, 0.4), _HQ: (0.957, 0.006), _KL: (0.14, 0.03)}, None),
                 ("PacGAN2", {"pack": 2}, {_M: (23.8, 0.7), _HQ: (0.913, 0.008), _KL: (0.13, 0.04)}, "GAN"),
                 ("PacGAN3", {"pack": 3}, {_M: (24.6, 0.4), _HQ: (0.942, 0.004), _KL: (0.06, 0.02)}, "GAN"),
                 ("PacGAN4", {"pack": 4}, {_M: (24.8, 0.2), _HQ: (0.936, 0.006), _KL: (0.04, 0.01)}, "GAN"),
@@ -203,12 +222,12 @@ PACGAN_TABLE1 = PublishedTable(
 
 # VEEGAN's 2D table: 5 runs, no error bars, networks not fully published: context only.
 _VEEGAN_MODEL = {"loss": "gan-ns", **TRICKS_OFF}
-# (model, settings changes or None when not implemented here, baseline) of VEEGAN's rows
+# (model, settings changes, baseline) of VEEGAN's rows
 _VEEGAN_MODELS = (
     ("GAN", {}, None),
-    ("ALI", None, None),
+    ("ALI", {"loss": "ali"}, None),
     ("Unrolled GAN", {"unrolled_steps": 5}, "GAN"),
-    ("VEEGAN", None, None),
+    ("VEEGAN", {"loss": "veegan"}, None),
 )
 VEEGAN_TABLE1 = PublishedTable(
     id="veegan-table1",
@@ -236,7 +255,7 @@ VEEGAN_TABLE1 = PublishedTable(
     ),
     note=(
         "Mean of 5 runs without error bars; the networks are not fully published, so no run is this "
-        "table's setting (context). ALI and VEEGAN: models this project does not implement."
+        "table's setting (context)."
     ),
 )
 
@@ -265,6 +284,7 @@ VEEGAN_STACKED = {
     "bn_momentum": 0.1,
     "snapshot_samples": 26_000,
     "optimizer": "adam",
+    **PLAIN_NETS,
     **TRICKS_OFF,
 }
 _PACGAN_STACKED_ROWS = (
@@ -290,19 +310,16 @@ PACGAN_TABLE2 = PublishedTable(
             VEEGAN_STACKED,
             (
                 ("DCGAN [V]", {}, {_M: (99.0, None), _KL: (3.40, None)}, None),
-                ("ALI [V]", None, {_M: (16.0, None), _KL: (5.40, None)}, None),
+                ("ALI [V]", {"loss": "ali"}, {_M: (16.0, None), _KL: (5.40, None)}, None),
                 ("Unrolled GAN [V]", {"unrolled_steps": 5}, {_M: (48.7, None), _KL: (4.32, None)}, None),
-                ("VEEGAN [V]", None, {_M: (150.0, None), _KL: (2.95, None)}, None),
+                ("VEEGAN [V]", {"loss": "veegan"}, {_M: (150.0, None), _KL: (2.95, None)}, None),
             ),
             setting_published=False,
             trials=5,
         ),
         *_rows("stacked-mnist", VEEGAN_STACKED, _PACGAN_STACKED_ROWS),
     ),
-    note=(
-        "[V]: VEEGAN's numbers (26,000 samples, 5 runs) as PacGAN copies them, without error bars: context. "
-        "ALI and VEEGAN: models this project does not implement."
-    ),
+    note=("[V]: VEEGAN's numbers (26,000 samples, 5 runs) as PacGAN copies them, without error bars: context."),
 )
 
 # PacGAN's Stacked MNIST in the Unrolled-GAN setting (stacked_MNIST_experiments/
@@ -328,6 +345,7 @@ UNROLLED_STACKED = {
     "init_std": 0.02,
     "snapshot_samples": 25_600,
     "optimizer": "adam",
+    **PLAIN_NETS,
     **TRICKS_OFF,
 }
 # (model, settings changes, baseline, numbers with D = G/4, numbers with D = G/2)

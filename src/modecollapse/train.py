@@ -28,12 +28,13 @@ import torch
 from torch.func import functional_call
 from tqdm import tqdm
 
+from .augment import diff_augment, draws_per_sample, parse_policy
 from .checkpoints import checkpoint_name, load_checkpoint, run_identity, save_checkpoint
 from .config import TrainSettings
 from .io import write_parquet
 from .losses import LOSSES
 from .models import init_members, networks
-from .regularisers import gradient_penalty, r1_penalty
+from .regularisers import gdpp_loss, gradient_penalty, mode_seeking_penalty, r1_penalty
 from .snapshots import SnapshotStore
 from .stepping import DrawSpec, MemberStreams, Stepper, check_step_mode
 
@@ -41,6 +42,16 @@ Draw = Callable[[str], torch.Tensor]  # the members' next random draw for a purp
 
 
 SAMPLE_CHUNK = 2500  # codes of every member per forward pass of a snapshot (GANEnsemble.sample)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Fakes:
+    """A batch of G's samples as D sees them (`inputs`), as G made them (`samples`, packed) and G's
+    inputs packed the same way (`codes`: z, then ε)."""
+
+    inputs: torch.Tensor
+    samples: torch.Tensor
+    codes: torch.Tensor
 
 
 class Interrupted(RuntimeError):
@@ -152,36 +163,45 @@ class GANEnsemble:
                 f"data rows have {data.shape[1]} values; image shape {image_shape} needs {dim // self.draws_per_image}"
             )
         init_rngs = [torch.Generator().manual_seed(seed) for seed in seeds]
-        G, D = networks(s, members, image_shape, point_dim=dim)
-        # G's weights, then D's, then the fixed codes, from each member's one generator: the order fixes the numbers
-        init_members(G, std=s.init_std, generators=init_rngs)
-        init_members(D, std=s.init_std, generators=init_rngs)
+        G, D, E = networks(s, members, image_shape, point_dim=dim)
+        # G's weights, then D's, then E's, then the fixed codes, from each member's one generator: the order
+        # fixes the numbers
+        init = dict(std=s.init_std, generators=init_rngs, init=s.init, gain=s.init_gain)
+        for net in (G, D, E) if E is not None else (G, D):
+            init_members(net, **init)
         uniform_z = s.z_distribution == "uniform"
+        self.code_dim = code_dim = s.z_dim + s.noise_dim  # G's inputs: z, then the unreconstructed noise ε
         self.fixed_z = torch.stack(
             [
                 latent(
-                    torch.rand(s.snapshot_samples, s.z_dim, generator=g)
+                    torch.rand(s.snapshot_samples, code_dim, generator=g)
                     if uniform_z
-                    else torch.randn(s.snapshot_samples, s.z_dim, generator=g),
+                    else torch.randn(s.snapshot_samples, code_dim, generator=g),
                     s.z_distribution,
                 )
                 for g in init_rngs
             ]
         ).to(device)
         self.G, self.D = G.to(device), D.to(device)
+        self.E = E.to(device) if E is not None else None  # ALI's encoder, VEEGAN's reconstructor: trained with G
+        self.policy = parse_policy(s.diffaugment) if s.diffaugment else ()
+        self.d_params = list(D.parameters())
+        self.g_params = list(G.parameters()) + (list(self.E.parameters()) if self.E is not None else [])
         # capturable on CUDA, eager steps too: eager and captured steps do the same optimiser arithmetic
         capturable = self.device.type == "cuda"
-        self.opt_g = _optimizer(G.parameters(), s, generator=True, capturable=capturable)
-        self.opt_d = _optimizer(D.parameters(), s, generator=False, capturable=capturable)
-        self.d_params, self.g_params = list(D.parameters()), list(G.parameters())
+        self.opt_g = _optimizer(self.g_params, s, generator=True, capturable=capturable)
+        self.opt_d = _optimizer(self.d_params, s, generator=False, capturable=capturable)
         self.streams = MemberStreams(seeds, device)
         self.real_data = torch.as_tensor(data[: s.train_size or None], device=device)
         self.noise_std = torch.zeros((), device=device)
         self.specs = {
             "data": DrawSpec((s.batch_size * s.pack * self.draws_per_image,), high=len(self.real_data)),
-            "noise": DrawSpec((s.batch_size * s.pack, s.z_dim), uniform=uniform_z),
+            "noise": DrawSpec((s.batch_size * s.pack, code_dim), uniform=uniform_z),
             "alpha": DrawSpec((s.batch_size, 1), uniform=True),
             "instance": DrawSpec((s.batch_size, dim * s.pack)),
+            # ALI's encoder noise ε of E(x, ε); VEEGAN's z̃ ~ N(F(x), 1) around the reconstructor's output
+            "encoder": DrawSpec((s.batch_size, s.z_dim if self.loss.joint == "veegan" else s.e_noise_dim)),
+            "augment": DrawSpec((s.batch_size * s.pack, draws_per_sample(self.policy)), uniform=True),
         }
 
     def draw(self, purpose: str) -> torch.Tensor:
@@ -200,17 +220,18 @@ class GANEnsemble:
         With `update: alternating`, d_steps D updates then g_steps G updates, each from fresh
         batches; with `update: simultaneous`, one D and one G update whose gradients come from the
         same real batch and the same generated samples at the same parameters (ALI's algorithm,
-        which PacGAN's 2D code trains with; docs/protocol.md §1). Returns the last D and G losses,
-        one per member.
+        which PacGAN's 2D code trains with; docs/protocol.md §1). What D judges are `_real_inputs`
+        and `_fake_inputs`: samples, or for ALI and VEEGAN (sample, code) pairs; the encoder E
+        steps with G. Returns the last D and G losses, one per member.
         """
-        s, D = self.settings, self.D
-        noisy, real_batch, fake_batch = self._noisy, self._real_batch, self._fake_batch
+        s = self.settings
+        D = self._judge(draw)
         if s.update == "simultaneous":
             # ALI's algorithm, as PacGAN's 2D code trains: one real batch and one set of fakes give
             # both losses; both gradients are taken at the current parameters, then both nets step.
-            real, fake = noisy(draw, real_batch(draw)), noisy(draw, fake_batch(draw))
-            d_loss = self._critic_loss(draw, D, real, fake.detach())
-            critic = self._unrolled_critic(draw, real, fake) if s.unrolled_steps else D
+            real, fake = self._real_inputs(draw), self._fake_inputs(draw)
+            d_loss = self._critic_loss(draw, D, real.detach(), fake.inputs.detach())
+            critic = self._unrolled_critic(draw, real, fake.inputs) if s.unrolled_steps else D
             g_loss = self._generator_loss(critic, fake, lambda: real)
             _set_gradients(self.d_params, d_loss)
             _set_gradients(self.g_params, g_loss)
@@ -220,19 +241,19 @@ class GANEnsemble:
             return d_loss.detach(), g_loss.detach()
         z = self._latent_batch(draw) if s.z_reuse else None  # None: every update draws its own codes
         for _ in range(s.d_steps):
-            real, fake = noisy(draw, real_batch(draw)), noisy(draw, fake_batch(draw, z).detach())
-            d_loss = self._critic_loss(draw, D, real, fake)
+            real, fake = self._real_inputs(draw), self._fake_inputs(draw, z)
+            d_loss = self._critic_loss(draw, D, real.detach(), fake.inputs.detach())
             _set_gradients(self.d_params, d_loss)
             self.opt_d.step()
             self._clip()
         for _ in range(s.g_steps):
             critic = (
-                self._unrolled_critic(draw, noisy(draw, real_batch(draw)), noisy(draw, fake_batch(draw, z)))
+                self._unrolled_critic(draw, self._real_inputs(draw), self._fake_inputs(draw, z).inputs)
                 if s.unrolled_steps
                 else D
             )
-            fake = noisy(draw, fake_batch(draw, z))
-            g_loss = self._generator_loss(critic, fake, lambda: noisy(draw, real_batch(draw)))
+            fake = self._fake_inputs(draw, z)
+            g_loss = self._generator_loss(critic, fake, lambda: self._real_inputs(draw))
             _set_gradients(self.g_params, g_loss)
             self.opt_g.step()
         return d_loss.detach(), g_loss.detach()  # values only: no autograd graph kept alive between steps
@@ -242,20 +263,57 @@ class GANEnsemble:
         s = self.settings
         return self.real_data[draw("data")].reshape(self.members, s.batch_size, self.dim * s.pack)
 
+    def _real_inputs(self, draw: Draw) -> torch.Tensor:
+        """What D sees of a real batch: its packs with instance noise, followed for ALI by the code
+        E(x, ε) and for VEEGAN by z̃ ~ N(F(x), 1) (E sees the batch without instance noise)."""
+        x = self._real_batch(draw)
+        seen = self._noisy(draw, x)
+        if not self.loss.joint:
+            return seen
+        if self.loss.joint == "veegan":
+            code = self.E(x) + draw("encoder")
+        else:
+            code = self.E(torch.cat([x, draw("encoder")], dim=-1) if self.settings.e_noise_dim else x)
+        return torch.cat([seen, code], dim=-1)
+
     def _latent_batch(self, draw: Draw) -> torch.Tensor:
-        """Codes for a batch of packs: members × (batch · pack) × z_dim."""
+        """G's inputs for a batch of packs: members × (batch · pack) × (z_dim + noise_dim)."""
         return latent(draw("noise"), self.settings.z_distribution)
 
-    def _fake_batch(self, draw: Draw, z: torch.Tensor | None = None) -> torch.Tensor:
-        """G's samples for `batch` packs (from `z`, else fresh codes): G runs once per pack slot on
-        its own `batch` codes, so BatchNorm statistics are over `batch` samples whatever the
-        packing (PacGAN's code)."""
+    def _fake_inputs(self, draw: Draw, z: torch.Tensor | None = None) -> _Fakes:
+        """G's samples for `batch` packs (from `z`, else fresh codes) and what D sees of them: with
+        instance noise, and for ALI and VEEGAN followed by their codes z (without ε). G runs once per
+        pack slot on its own `batch` codes, so BatchNorm statistics are over `batch` samples whatever
+        the packing (PacGAN's code)."""
         z = self._latent_batch(draw) if z is None else z
-        return torch.cat([self.G(chunk) for chunk in z.split(self.settings.batch_size, dim=1)], dim=-1)
+        slots = z.split(self.settings.batch_size, dim=1)
+        samples = torch.cat([self.G(chunk) for chunk in slots], dim=-1)
+        codes = torch.cat(slots, dim=-1)  # packed as the samples are
+        seen = self._noisy(draw, samples)
+        if self.loss.joint:
+            seen = torch.cat([seen, codes[..., : self.settings.z_dim]], dim=-1)
+        return _Fakes(inputs=seen, samples=samples, codes=codes)
 
     def _noisy(self, draw: Draw, x: torch.Tensor) -> torch.Tensor:
         """`x` with instance noise of the current std (`set_step`), if any."""
         return x if self.settings.instance_noise == 0 else x + self.noise_std * draw("instance")
+
+    def _judge(self, draw: Draw, weights: dict[str, torch.Tensor] | None = None) -> Callable:
+        """D (at `weights`, else its own), seeing its inputs through DiffAugment when the policy is set."""
+        D = self.D
+        forward = D if weights is None else (lambda x: functional_call(D, weights, (x,)))
+        return forward if not self.policy else (lambda x: forward(self._augment(draw, x)))
+
+    def _augment(self, draw: Draw, x: torch.Tensor) -> torch.Tensor:
+        """DiffAugment of every packed image in D's inputs (M, B, pack·C·H·W [+ code]), each with its
+        own draws; a joint D's code is left as it is."""
+        members, batch, _ = x.shape
+        channels, height, width = self.image_shape
+        pixels = self.settings.pack * channels * height * width
+        images = x[..., :pixels].reshape(-1, channels, height, width)
+        uniforms = draw("augment").reshape(images.shape[0], -1)
+        augmented = diff_augment(images, self.policy, uniforms).reshape(members, batch, pixels)
+        return torch.cat([augmented, x[..., pixels:]], dim=-1) if self.loss.joint else augmented
 
     def _critic_loss(self, draw: Draw, critic: Callable, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
         """D's loss with its penalties, one per member."""
@@ -271,23 +329,36 @@ class GANEnsemble:
     def _unrolled_critic(self, draw: Draw, real: torch.Tensor, fake: torch.Tensor) -> Callable:
         """D after `unrolled_steps` differentiable Adam updates on one real and one generated batch
         (as in Metz et al.'s code); G's gradient flows through the updates and that batch."""
-        D = self.D
-        weights = dict(D.named_parameters())
+        weights = dict(self.D.named_parameters())
         moments = {name: _adam_moments(self.opt_d, p) for name, p in weights.items()}
         for _ in range(self.settings.unrolled_steps):
-            critic = lambda x, w=weights: functional_call(D, w, (x,))  # noqa: E731
-            d_loss = self._critic_loss(draw, critic, real, fake)
+            d_loss = self._critic_loss(draw, self._judge(draw, weights), real, fake)
             grads = torch.autograd.grad(d_loss.sum(), list(weights.values()), create_graph=True)
             weights, moments = _adam_lookahead(weights=weights, grads=grads, moments=moments, optimizer=self.opt_d)
-        return lambda x: functional_call(D, weights, (x,))
+        return self._judge(draw, weights)
 
-    def _generator_loss(self, critic: Callable, fake: torch.Tensor, real: Callable[[], torch.Tensor]) -> torch.Tensor:
-        """G's loss against `critic`; feature matching compares D's mean features with a real batch."""
-        if not self.settings.feature_matching:
-            return self.loss.g(fake_logits=critic(fake)[0])
-        fake_features = critic(fake)[1]
-        real_features = critic(real())[1].detach()
-        return ((fake_features.mean(1) - real_features.mean(1)) ** 2).sum(-1)
+    def _generator_loss(self, critic: Callable, fake: _Fakes, real: Callable[[], torch.Tensor]) -> torch.Tensor:
+        """G's (and E's) loss against `critic`, one per member: the loss's own, or feature matching's
+        distance between D's mean features on `fake` and a real batch; VEEGAN adds its reconstruction
+        ½‖z − F(G(z, ε))‖², GDPP averages in its DPP loss, mode seeking adds λ / (lz + 1e-5)."""
+        s = self.settings
+        fake_logits, fake_features = critic(fake.inputs)
+        if s.feature_matching or s.gdpp or self.loss.g_sees_real:
+            real_logits, real_features = critic(real())
+        if s.feature_matching:
+            loss = ((fake_features.mean(1) - real_features.detach().mean(1)) ** 2).sum(-1)
+        elif self.loss.g_sees_real:
+            loss = self.loss.g(real_logits=real_logits, fake_logits=fake_logits)
+        else:
+            loss = self.loss.g(fake_logits=fake_logits)
+        if self.loss.joint == "veegan":  # F learns from this term alone (Srivastava et al. 2017, Algorithm 1)
+            z = fake.codes[..., : s.z_dim]
+            loss = loss + 0.5 * ((z - self.E(fake.samples)) ** 2).sum(-1).mean(-1)
+        if s.gdpp:  # GDPP's G minimises ½(its loss + L_DPP) (gdppgan_Synthetic.py)
+            loss = 0.5 * (loss + gdpp_loss(real_features=real_features.detach(), fake_features=fake_features))
+        if s.mode_seeking > 0:
+            loss = loss + s.mode_seeking * mode_seeking_penalty(fakes=fake.samples, codes=fake.codes)
+        return loss
 
     def _clip(self) -> None:
         """WGAN's weight clipping of D, if set."""
@@ -313,6 +384,7 @@ class GANEnsemble:
         return {
             "G": self.G.state_dict(),
             "D": self.D.state_dict(),
+            **({"E": self.E.state_dict()} if self.E is not None else {}),
             "opt_g": self.opt_g.state_dict(),
             "opt_d": self.opt_d.state_dict(),
             "streams": self.streams.state_dict(),
@@ -321,6 +393,8 @@ class GANEnsemble:
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.G.load_state_dict(state["G"])
         self.D.load_state_dict(state["D"])
+        if self.E is not None:
+            self.E.load_state_dict(state["E"])
         self.opt_g.load_state_dict(state["opt_g"])
         self.opt_d.load_state_dict(state["opt_d"])
         self.streams.load_state_dict(state["streams"])

@@ -73,6 +73,21 @@ VARIANTS: dict[str, Variant] = {
         source="Gulrajani et al. 2017, Improved Training of Wasserstein GANs, Algorithm 1",
         defaults={"gp_weight": 10.0, "d_steps": 5, "beta1": 0.5, "beta2": 0.9},
     ),
+    "ali": Variant(
+        loss="ali",
+        description="ALI / BiGAN: an encoder E(x, ε) trained with G against a joint D(x, z); real pairs "
+        "(x, E(x, ε)), fake pairs (G(z), z); E and G minimise D's cross-entropy with the labels swapped",
+        source="Dumoulin et al. 2017, Adversarially Learned Inference; Donahue et al. 2017, Adversarial Feature "
+        "Learning; as PacGAN runs it (fjxmlzn/PacGAN synthetic_data_experiments/2DRing_ALI/pacgan_task.py)",
+    ),
+    "veegan": Variant(
+        loss="veegan",
+        description="VEEGAN: a reconstructor F(x) ~ N(F(x), 1) and a joint D(z, x); G and F minimise D's logit "
+        "plus ½‖z − F(G(z, ε))‖²; F learns from the reconstruction only",
+        source="Srivastava et al. 2017, VEEGAN: Reducing Mode Collapse in GANs using Implicit Variational "
+        "Learning, Algorithm 1 (akashgit/VEEGAN VEEGAN_2D_RING.ipynb)",
+        defaults={"e_noise_dim": 0, "e_batchnorm": False},
+    ),
 }
 
 TRICKS: dict[str, Trick] = {
@@ -112,6 +127,27 @@ TRICKS: dict[str, Trick] = {
         settings={"feature_matching": True},
         description="G minimises ‖E f(G(z)) - E f(x)‖² on D's last hidden layer",
         source="Salimans et al. 2016, Improved Techniques for Training GANs, §3.1",
+    ),
+    "gdpp": Trick(
+        settings={"gdpp": True},
+        description="GDPP: G minimises ½(its loss + a DPP loss matching the eigenpairs of D's real and fake "
+        "feature kernels)",
+        source="Elfeki et al. 2019, GDPP: Learning Diverse Generations using Determinantal Point Processes "
+        "(M-Elfeki/GDPP gdppgan_Synthetic.py)",
+    ),
+    "mode-seeking": Trick(
+        settings={"mode_seeking": 1.0},
+        description="mode seeking: G's loss gains λ / (lz + 1e-5), lz = mean|G(z₂) − G(z₁)| / mean|z₂ − z₁| "
+        "over the two halves of a batch, λ = 1",
+        source="Mao et al. 2019, Mode Seeking GANs for Diverse Image Synthesis, eq. 3 "
+        "(HelenMao/MSGAN DCGAN-Mode-Seeking/model.py)",
+    ),
+    "diffaugment": Trick(
+        settings={"diffaugment": "color,translation,cutout"},
+        description="DiffAugment: colour, translation and cutout, drawn per sample, on every image D sees in "
+        "D's and G's steps, differentiated into G (image datasets)",
+        source="Zhao et al. 2020, Differentiable Augmentation for Data-Efficient GAN Training "
+        "(mit-han-lab/data-efficient-gans DiffAugment_pytorch.py)",
     ),
     "instance-noise": Trick(
         settings={"instance_noise": 0.1},
