@@ -322,3 +322,15 @@ def test_published_numbers_keep_their_printed_decimals():
     assert r"}4.50 $\pm$ 0.127\\" in published_cell((4.50, 0.127), scale=1.0, digits=2, trials=10)
     assert r"}95.6 $\pm$ 2.0\\" in published_cell((0.956, 0.020), scale=100.0, digits=1, trials=10)
     assert published_cell((1.0, None), scale=1.0, digits=1, trials=5) == stacked(["1.0", "(n=5)"])
+
+
+def test_the_ali_row_stands_beside_the_studys_ali_run_with_a_verdict(schema):
+    study = table1_study(schema)  # config/pacgan-table1.yaml, which trains ali
+    summary = summary_table([summary_row("ring8", "ali", MODES_COVERED, [8.0] * 10)])
+    matches = rep.match_table(pub.PACGAN_TABLE1, study_data=study["data"], runs=rep.study_settings(study))
+    ali = next(m for m in matches if m.row.model == "ALI" and m.row.dataset == "ring8")
+    assert (ali.status, ali.run) == (rep.MATCHED, "ali")
+    text = replication_table(pub.PACGAN_TABLE1, matches=matches, summary=by_key(summary))
+    line = next(line for line in text.splitlines() if "& ALI" in line and "ali" in line)
+    assert r"\textbf{higher}" in line  # 8.0 ± 0 against ALI's published 6.6 ± 0.3
+    assert "does not implement" not in text

@@ -374,3 +374,27 @@ def test_mnist_without_network_says_which_files_to_place_where(tmp_path):
         assert name in output
     assert not (workdir / "data" / "mnist.npz").exists()
     assert not list((workdir / "data").rglob("*.gz")), "nothing half-downloaded is left"
+
+
+def test_the_new_models_and_remedies_train_and_evaluate_in_the_workflow(tmp_path):
+    """ALI, VEEGAN, DiffAugment, GDPP and mode seeking through the real DAG on digits, to the summary
+    and the tests against the baseline (their training alone: tests/test_joint_models.py, test_remedies.py)."""
+    config = tmp_path / "remedies.yaml"
+    study = yaml.safe_load((REPO / "config" / "smoke.yaml").read_text())
+    study.update(
+        datasets=["digits"],
+        variants={"gan-ns": {}, "ali": {}, "veegan": {}, "diffaugment": {}, "gdpp+mode-seeking": {}},
+        sweeps={},
+    )
+    study["image_train"].update(steps=30, snapshot_every=15)
+    config.write_text(yaml.safe_dump(study))
+    result = snakemake(tmp_path, config, "results/summary.parquet", "results/tests.parquet")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    summary = pd.read_parquet(tmp_path / "results" / "summary.parquet")
+    assert set(summary["variant"]) == {"gan-ns", "ali", "veegan", "diffaugment", "gdpp+mode-seeking"}
+    from modecollapse.metrics import MODES_COVERED
+
+    modes = summary[summary["metric"] == MODES_COVERED]
+    assert modes["mean"].notna().all() and (modes["mean"] >= 1).all()
+    record = json.loads((tmp_path / "results" / "runs" / "digits" / "veegan" / "seed0" / "run.json").read_text())
+    assert record["settings"]["loss"] == "veegan" and record["settings"]["e_noise_dim"] == 0

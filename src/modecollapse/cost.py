@@ -10,6 +10,7 @@ import numpy as np
 
 from .config import Study, TrainSettings
 from .data import get_dataset, is_image
+from .losses import LOSSES
 from .samples import stored_dtype
 
 # Cost of one training step, recorded (BENCHMARKS.md). "seconds": one ensemble member's step at the
@@ -45,6 +46,11 @@ RECORDED = {
 DETERMINISTIC_ALLOWANCE = 1.5
 # A snapshot runs G forward over its codes: per batch of codes, about this share of a training step
 FORWARD_SHARE = 1 / 3
+# Steps that do more than a plain one, as measured against gan-ns in the same run (BENCHMARKS.md, CPU, 10
+# members): GDPP's eigendecompositions 1.9x at the default study's nets, DiffAugment 3.0x on stacked digits,
+# ALI's and VEEGAN's encoder one more net: on 2D points about (1 + e_width / g_width)x (ALI 6.1x with the
+# default study's G of 64 units and PacGAN's encoder of 400), on images about one more D (ALI 2.3x).
+GDPP_COST, DIFFAUGMENT_COST, JOINT_IMAGE_COST = 1.9, 3.0, 2.3
 SAFETY = 3  # requested time = 3 x the estimate: slower nodes, a loaded machine
 MIN_RUNTIME = 10  # minutes: start-up (Python and torch imports) and scheduling slack
 # (torch and the dataset, one member's nets, optimiser state and activations at the CPU's reference
@@ -81,8 +87,21 @@ def train_seconds(settings: TrainSettings, *, image: bool, members: int, device:
     per_step = max(cost["floor"], cost["seconds"] * members * scale)
     updates = (settings.d_steps + settings.g_steps * (1 + 2 * settings.unrolled_steps)) / 2
     sampling = snapshots(settings) * math.ceil(settings.snapshot_samples / settings.batch_size) * FORWARD_SHARE
-    seconds = per_step * (settings.steps * updates * settings.pack + sampling)
+    seconds = per_step * (settings.steps * updates * settings.pack * extra_work(settings, image=image) + sampling)
     return seconds * (DETERMINISTIC_ALLOWANCE if device == "cuda" else 1.0)
+
+
+def extra_work(settings: TrainSettings, *, image: bool) -> float:
+    """How many plain steps' work a step of these settings does beyond its updates: an encoder (ALI,
+    VEEGAN), GDPP's eigendecompositions, DiffAugment's transforms (measured factors above)."""
+    factor = 1.0
+    if LOSSES[settings.loss].joint:
+        factor *= JOINT_IMAGE_COST if image else 1 + settings.e_width / settings.g_width
+    if settings.gdpp:
+        factor *= GDPP_COST
+    if settings.diffaugment:
+        factor *= DIFFAUGMENT_COST
+    return factor
 
 
 def runtime_minutes(settings: TrainSettings, *, image: bool, members: int, device: str, attempt: int = 1) -> int:
