@@ -98,5 +98,5 @@ def test_every_workflow_run_starts_by_printing_the_projection(tmp_path):
          "data/ring8.npz"], cwd=REPO, capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr[-2000:]
-    assert "modecollapse: projected training: 8 jobs, " in result.stderr and "1 jobs at a time" in result.stderr
+    assert "modecollapse: projected training: 10 jobs, " in result.stderr and "1 jobs at a time" in result.stderr
     assert "modecollapse: warning: this study is about " in result.stderr

@@ -242,11 +242,18 @@ def validate_config(config: Mapping[str, Any], *, schema: Mapping[str, Any]) -> 
         raise ConfigError("invalid configuration:\n  - " + "\n  - ".join(problems))
     resolved = _with_defaults(config)
     for dataset in resolved["datasets"]:
-        try:
-            runs = study_runs(resolved, dataset)
-        except ValueError as error:  # settings that are valid one by one but not together
-            problems.append(f"config (runs on {dataset}): {error}")
-            continue
+        runs, refused = {}, []
+        for name in resolved["variants"]:  # each variant on its own, so that every refusal is named at once
+            try:
+                runs[name] = _named(name, lambda: resolve_settings(resolved, name, dataset))
+            except ValueError as error:  # settings that are valid one by one but not together
+                refused.append(f"config (runs on {dataset}): {error}")
+        if not refused:
+            try:
+                runs = study_runs(resolved, dataset)  # and the sweep points
+            except ValueError as error:
+                refused.append(f"config (runs on {dataset}): {error}")
+        problems.extend(refused)
         problems.extend(_architecture_problems(dataset, runs))
     if problems:
         raise ConfigError("invalid configuration:\n  - " + "\n  - ".join(dict.fromkeys(problems)))
