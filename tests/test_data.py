@@ -130,3 +130,22 @@ def test_stacked_size_zero_keeps_the_base_images_for_stacking_on_the_fly(tmp_pat
     np.testing.assert_array_equal(online["base_images"], base["images"])
     points = training_points(online)  # one base image per row: training stacks three afresh
     assert points.shape == (len(base["images"]), 64)
+
+
+def test_gdpps_ring_lists_8_means_at_7_locations_and_counts_8_of_8_when_all_are_covered():
+    from modecollapse.metrics import MODES_COVERED, mode_stats
+
+    ring = DATASETS["ring8-linspace"]
+    centers = np.asarray(ring.centers)
+    assert len(centers) == 8 and len(np.unique(centers.round(12), axis=0)) == 7  # θ = 0 and 2π: one location
+    np.testing.assert_allclose(centers[0], [0.0, 1.0])
+    np.testing.assert_allclose(centers[7], [0.0, 1.0], atol=1e-15)
+    assert centers[7][0] < 0 < centers[1][0]  # sin 2π = −2.4e-16: the duplicate is the mean just left of x = 0
+    points, labels = sample_mixture(ring, n=8000, seed=0)
+    at_top = np.isclose(points[:, 1], 1.0, atol=0.05)
+    assert at_top.mean() == pytest.approx(2 / 8, abs=0.02)  # the doubled location draws twice the data
+    # GDPP's evaluation: nearest of the 8 listed means; the top location's samples split by the sign of x,
+    # so covering all 7 locations counts 8 of 8
+    assert mode_stats(centers=centers, std=ring.std, fake=points)[MODES_COVERED] == 8
+    right_only = points[~at_top | (points[:, 0] > 0)]
+    assert mode_stats(centers=centers, std=ring.std, fake=right_only)[MODES_COVERED] == 7

@@ -334,3 +334,38 @@ def test_the_ali_row_stands_beside_the_studys_ali_run_with_a_verdict(schema):
     line = next(line for line in text.splitlines() if "& ALI" in line and "ali" in line)
     assert r"\textbf{higher}" in line  # 8.0 ± 0 against ALI's published 6.6 ± 0.3
     assert "does not implement" not in text
+
+
+def test_without_a_published_error_bar_our_spread_gives_the_verdict():
+    # 5 seeds with sd 0.5 (se 0.5/√5) against a mean of 5 runs: the band is 2 · 0.5 · √(1/5 + 1/5) = 0.632
+    base = {"ours_se": 0.5 / math.sqrt(5), "ours_n": 5, "published_se": None, "published_n": 5}
+    assert rep.verdict(ours=24.0, published=24.6, **base) == rep.AGREES
+    assert rep.verdict(ours=23.9, published=24.6, **base) == rep.LOWER
+    assert rep.verdict(ours=25.3, published=24.6, **base) == rep.HIGHER
+    # a single published run: a prediction interval, 2 · 0.5 · √(1/5 + 1) = 1.095
+    assert rep.verdict(ours=23.6, published=24.6, **{**base, "published_n": 1}) == rep.AGREES
+    # every seed the same value: only equality agrees, shown as it is
+    same = {**base, "ours_se": 0.0}
+    assert rep.verdict(ours=25.0, published=25.0, **same) == rep.AGREES
+    assert rep.verdict(ours=25.0, published=24.8, **same) == rep.HIGHER
+    # without the runs behind the mean there is no rule
+    assert rep.verdict(ours=24.0, published=24.6, **{**base, "published_n": None}) is None
+    assert rep.verdict_rule(published_se=0.1, published_n=5) == rep.SE_RULE
+    assert rep.verdict_rule(published_se=None, published_n=5) == rep.SPREAD_RULE
+
+
+def test_a_spread_verdict_is_marked_in_its_cell_and_the_rule_stated_in_the_text(schema):
+    row = pub.PublishedRow(
+        model="VEEGAN", dataset="grid25", settings={"loss": "veegan"}, numbers={MODES_COVERED: (24.6, None)}
+    )
+    table = pub.PublishedTable(
+        id="t", title="T", cite="veegan", source="s", trials=5, data={}, metrics=(MODES_COVERED,), rows=(row,)
+    )
+    match = rep.Match(row=row, status=rep.MATCHED, run="veegan")
+    summary = summary_table([summary_row("grid25", "veegan", MODES_COVERED, [24.0, 25.0, 24.0, 25.0, 25.0])])
+    text = replication_table(table, matches=[match], summary=by_key(summary))
+    line = next(line for line in text.splitlines() if "VEEGAN" in line)
+    assert "agrees$^\\dagger$" in line  # 24.6 against 24.6 within 2 · 0.548 · √(2/5)
+    from modecollapse.paper.replication import REPLICATION_INTRO
+
+    assert "1/n_{\\mathrm{pub}}" in REPLICATION_INTRO and "$^\\dagger$" in REPLICATION_INTRO

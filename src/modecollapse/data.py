@@ -45,6 +45,15 @@ def _ring(n_modes: int, radius: float) -> tuple[tuple[float, float], ...]:
     )
 
 
+def _linspace_ring() -> tuple[tuple[float, float], ...]:
+    """GDPP's and the Unrolled-GAN demo's ring as their code builds it: thetas = np.linspace(0, 2π, 8),
+    x = sin θ, y = cos θ. Both endpoints are listed, so the 8 means sit at 7 locations 2π/7 apart:
+    θ = 0 and θ = 2π give (0, 1) and (sin 2π, cos 2π) = (−2.4e-16, 1), which a float64 nearest-mean
+    rule tells apart by the sign of x; each listed mean draws 1/8 of the data, (0, 1)'s location 2/8."""
+    thetas = np.linspace(0, 2 * np.pi, 8)
+    return tuple((float(np.sin(theta)), float(np.cos(theta))) for theta in thetas)
+
+
 def _grid(values: tuple[float, ...]) -> tuple[tuple[float, float], ...]:
     return tuple((x, y) for x in values for y in values)
 
@@ -75,6 +84,12 @@ DATASETS: dict[str, Mixture2D | Digits] = {
         std=0.01,
         description="8 Gaussians on a circle of radius 1, std 0.01",
         source="PacGAN (Lin et al. 2018), fjxmlzn/PacGAN synthetic_data_experiments",
+    ),
+    "ring8-linspace": Mixture2D(
+        centers=_linspace_ring(),
+        std=0.01,
+        description="GDPP's ring: 8 listed means from linspace(0, 2pi, 8), so 7 locations, one of weight 2/8; std 0.01",
+        source="M-Elfeki/GDPP gdppgan_Synthetic.py (sample_ring, evaluate_samples), from poolio/unrolled_gan",
     ),
     "grid25": Mixture2D(
         centers=_grid((-4.0, -2.0, 0.0, 2.0, 4.0)),

@@ -107,12 +107,9 @@ class PublishedRow:
 
     @property
     def verdict_possible(self) -> bool:
-        """Setting fully published and every number with an error bar."""
-        return (
-            self.setting_published
-            and self.settings is not None
-            and all(se is not None for _, se in self.numbers.values())
-        )
+        """Setting fully published (a number without an error bar gets the spread rule's verdict,
+        replication.verdict)."""
+        return self.setting_published and self.settings is not None
 
 
 @dataclasses.dataclass(frozen=True)

@@ -53,6 +53,23 @@ NO_RUN = "no run"  # the study has no run of the row's dataset and model
 MISSING = object()  # a required setting the study's TrainSettings does not have
 
 
+# Which rule gave a verdict: both standard errors, or, where the paper gives a mean of n_pub runs
+# without one, our seeds' spread standing in for its runs' (docs/protocol.md §7)
+SE_RULE, SPREAD_RULE = "standard errors", "our spread"
+
+
+def _missing(value: float | None) -> bool:
+    return value is None or not math.isfinite(value)
+
+
+def verdict_rule(*, published_se: float | None, published_n: int | None) -> str | None:
+    """The rule a verdict on a published number would use: SE_RULE with its standard error,
+    SPREAD_RULE without one when the runs behind its mean are known, else None (no verdict)."""
+    if not _missing(published_se):
+        return SE_RULE
+    return SPREAD_RULE if published_n else None
+
+
 def verdict(
     *,
     ours: float,
@@ -60,15 +77,25 @@ def verdict(
     ours_n: int,
     published: float,
     published_se: float | None,
+    published_n: int | None = None,
     allowed: bool = True,
 ) -> str | None:
     """ "agrees" when |ours − published| ≤ VERDICT_WIDTH · √(ours_se² + published_se²), else
-    "higher" or "lower" (ours against the published mean); None when either standard error is
-    missing (None or NaN), `ours_n` < MIN_SEEDS, or the row allows no verdict (`allowed`)."""
-    errors = (ours_se, published_se)
-    if not allowed or ours_n < MIN_SEEDS or any(se is None or not math.isfinite(se) for se in errors):
+    "higher" or "lower" (ours against the published mean). Without a published standard error,
+    a mean of `published_n` runs agrees when |ours − published| ≤ VERDICT_WIDTH · sd_ours ·
+    √(1/ours_n + 1/published_n), sd_ours = ours_se · √ours_n: our seeds' spread estimates the
+    paper's runs' (a prediction interval for a single published run); with sd_ours 0 only
+    equality agrees. None when our standard error is missing (None or NaN), `ours_n` < MIN_SEEDS,
+    the published number has neither a standard error nor `published_n`, or the row allows no
+    verdict (`allowed`)."""
+    rule = verdict_rule(published_se=published_se, published_n=published_n)
+    if not allowed or ours_n < MIN_SEEDS or _missing(ours_se) or rule is None:
         return None
-    if abs(ours - published) <= VERDICT_WIDTH * math.hypot(*errors):
+    if rule == SE_RULE:
+        width = VERDICT_WIDTH * math.hypot(ours_se, published_se)
+    else:
+        width = VERDICT_WIDTH * ours_se * math.sqrt(ours_n) * math.sqrt(1 / ours_n + 1 / published_n)
+    if abs(ours - published) <= width:
         return AGREES
     return HIGHER if ours > published else LOWER
 
@@ -141,10 +168,13 @@ def study_settings(study: Mapping[str, Any]) -> dict[str, dict[str, dict[str, An
     }
 
 
-def row_verdicts(match: Match, summary: Mapping[tuple[str, str, str], Mapping[str, Any]]) -> dict[str, str | None]:
+def row_verdicts(
+    match: Match, summary: Mapping[tuple[str, str, str], Mapping[str, Any]], *, trials: int | None = None
+) -> dict[str, str | None]:
     """The verdict on each published number of a matched row against our summary row
     (summary: (dataset, run, metric) -> row with n, mean, sem); None where no verdict applies,
-    always None beside a run of another setting."""
+    always None beside a run of another setting. `trials`: the runs behind the table's means,
+    unless the row gives its own (the spread rule of numbers without a standard error)."""
     verdicts = {}
     for metric, (published, published_se) in match.row.numbers.items():
         ours = summary.get((match.row.dataset, match.run, metric)) if match.status == MATCHED else None
@@ -157,6 +187,7 @@ def row_verdicts(match: Match, summary: Mapping[tuple[str, str, str], Mapping[st
                 ours_n=int(ours["n"]),
                 published=published,
                 published_se=published_se,
+                published_n=match.row.trials or trials,
                 allowed=match.row.verdict_possible,
             )
         )

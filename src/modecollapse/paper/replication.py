@@ -23,6 +23,7 @@ VERDICT_TEXT = {
     replication.HIGHER: r"\textbf{higher}",
     replication.LOWER: r"\textbf{lower}",
 }
+SPREAD_MARK = r"$^\dagger$"  # a verdict of the spread rule (REPLICATION_INTRO)
 # Our run's cell by how the row stands beside the study ({run} escaped; {note}: the letter of
 # the row's list of differing settings, spelled out beneath the table by `differs_notes`)
 RUN_TEXT = {  # ", " starts a new line in the cell
@@ -69,17 +70,22 @@ SummaryIndex = Mapping[tuple[str, str, str], Mapping[str, Any]]
 
 def _metric_cells(table: published.PublishedTable, match: replication.Match, summary: SummaryIndex) -> list[str]:
     """Per metric of `table`, the row's published cell, ours and the verdict."""
-    row, verdicts = match.row, replication.row_verdicts(match, summary)
+    row, verdicts = match.row, replication.row_verdicts(match, summary, trials=table.trials)
     cells = []
     for metric in table.metrics:
         scale, digits = REPLICATION_METRICS[metric][1:]
         published = row.numbers.get(metric)
         ours = summary.get((row.dataset, match.run, metric)) if match.run is not None else None
         trials = row.trials or table.trials
+        given = VERDICT_TEXT.get(verdicts.get(metric))
+        if given is not None and replication.verdict_rule(published_se=published[1], published_n=trials) == (
+            replication.SPREAD_RULE
+        ):
+            given += SPREAD_MARK  # the spread rule gave it: no published error bar
         cells += [
             "--" if published is None else published_cell(published, scale=scale, digits=digits, trials=trials),
             stacked(cell_lines(ours, scale=scale, digits=digits)),
-            VERDICT_TEXT.get(verdicts.get(metric), "--"),
+            given or "--",
         ]
     return cells
 
@@ -160,12 +166,17 @@ row stands beside our nearest run of the same model (same loss and tricks; fewes
 settings), marked \emph{other setting} with a letter for the settings that differ (listed
 beneath the table), and gets no verdict;
 \emph{no run} means the study trains no run of the row's dataset and model, and \emph{context}
-rows (a setting the paper does not fully publish, or no published error bars) never get one.
+rows (a setting the paper does not fully publish) never get one.
 \emph{Verdict rule:} beside a run of its own setting, our mean \emph{agrees} with the
 published one when $|\bar x_{\mathrm{ours}} - \bar x_{\mathrm{pub}}| \le \VerdictWidth
 \sqrt{\mathrm{se}_{\mathrm{ours}}^2 + \mathrm{se}_{\mathrm{pub}}^2}$, and is otherwise
-\emph{higher} or \emph{lower}; there is no verdict (--) when either standard error is missing
-or fewer than \VerdictMinSeeds{} of our seeds have a value. Published cells give mean $\pm$
+\emph{higher} or \emph{lower}. Where the paper gives only a mean of $n_{\mathrm{pub}}$ runs, our
+seeds' spread stands in for its runs': ours agrees when $|\bar x_{\mathrm{ours}} - \bar
+x_{\mathrm{pub}}| \le \VerdictWidth\, s_{\mathrm{ours}} \sqrt{1/n_{\mathrm{ours}} +
+1/n_{\mathrm{pub}}}$ (a prediction interval for $n_{\mathrm{pub}} = 1$), marked $^\dagger$; where
+our seeds all give the same value ($s_{\mathrm{ours}} = 0$) that rule agrees only on equality.
+There is no verdict (--) when our standard error is missing or fewer than \VerdictMinSeeds{} of
+our seeds have a value. Published cells give mean $\pm$
 standard error over the paper's trials, ours mean $\pm$ standard error across seeds with the
 95\% bootstrap interval in brackets and n as in Table~\ref{tab:results}.
 """
