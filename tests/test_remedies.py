@@ -203,3 +203,38 @@ def test_tanh_nets_and_orthogonal_weights_build_gdpps_2d_setting():
     assert not torch.equal(G.net[0].weight[0], G.net[0].weight[1])  # each member its own draw
     assert [type(m).__name__ for m in G.net] == ["EnsembleLinear", "Tanh", "EnsembleLinear", "Tanh", "EnsembleLinear"]
     assert sum(type(m).__name__ == "Tanh" for m in D.hidden) == 2 and E is None
+
+
+def test_fresh_data_draws_every_batch_from_the_mixture_and_resumes_bitwise(points, tmp_path):
+    from modecollapse.data import DATASETS
+
+    grid = DATASETS["grid25"]
+    mixture = (np.asarray(grid.centers), np.full(25, grid.std))
+    s = settings_for("gan-ns", fresh_data=True, batch_size=500)
+    ensemble = GANEnsemble(data=points[:10], settings=s, seeds=[0, 1], device="cpu", mixture=mixture)
+    batch = ensemble._real_batch(ensemble.draw).reshape(-1, 2).numpy()
+    centres = np.asarray(grid.centers)
+    nearest = np.linalg.norm(batch[:, None] - centres[None], axis=-1)
+    assert (nearest.min(1) < 5 * grid.std).all()  # every point at a mode, none from the 10-point fixed set alone
+    assert len(np.unique(nearest.argmin(1))) == 25  # 1000 draws reach every mode
+    _resumes_bitwise(
+        tmp_path, data=points, settings=settings_for("gan-ns", fresh_data=True), seeds=[0, 1], mixture=mixture
+    )
+    eager = train(data=points, settings=settings_for("gan-ns", fresh_data=True), seeds=[0, 1], mixture=mixture)
+    ahead = train(
+        data=points,
+        settings=settings_for("gan-ns", fresh_data=True),
+        seeds=[0, 1],
+        mixture=mixture,
+        step_mode="draw-ahead",
+    )
+    _runs_equal(eager, ahead)
+    fixed = train(data=points, settings=settings_for("gan-ns"), seeds=[0, 1])
+    assert not fixed.members[0].curves.equals(eager.members[0].curves)
+    with pytest.raises(ValueError, match="fresh_data draws from a 2D Gaussian mixture"):
+        GANEnsemble(data=points, settings=s, seeds=[0], device="cpu")
+
+
+def test_fresh_data_on_images_is_refused():
+    with pytest.raises(ConfigError, match="fresh_data draws points from a 2D Gaussian mixture and digits is images"):
+        validate_config({**_config(["gan-ns"], ["digits"]), "train": {"fresh_data": True}}, schema=_schema())

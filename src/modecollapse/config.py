@@ -92,6 +92,7 @@ class TrainSettings:
     mode_seeking: float = 0.0  # λ of mode seeking: G's loss gains λ / (lz + 1e-5); 0 = off
     diffaugment: str = ""  # DiffAugment policy on every image D sees, e.g. "color,translation,cutout"; "" = off
     train_size: int = 0  # use the first n training points; 0 = all
+    fresh_data: bool = False  # 2D: each real batch drawn afresh from the mixture (GDPP's, VEEGAN's code), no fixed set
 
     def __post_init__(self) -> None:
         if self.update == "simultaneous" and (self.d_steps, self.g_steps) != (1, 1):
@@ -261,21 +262,28 @@ def validate_config(config: Mapping[str, Any], *, schema: Mapping[str, Any]) -> 
 
 
 def _architecture_problems(dataset: str, runs: Mapping[str, TrainSettings]) -> list[str]:
-    """Runs whose conv architecture is not defined for `dataset`'s images (the nets' own check), or
-    that augment the images of a 2D dataset."""
+    """Runs whose settings the dataset's kind cannot take: on images a conv architecture not defined
+    for them (the nets' own check) or fresh mixture draws; on 2D points DiffAugment."""
+    where = f"config (runs on {dataset})"
     if not is_image(dataset):
         return [
-            f"config (runs on {dataset}): run {name}: diffaugment {s.diffaugment!r} transforms images "
-            f"(colour, shifts, cut squares) and {dataset} is 2D points; no 2D analogue is published: "
-            "train it on an image dataset, or leave diffaugment empty"
+            f"{where}: run {name}: diffaugment {s.diffaugment!r} transforms images (colour, shifts, cut squares) "
+            f"and {dataset} is 2D points; no 2D analogue is published: train it on an image dataset, or leave "
+            "diffaugment empty"
             for name, s in runs.items()
             if s.diffaugment
         ]
-    problems = {
-        name: image_shape_problem(s.image_arch, DATASETS[dataset].image_shape, whose=f"{dataset}'s")
+    shape = DATASETS[dataset].image_shape
+    problems = [
+        f"{where}: run {name}: fresh_data draws points from a 2D Gaussian mixture and {dataset} is images; "
+        "train on its fixed set (fresh_data: false)"
         for name, s in runs.items()
-    }
-    return [f"config (runs on {dataset}): run {name}: {problem}" for name, problem in problems.items() if problem]
+        if s.fresh_data
+    ]
+    for name, s in runs.items():
+        problem = image_shape_problem(s.image_arch, shape, whose=f"{dataset}'s")
+        problems += [f"{where}: run {name}: {problem}"] if problem else []
+    return problems
 
 
 def _with_defaults(config: Mapping[str, Any]) -> dict[str, Any]:

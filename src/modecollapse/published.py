@@ -74,6 +74,7 @@ TRAINING_KEYS = (
     "optimizer",
     "minibatch_kernel_dim",
     "train_size",
+    "fresh_data",
 )
 # every trick off (TrainSettings' defaults), and all of the training data, as in every published table
 TRICKS_OFF: dict[str, Any] = {

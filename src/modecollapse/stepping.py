@@ -42,7 +42,7 @@ class MemberStreams:
     drawing `chunk` calls' worth at once keeps the per-member cost off the hot path.
     """
 
-    PURPOSES = ("data", "noise", "alpha", "instance", "encoder", "augment")  # new ones at the end: seeds stay
+    PURPOSES = ("data", "noise", "alpha", "instance", "encoder", "augment", "fresh")  # new ones at the end: seeds stay
 
     def __init__(self, seeds: list[int], device: str, chunk: int = 64) -> None:
         self.device, self.chunk = device, chunk

@@ -152,6 +152,7 @@ class GANEnsemble:
         device: str,
         image_shape: tuple[int, int, int] | None = None,
         stacked_online: bool = False,
+        mixture: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> None:
         s, members = settings, len(seeds)
         self.settings, self.members, self.image_shape, self.device = s, members, image_shape, torch.device(device)
@@ -193,15 +194,25 @@ class GANEnsemble:
         self.opt_d = _optimizer(self.d_params, s, generator=False, capturable=capturable)
         self.streams = MemberStreams(seeds, device)
         self.real_data = torch.as_tensor(data[: s.train_size or None], device=device)
+        if s.fresh_data:  # real batches from the mixture itself: its listed means, equally weighted, and their stds
+            if mixture is None or image_shape is not None:
+                raise ValueError("fresh_data draws from a 2D Gaussian mixture: pass its (centers, std)")
+            centers, stds = mixture
+            self.centers = torch.as_tensor(np.asarray(centers), dtype=torch.float32, device=device)
+            self.center_std = torch.as_tensor(np.asarray(stds), dtype=torch.float32, device=device)
         self.noise_std = torch.zeros((), device=device)
         self.specs = {
-            "data": DrawSpec((s.batch_size * s.pack * self.draws_per_image,), high=len(self.real_data)),
+            "data": DrawSpec(
+                (s.batch_size * s.pack * self.draws_per_image,),
+                high=len(self.centers) if s.fresh_data else len(self.real_data),  # a mode, or a training point
+            ),
             "noise": DrawSpec((s.batch_size * s.pack, code_dim), uniform=uniform_z),
             "alpha": DrawSpec((s.batch_size, 1), uniform=True),
             "instance": DrawSpec((s.batch_size, dim * s.pack)),
             # ALI's encoder noise ε of E(x, ε); VEEGAN's z̃ ~ N(F(x), 1) around the reconstructor's output
             "encoder": DrawSpec((s.batch_size, s.z_dim if self.loss.joint == "veegan" else s.e_noise_dim)),
             "augment": DrawSpec((s.batch_size * s.pack, draws_per_sample(self.policy)), uniform=True),
+            "fresh": DrawSpec((s.batch_size * s.pack, dim)),  # a fresh point's offset from its mode, in stds
         }
 
     def draw(self, purpose: str) -> torch.Tensor:
@@ -261,6 +272,10 @@ class GANEnsemble:
     def _real_batch(self, draw: Draw) -> torch.Tensor:
         """A real batch: members × packs × (dim · pack)."""
         s = self.settings
+        if s.fresh_data:  # mode labels, then each point's Gaussian offset around its mode
+            modes = draw("data")
+            points = self.centers[modes] + self.center_std[modes].unsqueeze(-1) * draw("fresh")
+            return points.reshape(self.members, s.batch_size, self.dim * s.pack)
         return self.real_data[draw("data")].reshape(self.members, s.batch_size, self.dim * s.pack)
 
     def _real_inputs(self, draw: Draw) -> torch.Tensor:
@@ -459,6 +474,7 @@ def train(
     stacked_online: bool = False,
     step_mode: str = "eager",
     samples_paths: dict[int, str | os.PathLike] | None = None,
+    mixture: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> EnsembleResult:
     """Train one GAN per seed on `data` (n × dim), all seeds as one ensemble: `GANEnsemble` sets it
     up, stepping.Stepper runs its steps (`step_mode`: see there; "cuda-graph" on CUDA only), and
@@ -486,6 +502,7 @@ def train(
         device=device,
         image_shape=image_shape,
         stacked_online=stacked_online,
+        mixture=mixture,
     )
     identity = run_identity(settings=s, seeds=seeds, data=data, device=device)
     checkpoint = Path(checkpoint_dir) / checkpoint_name(identity) if checkpoint_dir is not None else None

@@ -38,6 +38,7 @@ result = train(
     checkpoint_dir=params.checkpoint_dir,
     checkpoint_every=params.checkpoint_every,
     samples_paths={seed: snakemake.output[f"samples_{seed}"] for seed in seeds},  # written member by member
+    mixture=(dataset["centers"], dataset["std"]) if "centers" in dataset else None,  # fresh_data draws from it
 )
 if result.resumed_from_step is not None:
     print(f"resumed from the checkpoint at step {result.resumed_from_step}", file=log)
