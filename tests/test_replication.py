@@ -51,7 +51,9 @@ def test_the_ali_and_veegan_rows_find_a_studys_ali_and_veegan_runs():
     assert (pacgan["ALI"].status, pacgan["ALI"].run) == (OTHER_SETTING, "ali")  # 100 steps, not PacGAN's 400k
     assert "steps" in " ".join(pacgan["ALI"].differs) and "loss" not in " ".join(pacgan["ALI"].differs)
     veegan = {(m.row.model, m.row.dataset): m for m in match_table(published.VEEGAN_TABLE1, study_data={}, runs=runs)}
-    assert (veegan[("VEEGAN", "grid25")].status, veegan[("VEEGAN", "grid25")].run) == (NOT_PUBLISHED, "veegan")
+    assert (veegan[("VEEGAN", "ring8")].status, veegan[("VEEGAN", "ring8")].run) == (NOT_PUBLISHED, "veegan")
+    notebook = veegan[("VEEGAN (notebook)", "grid25")]  # the grid row in VEEGAN's notebook setting
+    assert (notebook.status, notebook.run) == (OTHER_SETTING, "veegan") and "fresh_data" in notebook.differs
     assert veegan[("ALI", "ring8")].run == "ali" and veegan[("GAN", "ring8")].run == "gan-ns"
     without = {d: {"gan-ns": r["gan-ns"]} for d, r in runs.items()}
     assert match_table(published.PACGAN_TABLE1, study_data={}, runs=without)[1].status == NO_RUN  # no ali run

@@ -73,8 +73,8 @@ class TrainSettings:
     e_noise_dim: int = 2  # ALI: N(0, I) inputs concatenated to x, E(x, ε) (PacGAN's ALI: 2); VEEGAN: 0
     image_arch: str = "dcgan"  # conv nets of image datasets: dcgan | veegan-dcgan | unrolled-gan (architectures)
     init_std: float = 0.02  # weights ~ N(0, init_std), biases 0 (PacGAN 2D); init normal only
-    init: str = "normal"  # normal: N(0, init_std); orthogonal: orthogonal weights times init_gain (GDPP: 1.4)
-    init_gain: float = 1.0  # gain of orthogonal initialisation
+    init: str = "normal"  # normal: N(0, init_std); orthogonal (GDPP: gain 1.4) or glorot (VEEGAN) times init_gain
+    init_gain: float = 1.0  # gain of orthogonal or glorot initialisation
     snapshot_every: int = 500  # steps between sample snapshots (the last step is always one)
     snapshot_samples: int = 2500  # samples per snapshot, from one fixed z set (PacGAN evaluation)
     log_every: int = 10  # steps between recorded losses

@@ -567,7 +567,7 @@ def networks(
     return G, D, E
 
 
-INITIALISATIONS = ("normal", "orthogonal")
+INITIALISATIONS = ("normal", "orthogonal", "glorot")
 
 
 @torch.no_grad()
@@ -576,7 +576,8 @@ def init_members(
 ) -> None:
     """Member m's weights from generators[m] alone, biases 0: N(0, std) (PacGAN 2D), or with
     `init` "orthogonal" orthogonal matrices times `gain` (torch's orthogonal_ on each member's
-    weight, a convolution's flattened to out × rest; GDPP's 2D nets: gain 1.4). A member's
+    weight, a convolution's flattened to out × rest; GDPP's 2D nets: gain 1.4), or "glorot"
+    Glorot-uniform times `gain` (TF-slim's default, VEEGAN's notebook). A member's
     initialisation does not depend on which ensemble it trains in. BatchNorm starts at scale 1,
     shift 0 (torch's default)."""
     if init not in INITIALISATIONS:
@@ -587,6 +588,8 @@ def init_members(
                 shape = layer.weight.shape[1:]
                 if init == "orthogonal":
                     weight = nn.init.orthogonal_(torch.empty(shape), gain=gain, generator=generator)
+                elif init == "glorot":  # TF-slim's default, xavier_initializer: U(±gain·√(6 / (fan_in + fan_out)))
+                    weight = nn.init.xavier_uniform_(torch.empty(shape), gain=gain, generator=generator)
                 else:
                     weight = torch.randn(shape, generator=generator) * std
                 layer.weight[member].copy_(weight)

@@ -218,7 +218,45 @@ PACGAN_TABLE1 = PublishedTable(
     ),
 )
 
-# VEEGAN's 2D table: 5 runs, no error bars, networks not fully published: context only.
+# VEEGAN's notebook setting of the grid (akashgit/VEEGAN VEEGAN_2D_RING.ipynb @ 97f07b7; docs/protocol.md §8)
+VEEGAN_GRID = {
+    "loss": "veegan",
+    "steps": 100_000,
+    "update": "simultaneous",
+    "fresh_data": True,
+    "batch_size": 500,
+    "lr": 1e-3,
+    "beta1": 0.5,
+    "beta2": 0.999,
+    "g_lr": None,
+    "g_beta1": None,
+    "g_beta2": None,
+    "d_steps": 1,
+    "g_steps": 1,
+    "z_dim": 254,
+    "z_distribution": "normal",
+    "noise_dim": 1,
+    "g_width": 128,
+    "g_depth": 2,
+    "g_batchnorm": False,
+    "g_activation": "relu",
+    "d_width": 128,
+    "d_depth": 1,
+    "d_maxout": 1,
+    "d_activation": "relu",
+    "e_width": 128,
+    "e_depth": 2,
+    "e_batchnorm": False,
+    "e_noise_dim": 0,
+    "init": "glorot",
+    "init_gain": 1.0,
+    "snapshot_samples": 2500,
+    "optimizer": "adam",
+    **{key: value for key, value in TRICKS_OFF.items() if key != "train_size"},
+    "train_size": 0,
+}
+# VEEGAN's 2D table: 5 runs, no error bars. Its ring code was never released and the other models'
+# networks are not published: context, except the VEEGAN grid row, whose notebook is its setting.
 _VEEGAN_MODEL = {"loss": "gan-ns", **TRICKS_OFF}
 # (model, settings changes, baseline) of VEEGAN's rows
 _VEEGAN_MODELS = (
@@ -235,25 +273,34 @@ VEEGAN_TABLE1 = PublishedTable(
     trials=5,
     data={},
     metrics=(_M, _HQ),
-    rows=tuple(
-        row
-        for dataset, numbers in (
-            ("ring8", ((1.0, 0.993), (2.8, 0.0013), (7.6, 0.356), (8.0, 0.529))),
-            ("grid25", ((3.3, 0.005), (15.8, 0.016), (23.6, 0.16), (24.6, 0.40))),
-        )
-        for row in _rows(
-            dataset,
-            _VEEGAN_MODEL,
-            (
-                (model, changes, {_M: (modes, None), _HQ: (quality, None)}, baseline)
-                for (model, changes, baseline), (modes, quality) in zip(_VEEGAN_MODELS, numbers)
-            ),
-            setting_published=False,
-        )
+    rows=(
+        *(
+            row
+            for dataset, numbers in (
+                ("ring8", ((1.0, 0.993), (2.8, 0.0013), (7.6, 0.356), (8.0, 0.529))),
+                ("grid25", ((3.3, 0.005), (15.8, 0.016), (23.6, 0.16), None)),
+            )
+            for row in _rows(
+                dataset,
+                _VEEGAN_MODEL,
+                (
+                    (model, changes, {_M: (pair[0], None), _HQ: (pair[1], None)}, baseline)
+                    for (model, changes, baseline), pair in zip(_VEEGAN_MODELS, numbers)
+                    if pair is not None
+                ),
+                setting_published=False,
+            )
+        ),
+        PublishedRow(
+            model="VEEGAN (notebook)",
+            dataset="grid25",
+            settings=VEEGAN_GRID,
+            numbers={_M: (24.6, None), _HQ: (0.40, None)},
+        ),
     ),
     note=(
-        "Mean of 5 runs without error bars; the networks are not fully published, so no run is this "
-        "table's setting (context)."
+        "Means of 5 runs without error bars. The VEEGAN grid row stands in the setting of VEEGAN's notebook "
+        "(VEEGAN_2D_RING.ipynb, which builds the grid); the other rows' networks are not published (context)."
     ),
 )
 
@@ -405,4 +452,78 @@ PACGAN_TABLE3 = PublishedTable(
     ),
 )
 
-PUBLISHED_TABLES: tuple[PublishedTable, ...] = (PACGAN_TABLE1, VEEGAN_TABLE1, PACGAN_TABLE2, PACGAN_TABLE3)
+# The Unrolled-GAN demo's setting as GDPP's script has it (M-Elfeki/GDPP gdppgan_Synthetic.py @ 9933aff;
+# docs/protocol.md §8): fresh data, 2 x 128 tanh nets, orthogonal weights with gain 1.4, batch 512
+GDPP_2D = {
+    "loss": "gan-ns",
+    "steps": 25_000,
+    "update": "simultaneous",
+    "fresh_data": True,
+    "batch_size": 512,
+    "lr": 1e-4,
+    "g_lr": 1e-3,
+    "beta1": 0.5,
+    "beta2": 0.999,
+    "g_beta1": None,
+    "g_beta2": None,
+    "d_steps": 1,
+    "g_steps": 1,
+    "z_dim": 256,
+    "z_distribution": "normal",
+    "noise_dim": 0,
+    "g_width": 128,
+    "g_depth": 2,
+    "g_batchnorm": False,
+    "g_activation": "tanh",
+    "d_width": 128,
+    "d_depth": 2,
+    "d_maxout": 1,
+    "d_activation": "tanh",
+    "init": "orthogonal",
+    "init_gain": 1.4,
+    "snapshot_samples": 2500,
+    "optimizer": "adam",
+    **TRICKS_OFF,
+}
+# (model, settings changes, setting published, baseline, ring modes, ring HQ, grid modes, grid HQ)
+_GDPP_ROWS = (
+    ("GDPP-GAN", {"gdpp": True}, True, None, 8.0, 0.717, 24.8, 0.685),
+    ("WGAN-GP [G]", {"loss": "wasserstein", "gp_weight": 10.0}, False, None, 6.8, 0.596, 24.2, 0.287),
+    ("Unrolled GAN [V]", {"unrolled_steps": 5}, False, None, 7.6, 0.356, 23.6, 0.160),
+)
+GDPP_TABLE1 = PublishedTable(
+    id="gdpp-table1",
+    title="GDPP (Elfeki et al. 2019), Table 1",
+    cite="gdpp",
+    source="M-Elfeki/GDPP, Figures/Fig_2.png; setting: gdppgan_Synthetic.py",
+    trials=1,
+    data={},
+    metrics=(_M, _HQ),
+    rows=tuple(
+        PublishedRow(
+            model=model,
+            dataset=dataset,
+            settings={**GDPP_2D, **changes},
+            numbers={_M: numbers[0], _HQ: numbers[1]},
+            setting_published=published_setting,
+            baseline=baseline,
+            trials=None if published_setting else 5,
+        )
+        for dataset, column in (("ring8-linspace", 0), ("grid25", 1))
+        for model, changes, published_setting, baseline, *values in _GDPP_ROWS
+        for numbers in [((values[2 * column], None), (values[2 * column + 1], None))]
+    ),
+    note=(
+        "One run per dataset (the script's), without error bars. The ring is the script's linspace ring "
+        "(ring8-linspace): 8 listed means at 7 locations, so 8 of 8 modes means all 7 covered. [G]: GDPP's own "
+        "WGAN-GP run, whose script is not released; [V]: VEEGAN's row, 5 runs: context."
+    ),
+)
+
+PUBLISHED_TABLES: tuple[PublishedTable, ...] = (
+    PACGAN_TABLE1,
+    VEEGAN_TABLE1,
+    PACGAN_TABLE2,
+    PACGAN_TABLE3,
+    GDPP_TABLE1,
+)
