@@ -56,7 +56,8 @@ def test_schema_train_keys_match_the_settings_dataclass(schema):
         (_minimal(train={"stepz": 3}), r"config\['train'\]: unknown key\(s\) 'stepz'; allowed: batch_size"),
         (
             {**_minimal(), "datasets": ["ring9"]},
-            r"unknown dataset\(s\) 'ring9'; available: digits, grid25, mnist, ring8, ring8-linspace, stacked-digits, stacked-mnist",
+            r"unknown dataset\(s\) 'ring9'; available: digits, grid25, mnist, ring8, ring8-linspace, "
+            r"stacked-digits, stacked-mnist",
         ),
         (
             {**_minimal(), "variants": {"gan-nss": {}}},

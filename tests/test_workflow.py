@@ -342,8 +342,8 @@ def test_bad_config_fails_before_any_job(tmp_path):
     assert result.returncode != 0
     output = result.stdout + result.stderr
     assert (
-        "unknown dataset(s) 'ring9'; available: digits, grid25, mnist, ring8, ring8-linspace, stacked-digits, stacked-mnist"
-        in output
+        "unknown dataset(s) 'ring9'; available: digits, grid25, mnist, ring8, ring8-linspace, "
+        "stacked-digits, stacked-mnist" in output
     )
     assert "unknown key(s) 'lrr'" in output
     assert not (tmp_path / "run" / "data").exists()
