@@ -15,7 +15,7 @@ DEFAULT_CONFIG := config/config.yaml
 DIR ?= $(if $(filter $(abspath $(DEFAULT_CONFIG)),$(abspath $(CONFIG))),.,studies/$(basename $(notdir $(CONFIG))))
 SNAKEMAKE := $(BIN)/snakemake --configfile $(abspath $(CONFIG)) --directory $(DIR)
 
-.PHONY: setup venv latex paper report readme-figure test test-fast clean-results
+.PHONY: setup venv latex paper replicate report readme-figure test test-fast clean-results
 
 setup: venv latex
 
@@ -44,6 +44,17 @@ latex:
 paper: setup
 	$(BIN)/modecollapse check-config $(CONFIG)
 	$(SNAKEMAKE) --cores $(CORES)
+
+# A replication a laptop finishes (config/gdpp-table1.yaml, config/veegan-table1.yaml), run to the
+# end in studies/TABLE/ (resuming from its checkpoints when stopped), then its small final results
+# and their provenance shipped into reference/TABLE/ (modecollapse ship-reference): commit them.
+TABLE ?=
+replicate: setup
+	@test -n "$(TABLE)" -a -f "config/$(TABLE).yaml" || { echo "usage: make replicate TABLE=gdpp-table1 (a config/TABLE.yaml: gdpp-table1, veegan-table1)" >&2; exit 2; }
+	@started=$$(date +%s); \
+	$(MAKE) paper CONFIG=config/$(TABLE).yaml DIR=studies/$(TABLE) && \
+	$(BIN)/modecollapse ship-reference studies/$(TABLE) --table $(TABLE) --out reference/$(TABLE) \
+		--wall-time-s $$(( $$(date +%s) - started ))
 
 # The study's self-contained HTML report (description, configuration, tables, figures) beside
 # its paper/main.pdf; runs whatever of the study is not done yet first.

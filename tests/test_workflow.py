@@ -399,3 +399,26 @@ def test_the_new_models_and_remedies_train_and_evaluate_in_the_workflow(tmp_path
     assert modes["mean"].notna().all() and (modes["mean"] >= 1).all()
     record = json.loads((tmp_path / "results" / "runs" / "digits" / "veegan" / "seed0" / "run.json").read_text())
     assert record["settings"]["loss"] == "veegan" and record["settings"]["e_noise_dim"] == 0
+
+
+def test_a_finished_study_ships_as_reference_runs_with_its_provenance(smoke, tmp_path):
+    from modecollapse.cli import main
+    from modecollapse.provenance import source_hash
+    from modecollapse.reference import FINAL_METRICS, PROVENANCE, REFERENCE_LIMIT_BYTES, TRAINING_SCRIPT
+
+    workdir, _ = smoke
+    out = tmp_path / "reference" / "smoke"
+    args = ["ship-reference", str(workdir), "--table", "smoke", "--out", str(out), "--wall-time-s", "12.5"]
+    assert main(args) == 0
+    assert {p.name for p in out.iterdir()} == {
+        "summary.parquet", "tests.parquet", "runs.parquet", "software.parquet", "study.yaml", FINAL_METRICS, PROVENANCE,
+    }  # fmt: skip
+    assert sum(p.stat().st_size for p in out.iterdir()) < REFERENCE_LIMIT_BYTES  # no checkpoints, no samples
+    record = json.loads((out / PROVENANCE).read_text())
+    assert record["training_source_hash"] == source_hash(TRAINING_SCRIPT) and record["wall_time_s"] == 12.5
+    assert record["table"] == "smoke" and record["commit"] and "cores" in record["machine"]
+    final = pd.read_parquet(out / FINAL_METRICS)
+    metrics = pd.read_parquet(workdir / "results" / "metrics.parquet")
+    assert len(final) < len(metrics) and (final.groupby(["dataset", "variant", "seed"])["step"].nunique() == 1).all()
+    assert main([args[0], str(tmp_path / "nothing"), *args[2:]]) == 1  # an unfinished study is refused
+    assert (out / PROVENANCE).is_file()  # and the shipped folder is left as it was

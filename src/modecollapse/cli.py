@@ -159,6 +159,19 @@ def _status(args: argparse.Namespace) -> int:
     return 0
 
 
+def _ship_reference(args: argparse.Namespace) -> int:
+    """Ship a finished study's final results as the reference runs of a published table (reference.ship)."""
+    from .reference import ship
+
+    try:
+        out = ship(study_dir=args.directory, table=args.table, out=args.out, wall_time_s=args.wall_time_s)
+    except (FileNotFoundError, ValueError) as error:
+        print(f"modecollapse: {error}", file=sys.stderr)
+        return 1
+    print(f"reference runs of {args.table}: {out}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="modecollapse", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -187,6 +200,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     status.add_argument("--schema", help="JSON schema (default: the one shipped in the package, as the workflow's)")
     status.set_defaults(run=_status)
+    ship = commands.add_parser(
+        "ship-reference", help="copy a finished study's small final results and provenance into reference/TABLE/"
+    )
+    ship.add_argument("directory", help="the finished study's working directory")
+    ship.add_argument("--table", required=True, help="the published table it replicates, e.g. gdpp-table1")
+    ship.add_argument("--out", required=True, help="the reference folder to (re)write, e.g. reference/gdpp-table1")
+    ship.add_argument("--wall-time-s", type=float, required=True, help="the study's wall time in seconds")
+    ship.set_defaults(run=_ship_reference)
     args = parser.parse_args(argv)
     return args.run(args)
 

@@ -1,0 +1,92 @@
+"""Reference runs: a finished replication study's small final results, shipped with their provenance.
+
+`ship` copies what a report needs to set a published table beside a study that was run at its full
+protocol (the summary across seeds, each seed's final metrics, the runs, the study record, the
+software) from a study's directory into reference/<table>/, and records beside them the commit and
+the training code's hash they were made with, the machine and the wall time. No checkpoints and no
+sample files: the folder stays well under REFERENCE_LIMIT_BYTES. `make replicate TABLE=...` runs a
+study and ships it.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from .io import read_parquet, write_json, write_parquet
+from .layout import METRICS_TABLE, RUNS_TABLE, SOFTWARE_TABLE, STUDY_RECORD, SUMMARY_TABLE, TESTS_TABLE
+from .provenance import source_hash
+
+REFERENCE_LIMIT_BYTES = 2 * 2**20  # every reference folder together stays under 2 MB
+TRAINING_SCRIPT = Path(__file__).resolve().parents[2] / "workflow" / "scripts" / "train.py"
+COPIED = (SUMMARY_TABLE, TESTS_TABLE, RUNS_TABLE, SOFTWARE_TABLE, STUDY_RECORD)
+FINAL_METRICS = "final_metrics.parquet"  # each seed's metrics at its final snapshot
+PROVENANCE = "provenance.json"
+
+
+def _commit(repository: Path) -> str:
+    """The repository's commit, with "+changes" when its tracked files differ from it."""
+    run = lambda *args: subprocess.run(["git", *args], cwd=repository, capture_output=True, text=True)  # noqa: E731
+    head = run("rev-parse", "HEAD").stdout.strip() or "unknown"
+    return head + ("+changes" if run("status", "--porcelain", "--untracked-files=no").stdout.strip() else "")
+
+
+def _machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        names = [line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                 if line.startswith("model name")]  # fmt: skip
+        cpu = names[0] if names else cpu
+    except OSError:
+        pass
+    return (
+        f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, Python {platform.python_version()}"
+    )
+
+
+def final_metrics(metrics: pd.DataFrame) -> pd.DataFrame:
+    """Each (dataset, run, seed)'s rows at its last snapshot step."""
+    last = metrics.groupby(["dataset", "variant", "seed"])["step"].transform("max")
+    return metrics[metrics["step"] == last].reset_index(drop=True)
+
+
+def ship(*, study_dir: str | os.PathLike, table: str, out: str | os.PathLike, wall_time_s: float) -> Path:
+    """Copy study `study_dir`'s final results into `out` (replacing what was there, atomically: built
+    in a temporary folder beside it, then renamed), with provenance.json: the table, commit, training
+    code hash, machine and `wall_time_s`. Refuses a study whose results are missing or a folder that
+    would outgrow REFERENCE_LIMIT_BYTES."""
+    study_dir, out = Path(study_dir), Path(out)
+    missing = [name for name in (*COPIED, METRICS_TABLE) if not (study_dir / name).is_file()]
+    if missing:
+        raise FileNotFoundError(f"{study_dir} has no finished study: missing {', '.join(missing)}")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    building = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
+    try:
+        for name in COPIED:
+            shutil.copy2(study_dir / name, building / Path(name).name)
+        write_parquet(final_metrics(read_parquet(study_dir / METRICS_TABLE)), building / FINAL_METRICS)
+        write_json(
+            {
+                "table": table,
+                "commit": _commit(TRAINING_SCRIPT.parents[2]),
+                "training_source_hash": source_hash(TRAINING_SCRIPT),
+                "machine": _machine(),
+                "wall_time_s": round(float(wall_time_s), 1),
+            },
+            building / PROVENANCE,
+        )
+        size = sum(path.stat().st_size for path in building.iterdir())
+        if size > REFERENCE_LIMIT_BYTES:
+            raise ValueError(f"reference results of {table} are {size / 2**20:.1f} MB, over the 2 MB limit")
+        if out.exists():
+            shutil.rmtree(out)
+        building.rename(out)
+    finally:
+        shutil.rmtree(building, ignore_errors=True)
+    return out
