@@ -27,12 +27,24 @@ ONE = torch.ones(4)
         # Wasserstein: D = E D(fake) - E D(real); G = -E D(fake).
         ("wasserstein", ONE, ZERO, -1.0, 0.0),
         ("wasserstein", ZERO, ONE, 1.0, -1.0),
+        # ALI: D as gan-ns; E and G: softplus(D(x, E(x))) + softplus(-D(G(z), z)). At 0: 2 log 2 and 2 log 2;
+        # real pairs at 1, fake pairs at 0: D = softplus(-1) + log 2, E and G = softplus(1) + log 2.
+        ("ali", ZERO, ZERO, 2 * math.log(2), 2 * math.log(2)),
+        ("ali", ONE, ZERO, math.log1p(math.exp(-1)) + math.log(2), math.log1p(math.e) + math.log(2)),
+        # VEEGAN labels fakes 1: D = softplus(-D(fake)) + softplus(D(real)); G = E D(fake), the raw logit.
+        ("veegan", ZERO, ONE, math.log1p(math.exp(-1)) + math.log(2), 1.0),
+        ("veegan", ONE, ZERO, math.log(2) + math.log1p(math.e), 0.0),
     ],
 )
 def test_loss_values(name, real, fake, d_expected, g_expected):
     loss = LOSSES[name]
     assert loss.d(real_logits=real, fake_logits=fake).item() == pytest.approx(d_expected, rel=1e-6)
-    assert loss.g(fake_logits=fake).item() == pytest.approx(g_expected, rel=1e-6, abs=1e-7)
+    assert _g(loss, real=real, fake=fake).item() == pytest.approx(g_expected, rel=1e-6, abs=1e-7)
+
+
+def _g(loss, *, real, fake):
+    """G's loss: of the fake logits, and of the real ones too where it sees them (ALI's encoder)."""
+    return loss.g(real_logits=real, fake_logits=fake) if loss.g_sees_real else loss.g(fake_logits=fake)
 
 
 def test_bce_losses_stay_finite_at_extreme_logits():
@@ -46,7 +58,7 @@ def test_bce_losses_stay_finite_at_extreme_logits():
 def test_losses_are_per_member_on_ensembles():
     logits = torch.stack([torch.zeros(6), torch.ones(6)])  # 2 members × 6 samples
     for name, loss in LOSSES.items():
-        d, g = loss.d(real_logits=logits, fake_logits=logits), loss.g(fake_logits=logits)
+        d, g = loss.d(real_logits=logits, fake_logits=logits), _g(loss, real=logits, fake=logits)
         assert d.shape == g.shape == (2,)
         assert d[0].item() == pytest.approx(loss.d(real_logits=ZERO, fake_logits=ZERO).item())
-        assert g[1].item() == pytest.approx(loss.g(fake_logits=ONE).item())
+        assert g[1].item() == pytest.approx(_g(loss, real=ONE, fake=ONE).item())
