@@ -215,3 +215,9 @@ def test_summary_console_script_runs_in_the_current_directory(tmp_path):
     )
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert result.stderr.startswith("modecollapse: results/summary.parquet: no results yet")
+
+
+@pytest.mark.parametrize("config", sorted(p.name for p in (REPO / "config").glob("*.yaml")))
+def test_check_config_accepts_every_shipped_study(config, capsys):
+    assert main(["check-config", str(REPO / "config" / config), "--cores", "2"]) == 0
+    assert f"{config}: valid" in capsys.readouterr().out
