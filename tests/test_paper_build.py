@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
-from conftest import REPO
+from conftest import REPO, SCHEMA
 from paper_inputs import (
     macro_inputs,
     make_study,
@@ -36,6 +36,18 @@ from modecollapse.provenance import provenance, software_table
 
 
 @pytest.mark.needs_tex
+def _reference(schema):
+    """Reference runs of GDPP Table 1 as a shipped folder holds them (reference.Reference)."""
+    from modecollapse.config import load_config
+    from modecollapse.reference import Reference
+
+    summary = summary_table([summary_row("grid25", "gdpp", MODES_COVERED, [25.0, 24.0, 25.0, 25.0, 24.0])])
+    provenance = {"table": "gdpp-table1", "commit": "d86e143", "training_source_hash": "older",
+                  "machine": "AMD EPYC_7B13 (2 cores) & co", "wall_time_s": 5400.0}  # fmt: skip
+    study = load_config(REPO / "config" / "gdpp-table1.yaml", schema_path=SCHEMA)
+    return Reference(table="gdpp-table1", summary=summary, study=study, provenance=provenance)
+
+
 def test_replication_section_and_tables_compile(schema, tmp_path):
     study, runs, summary = macro_inputs(schema)
     study = table1_study(schema, steps=3000) | {"datasets": ["ring8", "grid25"]}
@@ -71,7 +83,14 @@ def test_replication_section_and_tables_compile(schema, tmp_path):
     generated.mkdir()
     (generated / "study.tex").write_text(study_macros(study=study, runs=runs, summary=summary))
     (generated / "replication.tex").write_text(
-        replication_section(study=study, settings=rep.study_settings(study), summary=summary, tests=tests)
+        replication_section(
+            study=study,
+            settings=rep.study_settings(study),
+            summary=summary,
+            tests=tests,
+            references=[_reference(schema)],
+            training_hash="newer",  # the reference's note that it predates the code, compiled too
+        )
     )
     (generated / "results_table.tex").write_text(
         results_table(summary=summary, runs=runs, tests=tests, variants=list(study["variants"]))
@@ -96,7 +115,8 @@ def test_replication_section_and_tables_compile(schema, tmp_path):
                 r"\input{generated/distances_table}",
                 r"\StudyStackedSet; \StudyStackFrom; \StudyLogK; \StudyMMDBandwidths; \StudySignificanceReach.",
                 r"\input{generated/replication}",
-                r"\begin{thebibliography}{9}\bibitem{pacgan} PacGAN.\bibitem{veegan} VEEGAN.\end{thebibliography}",
+                r"\begin{thebibliography}{9}\bibitem{pacgan} PacGAN.\bibitem{veegan} VEEGAN.\bibitem{gdpp} GDPP."
+                r"\end{thebibliography}",
                 r"\end{document}",
                 "",
             ]

@@ -373,3 +373,38 @@ def test_a_spread_verdict_is_marked_in_its_cell_and_the_rule_stated_in_the_text(
     from modecollapse.paper.replication import REPLICATION_INTRO
 
     assert "1/n_{\\mathrm{pub}}" in REPLICATION_INTRO and "$^\\dagger$" in REPLICATION_INTRO
+
+
+def _gdpp_reference(schema, *, training_hash):
+    from modecollapse.reference import Reference
+
+    study = load_config(REPO / "config" / "gdpp-table1.yaml", schema_path=SCHEMA)
+    summary = summary_table(
+        [
+            summary_row("grid25", "gdpp", MODES_COVERED, [25.0, 24.0, 25.0, 25.0, 24.0]),
+            summary_row("ring8-linspace", "gdpp", MODES_COVERED, [5.0, 5.0, 6.0, 5.0, 5.0]),
+        ]
+    )
+    provenance = {"table": "gdpp-table1", "commit": "d86e143abcdef0", "training_source_hash": training_hash,
+                  "machine": "AMD EPYC, 2 cores", "wall_time_s": 5400.0}  # fmt: skip
+    return Reference(table="gdpp-table1", summary=summary, study=study, provenance=provenance)
+
+
+def test_every_report_sets_the_reference_runs_beside_their_table(schema):
+    from modecollapse.paper.replication import reference_part
+
+    text = reference_part([_gdpp_reference(schema, training_hash="abc")], training_hash="abc")
+    grid = next(line for line in text.splitlines() if line.startswith("grid25 & GDPP-GAN"))
+    ring = next(line for line in text.splitlines() if line.startswith("ring8-linspace & GDPP-GAN"))
+    assert "agrees$^\\dagger$" in grid  # 24.6 ± 0.2 against one published run of 24.8
+    assert "\\textbf{lower}$^\\dagger$" in ring  # 5.2 against 8.0
+    assert "1.5 h on AMD EPYC, 2 cores" in text and "d86e143abcde" in text
+    assert "predate the current code" not in text
+    assert "No reference runs are shipped yet" in reference_part([], training_hash="abc")
+
+
+def test_reference_runs_of_older_training_code_are_noted(schema):
+    from modecollapse.paper.replication import reference_part
+
+    text = reference_part([_gdpp_reference(schema, training_hash="old")], training_hash="new")
+    assert "predate the current code" in text and r"\texttt{replicate} \texttt{TABLE=gdpp-table1}" in text

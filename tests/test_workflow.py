@@ -422,3 +422,7 @@ def test_a_finished_study_ships_as_reference_runs_with_its_provenance(smoke, tmp
     assert len(final) < len(metrics) and (final.groupby(["dataset", "variant", "seed"])["step"].nunique() == 1).all()
     assert main([args[0], str(tmp_path / "nothing"), *args[2:]]) == 1  # an unfinished study is refused
     assert (out / PROVENANCE).is_file()  # and the shipped folder is left as it was
+    from modecollapse.reference import load_references
+
+    (loaded,) = load_references(out.parent)  # as the report reads them
+    assert loaded.table == "smoke" and loaded.study["scale"] == "smoke" and len(loaded.summary)

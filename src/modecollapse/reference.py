@@ -10,6 +10,7 @@ study and ships it.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import platform
 import shutil
@@ -19,7 +20,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .io import read_parquet, write_json, write_parquet
+from .configfile import read_config
+from .io import read_json, read_parquet, write_json, write_parquet
 from .layout import METRICS_TABLE, RUNS_TABLE, SOFTWARE_TABLE, STUDY_RECORD, SUMMARY_TABLE, TESTS_TABLE
 from .provenance import source_hash
 
@@ -90,3 +92,38 @@ def ship(*, study_dir: str | os.PathLike, table: str, out: str | os.PathLike, wa
     finally:
         shutil.rmtree(building, ignore_errors=True)
     return out
+
+
+REFERENCE_DIR = TRAINING_SCRIPT.parents[2] / "reference"  # one folder per published table, committed
+
+
+@dataclasses.dataclass(frozen=True)
+class Reference:
+    """One shipped reference study: the published table it replicates, its summary across seeds,
+    its study record (the config with defaults filled in) and its provenance."""
+
+    table: str
+    summary: pd.DataFrame
+    study: dict
+    provenance: dict
+
+
+def reference_files(root: str | os.PathLike = REFERENCE_DIR) -> list[str]:
+    """Every file of every shipped reference folder under `root` (the report's inputs)."""
+    return sorted(str(path) for path in Path(root).glob("*/*") if path.is_file())
+
+
+def load_references(root: str | os.PathLike = REFERENCE_DIR) -> list[Reference]:
+    """The reference folders under `root` that hold a provenance record, in order of name."""
+    references = []
+    for folder in sorted(p for p in Path(root).glob("*") if (p / PROVENANCE).is_file()):
+        provenance = read_json(folder / PROVENANCE)
+        references.append(
+            Reference(
+                table=provenance["table"],
+                summary=read_parquet(folder / Path(SUMMARY_TABLE).name),
+                study=read_config(folder / Path(STUDY_RECORD).name),
+                provenance=provenance,
+            )
+        )
+    return references

@@ -1,6 +1,7 @@
 # conda: the environment of these rules under --sdm conda.
 # params.code: the hash of the modecollapse code a rule's script imports, so that editing it reruns the rule.
 from modecollapse.provenance import source_hash
+from modecollapse.reference import reference_files
 
 PAPER_SOURCES = sorted(str(p) for p in (REPO / "paper").glob("*.tex"))
 # the sweep points' run names, each sweep in order of value (the sweeps table; the sweeps figure if any)
@@ -16,6 +17,7 @@ rule tables:
         runs=RUNS_TABLE,
         tests=TESTS_TABLE,
         classifiers=expand(CLASSIFIER_METRICS, family=FAMILIES),
+        references=reference_files(REPO / "reference"),  # the shipped reference runs (make replicate)
     output:
         results="paper/generated/results_table.tex",
         distances="paper/generated/distances_table.tex",
@@ -36,6 +38,8 @@ rule tables:
         seed=SEEDS[0],
         families=FAMILIES,
         study=STUDY.config,
+        reference_dir=str(REPO / "reference"),
+        training_code=TRAIN_CODE,  # reference runs made with other training code are noted as older
     script:
         "../scripts/tables.py"
 

@@ -7,6 +7,7 @@ from modecollapse.paper.figures import samples_figures, sweeps_section
 from modecollapse.paper.findings import findings
 from modecollapse.paper.replication import replication_section
 from modecollapse.paper.tables import classifier_table, distances_table, results_table
+from modecollapse.reference import load_references
 from modecollapse.replication import study_settings
 
 sys.stderr = open(snakemake.log[0], "w")
@@ -17,7 +18,14 @@ write_text(results_table(summary=summary, runs=runs, tests=tests, variants=param
 write_text(findings(tests), snakemake.output.findings)
 write_text(distances_table(summary=summary, tests=tests, variants=params.variants), snakemake.output.distances)
 write_text(
-    replication_section(study=params.study, settings=study_settings(params.study), summary=summary, tests=tests),
+    replication_section(
+        study=params.study,
+        settings=study_settings(params.study),
+        summary=summary,
+        tests=tests,
+        references=load_references(params.reference_dir),
+        training_hash=params.training_code,
+    ),
     snakemake.output.replication,
 )
 write_text(

@@ -9,6 +9,7 @@ import pandas as pd
 from .. import published, replication
 from ..config import format_value
 from ..metrics import HIGH_QUALITY_FRACTION, MODES_COVERED, REVERSE_KL
+from ..replication import study_settings
 from .latex import fit_to_width, latex_escape, p_value, stacked
 from .tables import METRIC_WORDS, by_key, cell_lines
 
@@ -193,11 +194,62 @@ def _table_caption(table: published.PublishedTable, matches: Sequence[replicatio
         for differs, letter in differs_notes(matches).items()
     )
     return (
-        rf"{latex_escape(table.title)}~\cite{{{table.cite}}} ({table.trials} trials; {latex_escape(table.source)})"
+        rf"{latex_escape(table.title)}~\cite{{{table.cite}}} ({table.trials} trial{'s' * (table.trials != 1)}; "
+        rf"{latex_escape(table.source)})"
         + (rf"; study data it needs: {data}" if data else "")
         + (rf". {latex_escape(table.note)}" if table.note else ".")
         + notes
     )
+
+
+def _hours(seconds: float) -> str:
+    return f"{seconds / 3600:.1f} h" if seconds >= 3600 else f"{max(1, round(seconds / 60))} min"
+
+
+def reference_part(references: Sequence[Any], *, training_hash: str) -> str:
+    """The part "replicated at full protocol": each shipped reference study (reference.Reference)
+    beside the published table it replicates, with its verdicts, wall time, machine and commit,
+    and a note where the training code has changed since it was made (`training_hash`: the
+    current one, provenance.source_hash of the training script)."""
+    by_id = {table.id: table for table in published.PUBLISHED_TABLES}
+    blocks = [r"\paragraph{Replicated at full protocol.}"]
+    shipped = [ref for ref in references if ref.table in by_id]
+    if not shipped:
+        return (  # sloppypar: the typewriter command may not break, so the line around it stretches instead
+            r"\begin{sloppypar}"
+            + blocks[0]
+            + r" No reference runs are shipped yet: \texttt{make} \texttt{replicate} \texttt{TABLE=gdpp-table1} (or"
+            + r" \texttt{veegan-table1}) runs one of the two replications a laptop finishes at its full protocol"
+            + r" and ships its final results into \path{reference/}."
+            + "\\end{sloppypar}\n"
+        )
+    blocks[0] += (
+        " These studies ran a published table's own setting to the end on the machine named below; their "
+        r"final results are shipped with the code (\path{reference/}), so every report sets them beside the "
+        "published numbers."
+    )
+    for ref in shipped:
+        table, record = by_id[ref.table], ref.provenance
+        matches = replication.match_table(table, study_data=ref.study["data"], runs=study_settings(ref.study))
+        stale = record["training_source_hash"] != training_hash
+        caption = (
+            rf"{latex_escape(table.title)}~\cite{{{table.cite}}}, reference runs of "
+            rf"\texttt{{config/{latex_escape(ref.table)}.yaml}}: {_hours(record['wall_time_s'])} on "
+            rf"{latex_escape(record['machine'])}, commit \texttt{{{latex_escape(record['commit'][:12])}}}."
+        )
+        if stale:
+            caption += (
+                r" \textbf{These reference runs predate the current code:} the training code has changed since "
+                r"they were made; \texttt{make} \texttt{replicate} "
+                rf"\texttt{{TABLE={latex_escape(ref.table)}}} refreshes them."
+            )
+        blocks += [
+            r"\begin{table}[htbp]\centering\scriptsize",
+            fit_to_width(replication_table(table, matches=matches, summary=by_key(ref.summary))).rstrip(),
+            rf"\caption{{{caption}}}\label{{tab:reference-{table.id}}}",
+            r"\end{table}",
+        ]
+    return "\n".join(blocks) + "\n"
 
 
 def replication_section(
@@ -207,6 +259,8 @@ def replication_section(
     summary: pd.DataFrame,
     tests: pd.DataFrame,
     tables: Sequence[published.PublishedTable] = published.PUBLISHED_TABLES,
+    references: Sequence[Any] = (),
+    training_hash: str = "",
 ) -> str:
     """The report's section on the published numbers: the matching and verdict rules, a table
     per published table (`replication_table`), and the published directions with what our
@@ -237,4 +291,5 @@ def replication_section(
         blocks += [r"\begin{itemize}", *items, r"\end{itemize}"]
     else:
         blocks.append("This study trains no pair of models that a published direction compares.")
+    blocks.append(reference_part(references, training_hash=training_hash))
     return "\n".join(blocks) + "\n"
