@@ -238,3 +238,8 @@ def test_fresh_data_draws_every_batch_from_the_mixture_and_resumes_bitwise(point
 def test_fresh_data_on_images_is_refused():
     with pytest.raises(ConfigError, match="fresh_data draws points from a 2D Gaussian mixture and digits is images"):
         validate_config({**_config(["gan-ns"], ["digits"]), "train": {"fresh_data": True}}, schema=_schema())
+
+
+def test_gdpp_under_captured_cuda_graphs_is_refused():
+    with pytest.raises(ConfigError, match="gdpp's eigendecompositions cannot run inside a captured CUDA graph"):
+        validate_config({**_config(["hinge+gdpp"], ["ring8"]), "cuda_graphs": True}, schema=_schema())

@@ -38,7 +38,10 @@ def _aligned_literal(real, fake):
 
 def test_the_gram_form_equals_the_literal_batch_by_batch_form_up_to_eigenvector_sign():
     real, fake = _features(seed=1), _features(seed=2)
-    # float64: the literal form's zero eigenvalues are ~1e-16, so the forms agree to round-off
+    # float64 at assert_close's default (rtol = atol = 1e-7): with signs aligned the forms differ only by
+    # round-off, the literal form's batch − dim 'zero' eigenvalues (and its min) being ~1e-16 instead of 0
+    # and both eigendecompositions accurate to ~1e-16 / eigengap; 1e-7 is far above that, far below the
+    # loss's O(1) terms, so any mismatch of the formula (a missing 1/batch, the min–max) fails it
     torch.testing.assert_close(gdpp_loss(real_features=real, fake_features=fake), _aligned_literal(real, fake))
     # with as many features as samples both take the literal path
     wide = _features(batch=6, dim=6, seed=3)
@@ -53,6 +56,38 @@ def test_identical_batches_cost_minus_the_sum_of_the_normalised_eigenvalues():
     values = torch.linalg.eigvalsh(unit.transpose(-1, -2) @ unit)  # L's nonzero eigenvalues; its others are 0
     expected = -(values / values[..., -1:]).sum(-1)  # MSE 0, each ⟨v, v⟩ = 1, the minimum 0
     torch.testing.assert_close(gdpp_loss(real_features=real, fake_features=real.clone()), expected)
+
+
+def test_the_literal_form_of_identical_batches_costs_minus_the_sum_of_the_normalised_eigenvalues():
+    # sign-invariant (each ⟨v, v⟩ = 1 whatever the sign), so the literal form has a known answer too: L's
+    # batch − dim zero eigenvalues (~1e-16 in float64) add ~1e-16 each, far below the default tolerance
+    real = _features(seed=4)
+    unit = torch.nn.functional.normalize(real, dim=-1)
+    values = torch.linalg.eigvalsh(unit.transpose(-1, -2) @ unit)
+    expected = -(values / values[..., -1:]).sum(-1)
+    torch.testing.assert_close(gdpp_loss_literal(real_features=real, fake_features=real.clone()), expected)
+
+
+def test_a_collapsed_float32_fake_batch_keeps_the_loss_within_its_bound():
+    """Fake features of rank ~1 (a collapsed G) in float32: the Gram form's fake eigenvalues but one are
+    round-off, and v = φ̂w/√λ must not grow with them. Each |⟨v_fake, v_real⟩| ≤ 1 for unit vectors, so
+    |L_DPP| ≤ Σᵢ λ̂_real,i + 1e-4 · MSE (here MSE ≤ 2 · batch, so ≤ 0.013): a bound the literal form
+    keeps whatever its solver's null vectors, and which a fixed clamp of λ at 1e-12 broke (85 against 7.4)."""
+    generator = torch.Generator().manual_seed(0)
+    real = torch.tanh(torch.randn(4, 64, 16, generator=generator))
+    collapsed = torch.tanh(torch.randn(4, 1, 16, generator=generator)).expand(4, 64, 16)
+    fake = (collapsed + 1e-3 * torch.randn(4, 64, 16, generator=generator)).requires_grad_(True)
+    loss = gdpp_loss(real_features=real, fake_features=fake)
+    unit = torch.nn.functional.normalize(real, dim=-1)
+    values = torch.linalg.eigvalsh(unit.transpose(-1, -2) @ unit)
+    assert (loss.abs() <= (values / values[..., -1:]).sum(-1) + 0.013).all()
+    (grad,) = torch.autograd.grad(loss.sum(), fake)
+    assert torch.isfinite(grad).all()
+    # features all 0 (a dead D): finite, the fake vectors 0
+    zeros = torch.zeros(1, 64, 16, requires_grad=True)
+    dead = gdpp_loss(real_features=real[:1], fake_features=zeros)
+    dead.sum().backward()
+    assert torch.isfinite(dead).all() and torch.isfinite(zeros.grad).all()
 
 
 def test_the_gradient_reaches_the_fake_features_and_stays_finite_at_tied_eigenvalues():

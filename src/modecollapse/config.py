@@ -256,6 +256,13 @@ def validate_config(config: Mapping[str, Any], *, schema: Mapping[str, Any]) -> 
                 refused.append(f"config (runs on {dataset}): {error}")
         problems.extend(refused)
         problems.extend(_architecture_problems(dataset, runs))
+        if resolved["cuda_graphs"]:  # torch.linalg.eigh on CUDA reads its status back to the host: no capture
+            problems += [
+                f"config (runs on {dataset}): run {name}: gdpp's eigendecompositions cannot run inside a captured "
+                "CUDA graph (cuda_graphs: true); set cuda_graphs: false for this study"
+                for name, s in runs.items()
+                if s.gdpp
+            ]
     if problems:
         raise ConfigError("invalid configuration:\n  - " + "\n  - ".join(dict.fromkeys(problems)))
     return resolved

@@ -74,7 +74,8 @@ def _dpp_loss(real_values, real_vectors, fake_values, fake_vectors, *, batch: in
     missing = batch - real_values.shape[-1]
     low = real_values[..., :1] if missing == 0 else torch.zeros_like(real_values[..., :1])
     high = real_values[..., -1:]
-    weights = (real_values - low) / (high - low)
+    # all eigenvalues equal (the reference's 0/0, NaN): weights 0
+    weights = (real_values - low) / (high - low).clamp_min(torch.finfo(real_values.dtype).tiny)
     magnitude = ((real_values - fake_values) ** 2).sum(-1) / batch
     structure = (weights * -(fake_vectors * real_vectors).sum(-2)).sum(-1)
     return 1e-4 * magnitude + structure
@@ -107,8 +108,12 @@ def gdpp_loss(*, real_features: torch.Tensor, fake_features: torch.Tensor) -> to
     for features in (real_features, fake_features):
         unit = torch.nn.functional.normalize(features, dim=-1)
         values, w = safe_eigh(unit.transpose(-1, -2) @ unit)
-        # v = φ̂w/√λ; a zero eigenvalue (rank below dim) gets weight ~0, and the clamp keeps its vector finite
-        vectors = unit @ w / values.clamp_min(1e-12).sqrt().unsqueeze(-2)
+        # v = φ̂w/√λ. An eigenvalue below the solver's round-off (dtype eps × the largest) is the noise of a
+        # rank below dim: floored there, its |v| stays ≲ 1 (a fixed 1e-12 let float32 noise of a collapsed
+        # fake batch give |v| ~ 1e3). A real one has weight ~0; a fake one is any null vector in the literal form.
+        finfo = torch.finfo(values.dtype)
+        floor = (finfo.eps * values[..., -1:].detach()).clamp_min(finfo.tiny)  # tiny: features all 0
+        vectors = unit @ w / values.maximum(floor).sqrt().unsqueeze(-2)
         pairs.extend((values, vectors))
     return _dpp_loss(*pairs, batch=batch)
 
