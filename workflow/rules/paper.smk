@@ -39,7 +39,6 @@ rule tables:
         families=FAMILIES,
         study=STUDY.config,
         reference_dir=str(REPO / "reference"),
-        training_code=TRAIN_CODE,  # reference runs made with other training code are noted as older
     script:
         "../scripts/tables.py"
 

@@ -7,7 +7,8 @@ from modecollapse.paper.figures import samples_figures, sweeps_section
 from modecollapse.paper.findings import findings
 from modecollapse.paper.replication import replication_section
 from modecollapse.paper.tables import classifier_table, distances_table, results_table
-from modecollapse.reference import load_references
+from modecollapse.provenance import source_hash
+from modecollapse.reference import TRAINING_SCRIPT, load_references
 from modecollapse.replication import study_settings
 
 sys.stderr = open(snakemake.log[0], "w")
@@ -24,7 +25,9 @@ write_text(
         summary=summary,
         tests=tests,
         references=load_references(params.reference_dir),
-        training_hash=params.training_code,
+        # the training code now, read when the report is built (not a param: editing it reruns training,
+        # whose new results rerun this rule anyway)
+        training_hash=source_hash(TRAINING_SCRIPT),
     ),
     snakemake.output.replication,
 )
