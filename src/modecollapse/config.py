@@ -29,6 +29,13 @@ from .download import DEFAULT_DEADLINE_S, DEFAULT_MIRRORS
 from .losses import LOSSES
 from .variants import VariantError, variant_defaults
 
+# The tricks ALI and VEEGAN cannot take, and why (TrainSettings refuses them switched on)
+JOINT_REFUSALS = {
+    "unrolled_steps": "unrolling a joint D(x, z) through G's and the encoder's step is not defined here",
+    "pack": "D judges (x, z) pairs; packing pairs is neither published nor defined here",
+    "feature_matching": "feature matching has no published form for a joint D(x, z)",
+}
+
 
 @dataclasses.dataclass(frozen=True)
 class TrainSettings:
@@ -103,14 +110,8 @@ class TrainSettings:
         if self.unrolled_steps and self.optimizer != "adam":
             raise ValueError(f"unrolled_steps differentiates through Adam's update; optimizer is {self.optimizer}")
         if LOSSES[self.loss].joint:
-            joint_refusals = {
-                "unrolled_steps": "unrolling a joint D(x, z) through G's and the encoder's step is not defined here",
-                "pack": "D judges (x, z) pairs; packing pairs is neither published nor defined here",
-                "feature_matching": "feature matching has no published form for a joint D(x, z)",
-            }
-            off = {"unrolled_steps": 0, "pack": 1, "feature_matching": False}
-            for key, why in joint_refusals.items():
-                if getattr(self, key) != off[key]:
+            for key, why in JOINT_REFUSALS.items():  # each setting must stay at its default (off)
+                if getattr(self, key) != type(self).__dataclass_fields__[key].default:
                     raise ValueError(f"{self.loss} cannot take {key}: {getattr(self, key)}: {why}")
         if LOSSES[self.loss].joint == "veegan" and self.e_noise_dim:
             raise ValueError(
@@ -255,7 +256,7 @@ def validate_config(config: Mapping[str, Any], *, schema: Mapping[str, Any]) -> 
             except ValueError as error:
                 refused.append(f"config (runs on {dataset}): {error}")
         problems.extend(refused)
-        problems.extend(_architecture_problems(dataset, runs))
+        problems.extend(_dataset_kind_problems(dataset, runs))
         if resolved["cuda_graphs"]:  # torch.linalg.eigh on CUDA reads its status back to the host: no capture
             problems += [
                 f"config (runs on {dataset}): run {name}: gdpp's eigendecompositions cannot run inside a captured "
@@ -268,7 +269,7 @@ def validate_config(config: Mapping[str, Any], *, schema: Mapping[str, Any]) -> 
     return resolved
 
 
-def _architecture_problems(dataset: str, runs: Mapping[str, TrainSettings]) -> list[str]:
+def _dataset_kind_problems(dataset: str, runs: Mapping[str, TrainSettings]) -> list[str]:
     """Runs whose settings the dataset's kind cannot take: on images a conv architecture not defined
     for them (the nets' own check) or fresh mixture draws; on 2D points DiffAugment."""
     where = f"config (runs on {dataset})"

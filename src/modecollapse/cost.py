@@ -173,7 +173,8 @@ def project(jobs: Sequence[tuple[TrainSettings, Sequence[int] | None, int]], *, 
     return Projection(jobs=len(jobs), cpu_job_seconds=seconds["cpu"], gpu_job_seconds=seconds["cuda"], cores=cores)
 
 
-def _hours(seconds: float) -> str:
+def duration(seconds: float) -> str:
+    """Seconds as the reports print a long duration: "2.5 h", or minutes below an hour."""
     hours = seconds / 3600
     return f"{hours:.1f} h" if hours >= 0.95 else f"{max(1, round(seconds / 60))} min"
 
@@ -183,16 +184,16 @@ def projection_lines(projection: Projection) -> list[str]:
     with what it rests on, and a warning when the CPU projection is hours of work."""
     lines = [
         f"projected training: {projection.jobs} job{'s' * (projection.jobs != 1)}, "
-        f"{_hours(projection.cpu_job_seconds)} of CPU work: about "
-        f"{_hours(projection.cpu_wall_seconds)} on this machine with {projection.cores} jobs at a time "
+        f"{duration(projection.cpu_job_seconds)} of CPU work: about "
+        f"{duration(projection.cpu_wall_seconds)} on this machine with {projection.cores} jobs at a time "
         f"({RECORDED['cpu']})",
-        f"projected training on one H100/H200: about {_hours(projection.gpu_job_seconds)}, one job at a time "
+        f"projected training on one H100/H200: about {duration(projection.gpu_job_seconds)}, one job at a time "
         f"({RECORDED['cuda']}, times {DETERMINISTIC_ALLOWANCE:g} for deterministic kernels; not yet "
         f"measured with them)",
     ]
     if projection.cpu_wall_seconds > CPU_WARN_HOURS * 3600:
         lines.append(
-            f"warning: this study is about {_hours(projection.cpu_wall_seconds)} of training on this machine's CPUs "
+            f"warning: this study is about {duration(projection.cpu_wall_seconds)} of training on this machine's CPUs "
             f"(more than {CPU_WARN_HOURS:g} h); run it on a GPU (config device: cuda) or a cluster "
             "(docs/cluster-and-gpu.md); a study stopped part-way keeps its finished jobs and checkpoints"
         )

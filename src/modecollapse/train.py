@@ -171,7 +171,7 @@ class GANEnsemble:
         for net in (G, D, E) if E is not None else (G, D):
             init_members(net, **init)
         uniform_z = s.z_distribution == "uniform"
-        self.code_dim = code_dim = s.z_dim + s.noise_dim  # G's inputs: z, then the unreconstructed noise ε
+        code_dim = s.z_dim + s.noise_dim  # G's inputs: z, then the unreconstructed noise ε
         self.fixed_z = torch.stack(
             [
                 latent(
@@ -303,7 +303,7 @@ class GANEnsemble:
         z = self._latent_batch(draw) if z is None else z
         slots = z.split(self.settings.batch_size, dim=1)
         samples = torch.cat([self.G(chunk) for chunk in slots], dim=-1)
-        codes = torch.cat(slots, dim=-1)  # packed as the samples are
+        codes = slots[0] if len(slots) == 1 else torch.cat(slots, dim=-1)  # packed as the samples are
         seen = self._noisy(draw, samples)
         if self.loss.joint:
             seen = torch.cat([seen, codes[..., : self.settings.z_dim]], dim=-1)

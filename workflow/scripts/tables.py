@@ -8,7 +8,7 @@ from modecollapse.paper.findings import findings
 from modecollapse.paper.replication import replication_section
 from modecollapse.paper.tables import classifier_table, distances_table, results_table
 from modecollapse.provenance import source_hash
-from modecollapse.reference import TRAINING_SCRIPT, load_references
+from modecollapse.reference import load_references
 from modecollapse.replication import study_settings
 
 sys.stderr = open(snakemake.log[0], "w")
@@ -27,7 +27,7 @@ write_text(
         references=load_references(params.reference_dir),
         # the training code now, read when the report is built (not a param: editing it reruns training,
         # whose new results rerun this rule anyway)
-        training_hash=source_hash(TRAINING_SCRIPT),
+        training_hash=source_hash(params.training_script),
     ),
     snakemake.output.replication,
 )

@@ -8,6 +8,7 @@ import pandas as pd
 
 from .. import published, replication
 from ..config import format_value
+from ..cost import duration
 from ..metrics import HIGH_QUALITY_FRACTION, MODES_COVERED, REVERSE_KL
 from ..replication import study_settings
 from .latex import fit_to_width, latex_escape, p_value, stacked
@@ -202,10 +203,6 @@ def _table_caption(table: published.PublishedTable, matches: Sequence[replicatio
     )
 
 
-def _hours(seconds: float) -> str:
-    return f"{seconds / 3600:.1f} h" if seconds >= 3600 else f"{max(1, round(seconds / 60))} min"
-
-
 def reference_part(references: Sequence[Any], *, training_hash: str) -> str:
     """The part "replicated at full protocol": each shipped reference study (reference.Reference)
     beside the published table it replicates, with its verdicts, wall time, machine and commit,
@@ -234,7 +231,7 @@ def reference_part(references: Sequence[Any], *, training_hash: str) -> str:
         stale = record["training_source_hash"] != training_hash
         caption = (
             rf"{latex_escape(table.title)}~\cite{{{table.cite}}}, reference runs of "
-            rf"\texttt{{config/{latex_escape(ref.table)}.yaml}}: {_hours(record['wall_time_s'])} on "
+            rf"\texttt{{config/{latex_escape(ref.table)}.yaml}}: {duration(record['wall_time_s'])} on "
             rf"{latex_escape(record['machine'])}, commit \texttt{{{latex_escape(record['commit'][:12])}}}."
         )
         if stale:
