@@ -39,7 +39,7 @@ rule tables:
         families=FAMILIES,
         study=STUDY.config,
         reference_dir=str(REPO / "reference"),
-        training_script=workflow.source_path("../scripts/train.py"),  # hashed when the rule runs (tables.py)
+        training_script=str(REPO / "workflow" / "scripts" / "train.py"),  # hashed when the rule runs (tables.py)
     script:
         "../scripts/tables.py"
 
