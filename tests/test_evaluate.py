@@ -243,7 +243,15 @@ def test_under_trained_truth_table():
 
 # --- evaluate_runs: every seed of a (dataset, run name), as the evaluate rule runs it -------------
 
-EVALUATION = dict(threshold=3.0, confidence=0.9, collapse_coverage=0.5, plateau_window=0.5, plateau_tolerance=0.1)
+EVALUATION = dict(
+    threshold=3.0,
+    nearest="std",
+    inclusive=False,
+    confidence=0.9,
+    collapse_coverage=0.5,
+    plateau_window=0.5,
+    plateau_tolerance=0.1,
+)
 
 
 def _record(seed: int, status: str = "ok") -> dict:

@@ -21,6 +21,25 @@ def test_real_samples_cover_every_mode(name):
     assert 0 <= stats[REVERSE_KL] < 5 * (DATASETS[name].n_modes - 1) / (2 * 2500)
 
 
+def test_nearest_rule_and_inclusive_threshold_change_what_counts():
+    # modes of unequal std: a point 2.5 from the wide mode and 0.5 from the narrow one is the wide
+    # mode's by stds (2.5 < 5) and the narrow one's by L2, where it sits 5 of its stds out
+    centers, std = np.array([[0.0, 0.0], [3.0, 0.0]]), np.array([1.0, 0.1])
+    point = np.array([[2.5, 0.0]])
+    by_std = mode_stats(centers=centers, std=std, fake=point, nearest="std")
+    by_l2 = mode_stats(centers=centers, std=std, fake=point, nearest="l2")
+    assert by_std["counts"].tolist() == [1, 0] and by_std[HIGH_QUALITY_FRACTION] == 1.0
+    assert by_l2["counts"].tolist() == [0, 0] and by_l2[HIGH_QUALITY_FRACTION] == 0.0
+    # exactly 3 stds out (1.5 / 0.5, exact in binary): high quality only under the non-strict rule
+    edge = np.array([[1.5, 0.0]])
+    for nearest in ("std", "l2"):
+        strict = mode_stats(centers=centers[:1], std=0.5, fake=edge, nearest=nearest)
+        inclusive = mode_stats(centers=centers[:1], std=0.5, fake=edge, nearest=nearest, inclusive=True)
+        assert (strict[MODES_COVERED], inclusive[MODES_COVERED]) == (0, 1)
+    with pytest.raises(ValueError, match="nearest must be one of std, l2; got 'cosine'"):
+        mode_stats(centers=centers, std=std, fake=point, nearest="cosine")
+
+
 def test_collapsed_generator_covers_one_mode_with_maximal_kl():
     center = np.asarray(DATASETS["ring8"].centers[2])
     fake = center + 0.001 * np.random.default_rng(0).standard_normal((2500, 2))

@@ -102,6 +102,8 @@ def evaluate_run(
     dataset: dict[str, np.ndarray],
     threshold: float,
     collapse_coverage: float,
+    nearest: str = "std",
+    inclusive: bool = False,
     floors: dict[str, float] | None = None,
     diverged: bool = False,
     plateau_window: float = PLATEAU_WINDOW,
@@ -110,7 +112,8 @@ def evaluate_run(
     """Metrics of every snapshot of one run (see the module docstring).
 
     A run counts as collapsed at a snapshot when it covers fewer than `collapse_coverage` of the
-    K modes (the mean of that indicator across seeds is the collapse rate). `floors`, when given,
+    K modes (the mean of that indicator across seeds is the collapse rate); `threshold`, `nearest`
+    and `inclusive` are `metrics.mode_stats`'s rule of high quality. `floors`, when given,
     are added at the final step (they depend only on the dataset and the sample size). The final
     step also gets the run-level metrics of `run_values` (`diverged` is the run's status in
     run.json; `plateau_window` and `plateau_tolerance` define levelling off) and mmd_bandwidth,
@@ -124,7 +127,9 @@ def evaluate_run(
     per_step, counts = [], []
     for step in steps:
         fake = samples.loc[samples["step"] == step, ["x", "y"]].to_numpy(dtype=np.float64)
-        stats = m.mode_stats(centers=centers, std=std, fake=fake, threshold=threshold)
+        stats = m.mode_stats(
+            centers=centers, std=std, fake=fake, threshold=threshold, nearest=nearest, inclusive=inclusive
+        )
         counts.append(stats[m.COUNTS])
         values = _mode_values(stats, counts, n_modes=len(centers), collapse_coverage=collapse_coverage)
         if step == steps[-1]:
@@ -286,6 +291,8 @@ def evaluate_runs(
     threshold: float,
     confidence: float,
     collapse_coverage: float,
+    nearest: str = "std",
+    inclusive: bool = False,
     plateau_window: float = PLATEAU_WINDOW,
     plateau_tolerance: float = PLATEAU_TOLERANCE,
     classifier: Classifier | None = None,
@@ -299,8 +306,8 @@ def evaluate_runs(
     `dataset` is the loaded dataset file, `classifier` its family's evaluator classifier, which
     image datasets need. The finite-sample floors and the real reference features depend only on
     the dataset and a run's final sample size, so runs of one size share them. `threshold` is 2D
-    data's high-quality distance (in standard deviations), `confidence` the classifier's; the
-    other settings are `evaluate_run`'s.
+    data's high-quality distance (in standard deviations) with its rules `nearest` and `inclusive`
+    (`metrics.mode_stats`), `confidence` the classifier's; the other settings are `evaluate_run`'s.
     """
     from .stats import LONG_COLUMNS  # here: stats imports this module
 
@@ -316,7 +323,14 @@ def evaluate_runs(
             floors[n] = (
                 m.class_mode_stats_floor(reference=dataset["mode_weights"], n=n)
                 if image_shape
-                else m.mode_stats_floor(centers=dataset["centers"], std=dataset["std"], n=n, threshold=threshold)
+                else m.mode_stats_floor(
+                    centers=dataset["centers"],
+                    std=dataset["std"],
+                    n=n,
+                    threshold=threshold,
+                    nearest=nearest,
+                    inclusive=inclusive,
+                )
             )
         run_level = {  # the run-level metrics of the final step
             "diverged": run["status"] == "diverged",
@@ -329,6 +343,8 @@ def evaluate_runs(
                 dataset=dataset,
                 threshold=threshold,
                 collapse_coverage=collapse_coverage,
+                nearest=nearest,
+                inclusive=inclusive,
                 floors=floors[n],
                 **run_level,
             )

@@ -56,11 +56,25 @@ _BLOCK_ENTRIES = 1_000_000
 _MEDIAN_HEURISTIC_POINTS = 2000
 
 
-def mode_stats(*, centers: np.ndarray, std: np.ndarray | float, fake: np.ndarray, threshold: float = 3.0) -> dict:
+NEAREST_RULES = ("std", "l2")  # a sample's mode: nearest in units of each mode's std (PacGAN), or by L2
+
+
+def mode_stats(
+    *,
+    centers: np.ndarray,
+    std: np.ndarray | float,
+    fake: np.ndarray,
+    threshold: float = 3.0,
+    nearest: str = "std",
+    inclusive: bool = False,
+) -> dict:
     """PacGAN's mode statistics of generated samples against a Gaussian mixture's modes.
 
-    Each sample goes to the mode nearest in units of that mode's std; it is high quality when
-    that distance is below `threshold` stds. modes_covered = modes with at least one high-quality
+    Each sample goes to the mode nearest in units of that mode's std (`nearest="std"`, PacGAN's
+    rule) or by plain Euclidean distance (`"l2"`, the rule of GDPP's and VEEGAN's 2D code); the two
+    agree when all modes share one std. It is high quality when its distance to that mode is below
+    `threshold` of the mode's stds (at most, with `inclusive`, as those codes count: the same
+    almost surely for continuous samples). modes_covered = modes with at least one high-quality
     sample; high_quality_fraction = high-quality samples / all samples; reverse_kl =
     KL(p_gen ‖ uniform) = Σ_{p>0} p log(pK) over the histogram of high-quality samples per mode;
     jsd = Jensen-Shannon divergence (natural log) between that histogram and the uniform weights,
@@ -76,16 +90,21 @@ def mode_stats(*, centers: np.ndarray, std: np.ndarray | float, fake: np.ndarray
     tables can count it.
     Source: PacGAN (Lin et al. 2018), fjxmlzn/PacGAN pacgan/extensions.py; docs/protocol.md §1.
     """
+    if nearest not in NEAREST_RULES:
+        raise ValueError(f"nearest must be one of {', '.join(NEAREST_RULES)}; got {nearest!r}")
     centers = np.asarray(centers, dtype=np.float64)
     fake = np.asarray(fake, dtype=np.float64)
     n_modes = len(centers)
     std = np.broadcast_to(np.asarray(std, dtype=np.float64), (n_modes,))
     finite = np.isfinite(fake).all(axis=1)
     distance = np.full((len(fake), n_modes), np.inf)
-    distance[finite] = cdist(fake[finite], centers) / std  # in units of each mode's std
-    nearest = distance.argmin(axis=1)
-    high_quality = distance[np.arange(len(fake)), nearest] < threshold
-    counts = np.bincount(nearest[high_quality], minlength=n_modes)
+    distance[finite] = cdist(fake[finite], centers)
+    if nearest == "std":
+        distance /= std  # in units of each mode's std
+    mode = distance.argmin(axis=1)
+    in_stds = distance[np.arange(len(fake)), mode] / (1.0 if nearest == "std" else std[mode])
+    high_quality = (in_stds <= threshold) if inclusive else (in_stds < threshold)
+    counts = np.bincount(mode[high_quality], minlength=n_modes)
     return {
         MODES_COVERED: int((counts > 0).sum()),
         HIGH_QUALITY_FRACTION: float(high_quality.mean()) if len(fake) else float("nan"),
@@ -96,14 +115,22 @@ def mode_stats(*, centers: np.ndarray, std: np.ndarray | float, fake: np.ndarray
 
 
 def mode_stats_floor(
-    *, centers: np.ndarray, std: np.ndarray | float, n: int, threshold: float = 3.0, repeats: int = 20, seed: int = 0
+    *,
+    centers: np.ndarray,
+    std: np.ndarray | float,
+    n: int,
+    threshold: float = 3.0,
+    nearest: str = "std",
+    inclusive: bool = False,
+    repeats: int = 20,
+    seed: int = 0,
 ) -> dict:
     """The reverse KL and JSD of `mode_stats` that a perfect generator scores at sample size `n`.
 
     A finite sample of the true mixture does not hit the uniform weights exactly, so both
     divergences have a positive floor. It is estimated as the mean over `repeats` samples of size
     `n` drawn from the mixture itself (isotropic Gaussians at `centers`, per-mode `std`, uniform
-    weights), each scored by `mode_stats` with the same `threshold`. Asymptotically
+    weights), each scored by `mode_stats` with the same rule (`threshold`, `nearest`, `inclusive`). Asymptotically
     reverse_kl_floor ≈ (K−1)/(2n) (0.0014 for 8 modes, 0.0048 for 25 modes at n = 2,500) and
     jsd_floor ≈ (K−1)/(8n), since KL ≈ χ²/2 and JSD ≈ χ²/8 for small deviations.
     Source: docs/protocol.md §1 ("report the floor beside the value").
@@ -118,7 +145,9 @@ def mode_stats_floor(
     for _ in range(repeats):
         labels = rng.integers(n_modes, size=n)  # uniform mixture weights (PacGAN)
         points = centers[labels] + std[labels, None] * rng.standard_normal((n, dim))
-        stats = mode_stats(centers=centers, std=std, fake=points, threshold=threshold)
+        stats = mode_stats(
+            centers=centers, std=std, fake=points, threshold=threshold, nearest=nearest, inclusive=inclusive
+        )
         reverse_kl.append(stats[REVERSE_KL])
         jsd.append(stats[JSD])
     return {REVERSE_KL_FLOOR: float(np.mean(reverse_kl)), JSD_FLOOR: float(np.mean(jsd))}

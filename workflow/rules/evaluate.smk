@@ -25,6 +25,9 @@ rule evaluate:
     params:
         code=source_hash(workflow.source_path("../scripts/evaluate.py")),
         threshold=STUDY.evaluation["threshold"],
+        # a 2D sample's mode: nearest in stds (PacGAN) or by L2; high quality at < or <= threshold
+        nearest=STUDY.evaluation["nearest"],
+        inclusive=STUDY.evaluation["inclusive"],
         confidence=STUDY.evaluation["confidence"],
         collapse_coverage=STUDY.evaluation["collapse_coverage"],
         # levelled off: the covered share and high-quality fraction vary by at most plateau_tolerance
