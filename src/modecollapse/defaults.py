@@ -5,11 +5,11 @@ share the numbers without one importing the other's modules: a change to the met
 training, a change to training no evaluation.
 """
 
-# high quality within `threshold` std of a mode (below it, or at most with `inclusive`), the mode being
-# the nearest in units of each mode's std (`nearest: std`, PacGAN) or by L2 (`l2`); an image channel
-# counts when the classifier's confidence is at least `confidence`; collapsed below `collapse_coverage` of the modes; levelled off
-# when, over the last `plateau_window` of training, the covered share and the high-quality fraction
-# vary by at most `plateau_tolerance` (max − min)
+# high quality within `threshold` std of a mode (below it, or at most with `inclusive`), the mode
+# being the nearest in units of each mode's std (`nearest: std`, PacGAN) or by L2 (`l2`); an image
+# channel counts when the classifier's confidence is at least `confidence`; collapsed below
+# `collapse_coverage` of the modes; levelled off when, over the last `plateau_window` of training,
+# the covered share and the high-quality fraction vary by at most `plateau_tolerance` (max − min)
 EVALUATION_DEFAULTS = {
     "threshold": 3.0,
     "nearest": "std",
