@@ -243,3 +243,35 @@ def test_fresh_data_on_images_is_refused():
 def test_gdpp_under_captured_cuda_graphs_is_refused():
     with pytest.raises(ConfigError, match="gdpp's eigendecompositions cannot run inside a captured CUDA graph"):
         validate_config({**_config(["hinge+gdpp"], ["ring8"]), "cuda_graphs": True}, schema=_schema())
+
+
+def test_negated_critic_objective_is_minus_the_unrolled_d_loss_on_its_own_batch(points):
+    # with D's lr 0 the unrolled D is D itself, so in a simultaneous step G's loss is exactly
+    # minus the D loss of the same real batch and fakes
+    s = settings_for("unrolled-1", lr=0.0, g_lr=1e-3, update="simultaneous", unrolled_objective="negated-critic")
+    ensemble = GANEnsemble(data=points, settings=s, seeds=[0, 1], device="cpu")
+    d_loss, g_loss = ensemble.step(ensemble.draw)
+    torch.testing.assert_close(g_loss, -d_loss)
+    default = GANEnsemble(data=points, settings=settings_for("unrolled-1", lr=0.0, update="simultaneous"),
+                          seeds=[0, 1], device="cpu")  # fmt: skip
+    assert not torch.allclose(default.step(default.draw)[1], g_loss)  # the non-saturating loss is another number
+
+
+@pytest.mark.parametrize(("objective", "fakes_per_g_step"), [("generator", 2), ("negated-critic", 1)])
+def test_alternating_negated_critic_steps_g_on_the_unrolling_fakes(points, objective, fakes_per_g_step):
+    s = settings_for("unrolled-1", update="alternating", d_steps=2, unrolled_objective=objective)
+    ensemble = GANEnsemble(data=points, settings=s, seeds=[0], device="cpu")
+    calls, fake_inputs = [], ensemble._fake_inputs
+    ensemble._fake_inputs = lambda draw, z=None: calls.append(1) or fake_inputs(draw, z)
+    ensemble.step(ensemble.draw)
+    assert len(calls) == s.d_steps + fakes_per_g_step * s.g_steps
+
+
+def test_negated_critic_objective_needs_unrolling_and_excludes_feature_matching():
+    with pytest.raises(ValueError, match="unrolled_objective: negated-critic needs unrolled_steps >= 1"):
+        settings_for("gan-ns", unrolled_objective="negated-critic")
+    with pytest.raises(ValueError, match="replaces G's loss, and so does feature_matching"):
+        settings_for("unrolled-1", unrolled_objective="negated-critic", feature_matching=True)
+    with pytest.raises(ConfigError, match="unrolled_objective"):
+        validate_config({**_config(["unrolled-1"], ["ring8"]), "train": {"unrolled_objective": "minimax"}},
+                        schema=_schema())  # fmt: skip

@@ -90,6 +90,9 @@ class TrainSettings:
     r1_gamma: float = 0.0  # R1 weight γ: (γ/2)E‖∇D(x_real)‖²; 0 = off
     spectral_norm: bool = False  # spectral normalisation of D's weights
     unrolled_steps: int = 0  # G's loss through k unrolled D updates; 0 = off
+    # against the unrolled D, G minimises its own loss (generator) or, as the Unrolled-GAN demo
+    # notebook does, minus the unrolled D's loss on the unrolling batch itself (negated-critic)
+    unrolled_objective: str = "generator"
     pack: int = 1  # PacGAN: samples per D input; 1 = off
     minibatch_kernels: int = 0  # minibatch discrimination kernels B; 0 = off
     minibatch_kernel_dim: int = 5  # dims C of each minibatch kernel
@@ -109,6 +112,13 @@ class TrainSettings:
             )
         if self.unrolled_steps and self.optimizer != "adam":
             raise ValueError(f"unrolled_steps differentiates through Adam's update; optimizer is {self.optimizer}")
+        if self.unrolled_objective != "generator" and not self.unrolled_steps:
+            raise ValueError(f"unrolled_objective: {self.unrolled_objective} needs unrolled_steps >= 1 (a D to unroll)")
+        if self.unrolled_objective != "generator" and self.feature_matching:
+            raise ValueError(
+                f"unrolled_objective: {self.unrolled_objective} replaces G's loss, and so does feature_matching: "
+                "use one of them"
+            )
         if LOSSES[self.loss].joint:
             for key, why in JOINT_REFUSALS.items():  # each setting must stay at its default (off)
                 if getattr(self, key) != type(self).__dataclass_fields__[key].default:

@@ -258,13 +258,15 @@ class GANEnsemble:
             self.opt_d.step()
             self._clip()
         for _ in range(s.g_steps):
-            critic = (
-                self._unrolled_critic(draw, self._real_inputs(draw), self._fake_inputs(draw, z).inputs)
-                if s.unrolled_steps
-                else D
-            )
-            fake = self._fake_inputs(draw, z)
-            g_loss = self._generator_loss(critic, fake, lambda: self._real_inputs(draw))
+            real = lambda: self._real_inputs(draw)  # noqa: E731
+            critic, fake = D, None
+            if s.unrolled_steps:
+                unrolling = real(), self._fake_inputs(draw, z)
+                critic = self._unrolled_critic(draw, unrolling[0], unrolling[1].inputs)
+                if s.unrolled_objective == "negated-critic":  # G's loss on the unrolling batch itself
+                    real, fake = (lambda: unrolling[0]), unrolling[1]
+            fake = self._fake_inputs(draw, z) if fake is None else fake
+            g_loss = self._generator_loss(critic, fake, real)
             _set_gradients(self.g_params, g_loss)
             self.opt_g.step()
         return d_loss.detach(), g_loss.detach()  # values only: no autograd graph kept alive between steps
@@ -353,15 +355,19 @@ class GANEnsemble:
         return self._judge(draw, weights)
 
     def _generator_loss(self, critic: Callable, fake: _Fakes, real: Callable[[], torch.Tensor]) -> torch.Tensor:
-        """G's (and E's) loss against `critic`, one per member: the loss's own, or feature matching's
-        distance between D's mean features on `fake` and a real batch; VEEGAN adds its reconstruction
+        """G's (and E's) loss against `critic`, one per member: the loss's own, feature matching's
+        distance between D's mean features on `fake` and a real batch, or with `unrolled_objective:
+        negated-critic` minus D's loss (no penalties) on `real()` and `fake`; VEEGAN adds its reconstruction
         ½‖z − F(G(z, ε))‖², GDPP averages in its DPP loss, mode seeking adds λ / (lz + 1e-5)."""
         s = self.settings
         fake_logits, fake_features = critic(fake.inputs)
-        if s.feature_matching or s.gdpp or self.loss.g_sees_real:
+        negated_critic = s.unrolled_objective == "negated-critic"
+        if s.feature_matching or s.gdpp or self.loss.g_sees_real or negated_critic:
             real_logits, real_features = critic(real())
         if s.feature_matching:
             loss = ((fake_features.mean(1) - real_features.detach().mean(1)) ** 2).sum(-1)
+        elif negated_critic:  # the demo's -L_D(unrolled D); G reaches the real term through D's unrolled weights
+            loss = -self.loss.d(real_logits=real_logits, fake_logits=fake_logits)
         elif self.loss.g_sees_real:
             loss = self.loss.g(real_logits=real_logits, fake_logits=fake_logits)
         else:
