@@ -221,3 +221,18 @@ def test_summary_console_script_runs_in_the_current_directory(tmp_path):
 def test_check_config_accepts_every_shipped_study(config, capsys):
     assert main(["check-config", str(REPO / "config" / config), "--cores", "2"]) == 0
     assert f"{config}: valid" in capsys.readouterr().out
+
+
+def test_config_subset_keeps_the_chosen_rows_and_refuses_unknown_ones(tmp_path, capsys):
+    from modecollapse.config import load_config
+
+    out = tmp_path / "rows.yaml"
+    source = str(REPO / "config" / "gdpp-table1.yaml")
+    assert main(["config-subset", source, "--variants", "gdpp unrolled-5", "--out", str(out)]) == 0
+    subset, whole = load_config(out), load_config(source)
+    assert list(subset["variants"]) == ["gdpp", "unrolled-5"]
+    assert subset["variants"]["unrolled-5"] == {"unrolled_objective": "negated-critic"}
+    assert {k: v for k, v in subset.items() if k != "variants"} == {k: v for k, v in whole.items() if k != "variants"}
+    assert main(["config-subset", source, "--variants", "gdpp,gan-gp", "--out", str(tmp_path / "x.yaml")]) == 1
+    assert "variants gan-gp not in the study; it has gdpp, gan-ns, wgan-gp, unrolled-5" in capsys.readouterr().err
+    assert not (tmp_path / "x.yaml").exists()

@@ -100,3 +100,21 @@ def test_every_workflow_run_starts_by_printing_the_projection(tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     assert "modecollapse: projected training: 10 jobs, " in result.stderr and "1 jobs at a time" in result.stderr
     assert "modecollapse: warning: this study is about " in result.stderr
+
+
+def test_cpu_2d_steps_cost_an_overhead_plus_the_batch_times_the_weights():
+    # the line through the two recorded points gives both back
+    for point, member_step in cost.CPU_2D_POINTS:
+        settings = TrainSettings(steps=1, snapshot_every=1, snapshot_samples=1, **point)
+        assert cost.train_seconds(settings, image=False, members=1, device="cpu") == pytest.approx(
+            member_step * (1 + 1 / 3), rel=1e-9
+        )
+    assert 0 < cost.CPU_2D_OVERHEAD < 0.003 and cost.CPU_2D_PER_WEIGHT > 0
+    # and comes within a factor 1.5 of a job it was not fitted on: GDPP Table 1's gan-ns, 128-unit
+    # tanh nets at batch 512, 5 members, recorded at 92.6 ms a step (BENCHMARKS.md)
+    gdpp_nets = TrainSettings(
+        steps=1, snapshot_every=1, snapshot_samples=1, batch_size=512, z_dim=256, g_width=128, g_depth=2,
+        d_width=128, d_depth=2, d_maxout=1,
+    )  # fmt: skip
+    projected = cost.train_seconds(gdpp_nets, image=False, members=5, device="cpu") / (1 + 1 / 3)
+    assert 0.0926 / 1.5 < projected < 0.0926 * 1.5

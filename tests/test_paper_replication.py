@@ -375,7 +375,7 @@ def test_a_spread_verdict_is_marked_in_its_cell_and_the_rule_stated_in_the_text(
     assert "1/n_{\\mathrm{pub}}" in REPLICATION_INTRO and "$^\\dagger$" in REPLICATION_INTRO
 
 
-def _gdpp_reference(schema, *, training_hash):
+def _gdpp_reference(schema, *, training_hash, not_run=()):
     from modecollapse.reference import Reference
 
     study = load_config(REPO / "config" / "gdpp-table1.yaml", schema_path=SCHEMA)
@@ -387,7 +387,7 @@ def _gdpp_reference(schema, *, training_hash):
     )
     provenance = {"table": "gdpp-table1", "commit": "d86e143abcdef0", "training_source_hash": training_hash,
                   "machine": "AMD EPYC, 2 cores", "wall_time_s": 5400.0}  # fmt: skip
-    return Reference(table="gdpp-table1", summary=summary, study=study, provenance=provenance)
+    return Reference(table="gdpp-table1", summary=summary, study=study, provenance=provenance, not_run=not_run)
 
 
 def test_every_report_sets_the_reference_runs_beside_their_table(schema):
@@ -408,3 +408,30 @@ def test_reference_runs_of_older_training_code_are_noted(schema):
 
     text = reference_part([_gdpp_reference(schema, training_hash="old")], training_hash="new")
     assert "predate the current code" in text and r"\texttt{replicate} \texttt{TABLE=gdpp-table1}" in text
+
+
+def test_rows_a_reference_study_left_out_are_named(schema):
+    from modecollapse.paper.replication import reference_part
+
+    text = reference_part([_gdpp_reference(schema, training_hash="h", not_run=("wgan-gp", "unrolled-5"))],
+                          training_hash="h")  # fmt: skip
+    assert r"Not run at full protocol yet: \texttt{wgan-gp}, \texttt{unrolled-5}" in text
+    assert "Not run at full protocol" not in reference_part([_gdpp_reference(schema, training_hash="h")],
+                                                            training_hash="h")  # fmt: skip
+
+
+def test_load_references_lists_the_runs_of_the_tables_config_it_lacks(tmp_path):
+    from modecollapse.io import write_json
+    from modecollapse.reference import PROVENANCE, load_references, reference_files
+
+    folder, configs = tmp_path / "reference" / "gdpp-table1", tmp_path / "config"
+    folder.mkdir(parents=True), configs.mkdir()
+    study = yaml.safe_load((REPO / "config" / "gdpp-table1.yaml").read_text())
+    (configs / "gdpp-table1.yaml").write_text(yaml.safe_dump(study, sort_keys=False))
+    study["variants"] = {"gdpp": {}}
+    (folder / "study.yaml").write_text(yaml.safe_dump(study))
+    summary_table([summary_row("grid25", "gdpp", MODES_COVERED, [25.0, 24.0])]).to_parquet(folder / "summary.parquet")
+    write_json({"table": "gdpp-table1", "training_source_hash": "h"}, folder / PROVENANCE)
+    (reference,) = load_references(folder.parent, configs=configs)
+    assert reference.not_run == ("gan-ns", "wgan-gp", "unrolled-5")
+    assert str(configs / "gdpp-table1.yaml") in reference_files(folder.parent, configs=configs)

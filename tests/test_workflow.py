@@ -404,7 +404,7 @@ def test_the_new_models_and_remedies_train_and_evaluate_in_the_workflow(tmp_path
 def test_a_finished_study_ships_as_reference_runs_with_its_provenance(smoke, tmp_path):
     from modecollapse.cli import main
     from modecollapse.provenance import source_hash
-    from modecollapse.reference import FINAL_METRICS, PROVENANCE, REFERENCE_LIMIT_BYTES, TRAINING_SCRIPT
+    from modecollapse.reference import FINAL_METRICS, PROVENANCE, REFERENCE_LIMIT_BYTES, TRAINING_SCRIPT, ship
 
     workdir, _ = smoke
     out = tmp_path / "reference" / "smoke"
@@ -417,10 +417,19 @@ def test_a_finished_study_ships_as_reference_runs_with_its_provenance(smoke, tmp
     record = json.loads((out / PROVENANCE).read_text())
     assert record["training_source_hash"] == source_hash(TRAINING_SCRIPT) and record["wall_time_s"] == 12.5
     assert record["table"] == "smoke" and record["commit"] and "cores" in record["machine"]
+    runs = pd.read_parquet(workdir / "results" / "runs.parquet")
+    assert record["commit"] == runs["git_commit"].iloc[0]  # the runs' own commit
+    assert set(record["job_time_s"]) == {f"{d}/{v}" for d, v in zip(runs["dataset"], runs["variant"], strict=True)}
+    assert all(seconds > 0 for seconds in record["job_time_s"].values())
     final = pd.read_parquet(out / FINAL_METRICS)
     metrics = pd.read_parquet(workdir / "results" / "metrics.parquet")
     assert len(final) < len(metrics) and (final.groupby(["dataset", "variant", "seed"])["step"].nunique() == 1).all()
     assert main([args[0], str(tmp_path / "nothing"), *args[2:]]) == 1  # an unfinished study is refused
+    elsewhere = tmp_path / "elsewhere"  # a study trained at another commit: its code hash is not this checkout's
+    shutil.copytree(workdir / "results", elsewhere / "results", ignore=shutil.ignore_patterns("checkpoints", "runs"))
+    runs.assign(git_commit="0123456789ab").to_parquet(elsewhere / "results" / "runs.parquet")
+    with pytest.raises(ValueError, match="trained at commit 0123456789ab and this checkout is at"):
+        ship(study_dir=elsewhere, table="smoke", out=out, wall_time_s=1.0)
     assert (out / PROVENANCE).is_file()  # and the shipped folder is left as it was
     from modecollapse.reference import load_references
 

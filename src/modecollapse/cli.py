@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import ConfigError, load_study
+from .config import ConfigError, load_schema, load_study, validate_config
 from .cost import project, projection_lines, study_jobs
 from .data import DATASETS
 from .evaluate import COLLAPSED
@@ -73,6 +73,34 @@ def _check_config(args: argparse.Namespace) -> int:
     print(f"{args.config}: valid")
     for line in projection_lines(project(study_jobs(study), cores=args.cores)):
         print(line)
+    return 0
+
+
+def _config_subset(args: argparse.Namespace) -> int:
+    """Write a config that keeps only some of a study's variants, the rest of it as it is (make
+    replicate TABLE=... VARIANTS=...: a published table's rows run one at a time)."""
+    import yaml
+
+    from .configfile import read_config
+    from .io import write_text
+
+    try:
+        config = read_config(args.config)
+        wanted = [name for name in args.variants.replace(",", " ").split() if name]
+        unknown = [name for name in wanted if name not in config.get("variants", {})]
+        if not wanted or unknown:
+            raise ConfigError(
+                f"{args.config}: variants {', '.join(unknown) or '(none given)'} not in the study; it has "
+                f"{', '.join(config.get('variants', {})) or 'none'}"
+            )
+        config["variants"] = {name: config["variants"][name] for name in wanted}
+        validate_config(config, schema=load_schema(args.schema))
+    except ConfigError as error:
+        print(f"modecollapse: {error}", file=sys.stderr)
+        return 1
+    header = f"# {args.config} with only its variants {', '.join(wanted)} (modecollapse config-subset)\n"
+    write_text(header + yaml.safe_dump(config, sort_keys=False), args.out)
+    print(f"{args.out}: {args.config} with {', '.join(wanted)}")
     return 0
 
 
@@ -208,6 +236,12 @@ def main(argv: list[str] | None = None) -> int:
     ship.add_argument("--out", required=True, help="the reference folder to (re)write, e.g. reference/gdpp-table1")
     ship.add_argument("--wall-time-s", type=float, required=True, help="the study's wall time in seconds")
     ship.set_defaults(run=_ship_reference)
+    subset = commands.add_parser("config-subset", help="write a study config that keeps only some of its variants")
+    subset.add_argument("config")
+    subset.add_argument("--variants", required=True, help="the variants to keep, e.g. gdpp or 'gdpp gan-ns'")
+    subset.add_argument("--out", required=True, help="the config file to write")
+    subset.add_argument("--schema", help="JSON schema (default: the one shipped in the package)")
+    subset.set_defaults(run=_config_subset)
     args = parser.parse_args(argv)
     return args.run(args)
 

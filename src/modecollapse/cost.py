@@ -30,13 +30,41 @@ STEP_COST = {
         "image": {"seconds": 1 / 358, "widths": 64 * 64, "batch": 64, "floor": 0.010},
     },
 }
-# A second recorded CPU point: 368 ms a step for 10 members of PacGAN's 2D nets (400 x 200, batch 100,
-# one thread of the same machine). Between the two 2D points a step's cost grows as the width product
-# to this power (12.3x the time for 39x the width product), not linearly: small nets are overhead-bound.
-PAPER_2D_CPU_SECONDS = 0.368 / 10
-WIDTH_EXPONENT = {
-    ("cpu", "2d"): math.log(PAPER_2D_CPU_SECONDS / STEP_COST["cpu"]["2d"]["seconds"]) / math.log(400 * 200 / (64 * 32)),
-}
+# On one CPU thread a 2D member-step costs a fixed overhead (Python, kernel launches) plus a part
+# proportional to its arithmetic, the batch times the weights of its nets (G, D and any encoder:
+# `mlp_weights`), fitted through two recorded points: the default study's nets above (G 2 -> 64 x 3 -> 2,
+# D 2 maxout layers of 32 x 5, batch 100: 3.0 ms) and PacGAN's (G 2 -> 400 x 4 -> 2, D 3 maxout layers
+# of 200 x 5, batch 100: 368 ms a step for 10 members). Checked against the replication studies' jobs
+# (BENCHMARKS.md): GDPP Table 1's nets (128 wide, batch 512) and VEEGAN's notebook (batch 500).
+CPU_2D_POINTS = (
+    (dict(z_dim=2, g_width=64, g_depth=3, d_width=32, d_depth=2, d_maxout=5, batch_size=100), 30 / (1000 * 10)),
+    (dict(z_dim=2, g_width=400, g_depth=4, d_width=200, d_depth=3, d_maxout=5, batch_size=100), 0.368 / 10),
+)
+
+
+def mlp_weights(settings: TrainSettings, *, dim: int = 2) -> int:
+    """Weights of a job's 2D nets (biases and BatchNorm aside): G (z_dim + noise_dim) -> g_width x
+    g_depth -> dim, D (dim x pack, and z for a joint D) -> d_depth layers of d_width x d_maxout -> 1,
+    and for ALI and VEEGAN the encoder dim -> e_width x e_depth -> z_dim."""
+    s = settings
+    g = (s.z_dim + s.noise_dim) * s.g_width + (s.g_depth - 1) * s.g_width**2 + s.g_width * dim
+    d_in = dim * s.pack + (s.z_dim if LOSSES[s.loss].joint else 0)
+    d = (d_in * s.d_width + (s.d_depth - 1) * s.d_width**2) * s.d_maxout + s.d_width
+    e = 0
+    if LOSSES[s.loss].joint:
+        e = (dim + s.e_noise_dim) * s.e_width + (s.e_depth - 1) * s.e_width**2 + s.e_width * s.z_dim
+    return g + d + e
+
+
+def _cpu_2d_line() -> tuple[float, float]:
+    """(overhead seconds, seconds per batch-weight) of a CPU 2D member-step, through CPU_2D_POINTS."""
+    (first, t1), (second, t2) = CPU_2D_POINTS
+    w1, w2 = (mlp_weights(TrainSettings(**p)) * p["batch_size"] for p in (first, second))
+    per_weight = (t2 - t1) / (w2 - w1)
+    return t1 - per_weight * w1, per_weight
+
+
+CPU_2D_OVERHEAD, CPU_2D_PER_WEIGHT = _cpu_2d_line()
 RECORDED = {
     "cpu": "step costs recorded on a 2-core CPU machine, one thread a job",
     "cuda": "step costs recorded on one H100 (eager steps, commit 8876abf)",
@@ -60,10 +88,9 @@ FLOAT32_BYTES = 4
 CPU_WARN_HOURS = 3.0  # a projection above this on the CPU gets a warning before the study starts
 
 
-def network_scale(settings: TrainSettings, cost: Mapping[str, float], *, exponent: float = 1.0) -> float:
-    """How much bigger a job's networks (width products, to `exponent`) and batches are than `cost`'s
-    reference."""
-    widths = max(1.0, settings.g_width * settings.d_width / cost["widths"]) ** exponent
+def network_scale(settings: TrainSettings, cost: Mapping[str, float]) -> float:
+    """How much bigger a job's networks (width products) and batches are than `cost`'s reference."""
+    widths = max(1.0, settings.g_width * settings.d_width / cost["widths"])
     return widths * max(1.0, settings.batch_size / cost["batch"])
 
 
@@ -83,19 +110,25 @@ def train_seconds(settings: TrainSettings, *, image: bool, members: int, device:
     deterministic kernels."""
     kind = "image" if image else "2d"
     cost = STEP_COST[device][kind]
-    scale = network_scale(settings, cost, exponent=WIDTH_EXPONENT.get((device, kind), 1.0))
-    per_step = max(cost["floor"], cost["seconds"] * members * scale)
+    by_weights = device == "cpu" and not image  # CPU 2D: overhead + batch x weights (CPU_2D_POINTS)
+    if by_weights:
+        member_step = CPU_2D_OVERHEAD + CPU_2D_PER_WEIGHT * settings.batch_size * mlp_weights(settings)
+    else:
+        member_step = cost["seconds"] * network_scale(settings, cost)
+    per_step = max(cost["floor"], member_step * members)
     updates = (settings.d_steps + settings.g_steps * (1 + 2 * settings.unrolled_steps)) / 2
     sampling = snapshots(settings) * math.ceil(settings.snapshot_samples / settings.batch_size) * FORWARD_SHARE
-    seconds = per_step * (settings.steps * updates * settings.pack * extra_work(settings, image=image) + sampling)
+    work = extra_work(settings, image=image, encoder_counted=by_weights)
+    seconds = per_step * (settings.steps * updates * settings.pack * work + sampling)
     return seconds * (DETERMINISTIC_ALLOWANCE if device == "cuda" else 1.0)
 
 
-def extra_work(settings: TrainSettings, *, image: bool) -> float:
+def extra_work(settings: TrainSettings, *, image: bool, encoder_counted: bool = False) -> float:
     """How many plain steps' work a step of these settings does beyond its updates: an encoder (ALI,
-    VEEGAN), GDPP's eigendecompositions, DiffAugment's transforms (measured factors above)."""
+    VEEGAN; unless `encoder_counted` in the step's weights already), GDPP's eigendecompositions,
+    DiffAugment's transforms (measured factors above)."""
     factor = 1.0
-    if LOSSES[settings.loss].joint:
+    if LOSSES[settings.loss].joint and not encoder_counted:
         factor *= JOINT_IMAGE_COST if image else 1 + settings.e_width / settings.g_width
     if settings.gdpp:
         factor *= GDPP_COST

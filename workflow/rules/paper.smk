@@ -17,7 +17,8 @@ rule tables:
         runs=RUNS_TABLE,
         tests=TESTS_TABLE,
         classifiers=expand(CLASSIFIER_METRICS, family=FAMILIES),
-        references=reference_files(REPO / "reference"),  # the shipped reference runs (make replicate)
+        # the shipped reference runs (make replicate) and their tables' configs
+        references=reference_files(REPO / "reference", configs=REPO / "config"),
     output:
         results="paper/generated/results_table.tex",
         distances="paper/generated/distances_table.tex",
@@ -39,6 +40,7 @@ rule tables:
         families=FAMILIES,
         study=STUDY.config,
         reference_dir=str(REPO / "reference"),
+        config_dir=str(REPO / "config"),
         training_script=str(REPO / "workflow" / "scripts" / "train.py"),  # hashed when the rule runs (tables.py)
     script:
         "../scripts/tables.py"

@@ -234,6 +234,12 @@ def reference_part(references: Sequence[Any], *, training_hash: str) -> str:
             rf"\texttt{{config/{latex_escape(ref.table)}.yaml}}: {duration(record['wall_time_s'])} on "
             rf"{latex_escape(record['machine'])}, commit \texttt{{{latex_escape(record['commit'][:12])}}}."
         )
+        if ref.not_run:
+            names = ", ".join(rf"\texttt{{{latex_escape(name)}}}" for name in ref.not_run)
+            caption += (
+                rf" Not run at full protocol yet: {names} (\texttt{{make}} \texttt{{replicate}} "
+                rf"\texttt{{TABLE={latex_escape(ref.table)}}} runs the whole config)."
+            )
         if stale:
             caption += (
                 r" \textbf{These reference runs predate the current code:} the training code has changed since "
