@@ -66,6 +66,21 @@ def test_a_generator_that_samples_the_data_scores_as_the_data(ring8):
     assert np.isnan(values.loc[10, "wasserstein_1"]) and values.loc[10, "sliced_wasserstein_2"] >= 0
 
 
+def test_a_generator_alternating_between_two_modes_gives_its_raster_and_forgetting_count(ring8):
+    from modecollapse.evaluate import run_evaluation
+    from modecollapse.plots import covered_matrix
+
+    centers = ring8["centers"]
+    frames = [(100 * (i + 1), np.repeat(centers[[0 if i % 2 == 0 else 3]], 50, axis=0)) for i in range(4)]
+    metrics, counts = run_evaluation(samples=snapshots(*frames), dataset=ring8, threshold=3.0, collapse_coverage=0.5)
+    covered, steps = covered_matrix(counts)
+    assert steps == [100, 200, 300, 400]
+    assert covered[0].tolist() == [True, False, True, False] and covered[3].tolist() == [False, True, False, True]
+    assert covered.sum() == 4  # one mode a snapshot, no other
+    values = table(metrics)
+    assert list(values[FORGETTING_EVENTS]) == [0, 1, 1, 1] and list(values[MODES_EVER_COVERED]) == [1, 2, 2, 2]
+
+
 def test_mode_hopping_and_collapse_are_counted(ring8):
     centers = ring8["centers"]
     first = np.repeat(centers[[0, 1]], 50, axis=0)  # modes 0 and 1
@@ -282,7 +297,7 @@ def test_evaluating_a_run_names_seeds_is_each_seeds_evaluation_with_its_sample_s
         snapshots((10, fake), (20, collapsed)),
         snapshots((20, fake[:200])),
     ]  # another sample size: its own floors
-    metrics, shares = evaluate_runs(dataset=ring8, runs=runs, samples=iter(samples), **EVALUATION)
+    metrics, shares, _ = evaluate_runs(dataset=ring8, runs=runs, samples=iter(samples), **EVALUATION)
     assert list(metrics.columns) == list(LONG_COLUMNS) and set(metrics["variant"]) == {"gan-ns"}
     assert shares.empty and list(shares.columns) == list(SHARE_COLUMNS)  # 2D data: no digits
     for run, frame in zip(runs, samples):
@@ -326,7 +341,8 @@ def test_a_2d_evaluation_job_never_imports_torch(tmp_path):
             log=[folder + "/evaluate.log"], params=SimpleNamespace(**{EVALUATION!r}),
             input=SimpleNamespace(data=folder + "/ring8.npz", samples=[folder + "/samples.parquet"],
                                   runs=[folder + "/run.json"]),
-            output=SimpleNamespace(metrics=folder + "/metrics.parquet", shares=folder + "/shares.parquet"),
+            output=SimpleNamespace(metrics=folder + "/metrics.parquet", shares=folder + "/shares.parquet",
+                                   mode_counts=folder + "/mode_counts.parquet"),
         )
         runpy.run_path({str(REPO / "workflow" / "scripts" / "evaluate.py")!r}, init_globals={{"snakemake": snakemake}})
         print("torch modules:", sorted(name for name in sys.modules if name.partition(".")[0] == "torch"))
@@ -339,6 +355,8 @@ def test_a_2d_evaluation_job_never_imports_torch(tmp_path):
     assert result.stdout.strip().splitlines()[-1] == "torch modules: []"
     metrics = read_parquet(tmp_path / "metrics.parquet")
     assert set(metrics["step"]) == {10, 20} and m.WASSERSTEIN_1 in set(metrics["metric"])
+    counts = read_parquet(tmp_path / "mode_counts.parquet")
+    assert list(counts.columns) == ["seed", "step", "mode", "count"] and len(counts) == 2 * 8
 
 
 def test_the_evaluation_defaults_have_one_home():

@@ -328,3 +328,30 @@ def test_sample_and_mode_figures_of_sixteen_variants_print_at_seven_points_withi
     assert len(captured) == 3
     for fig in captured:
         _assert_print_size(fig)
+
+
+def _alternating_counts(*, modes=(0, 3), snapshots=4, n_modes=8):
+    """A generator that covers mode modes[0], then modes[1], then modes[0], ... at successive snapshots."""
+    return pd.DataFrame(
+        [
+            {"step": 100 * (i + 1), "mode": mode, "count": 7 if mode == modes[i % 2] else 0}
+            for i in range(snapshots)
+            for mode in range(n_modes)
+        ]
+    )
+
+
+def test_mode_raster_shows_a_generator_alternating_between_two_modes(captured, tmp_path):
+    covered, steps = plots.covered_matrix(_alternating_counts())
+    assert steps == [100, 200, 300, 400] and covered.shape == (8, 4)
+    assert covered[0].tolist() == [True, False, True, False] and covered[3].tolist() == [False, True, False, True]
+    assert not covered[[1, 2, 4, 5, 6, 7]].any()
+    plots.mode_raster_figure(
+        counts={"gan-ns": _alternating_counts(), "empty": _alternating_counts().iloc[:0]},
+        dataset="ring8", seed=0, path=tmp_path / "r.pdf",
+    )  # fmt: skip
+    (fig,) = captured
+    drawn = fig.axes[0].images[0].get_array()
+    assert np.array_equal(np.asarray(drawn), covered)  # the raster is the coverage matrix itself
+    assert fig.axes[0].get_title() == "gan-ns\never 2/8, dropped 3"  # 0 -> 3 -> 0 -> 3 drops a mode each time
+    assert fig.axes[1].get_title() == "empty: no snapshots"

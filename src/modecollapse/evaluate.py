@@ -96,7 +96,12 @@ def final_distances(*, real: np.ndarray, fake: np.ndarray, bandwidth: float) -> 
     return {name: float(values[name]) for name in names}
 
 
-def evaluate_run(
+def evaluate_run(**options: Any) -> pd.DataFrame:
+    """Metrics of every snapshot of one run (see the module docstring and `run_evaluation`)."""
+    return run_evaluation(**options)[0]
+
+
+def run_evaluation(
     *,
     samples: pd.DataFrame,
     dataset: dict[str, np.ndarray],
@@ -108,8 +113,9 @@ def evaluate_run(
     diverged: bool = False,
     plateau_window: float = PLATEAU_WINDOW,
     plateau_tolerance: float = PLATEAU_TOLERANCE,
-) -> pd.DataFrame:
-    """Metrics of every snapshot of one run (see the module docstring).
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Metrics of every snapshot of one run (see the module docstring), and each snapshot's
+    high-quality samples per mode (`mode_counts_table`: which modes it covers, snapshot by snapshot).
 
     A run counts as collapsed at a snapshot when it covers fewer than `collapse_coverage` of the
     K modes (the mean of that indicator across seeds is the collapse rate); `threshold`, `nearest`
@@ -146,7 +152,26 @@ def evaluate_run(
         plateau_window=plateau_window,
         plateau_tolerance=plateau_tolerance,
     )
-    return _long(steps=steps, per_step=per_step)
+    return _long(steps=steps, per_step=per_step), mode_counts_table(steps=steps, counts=counts)
+
+
+MODE_COUNT_COLUMNS = ("seed", "step", "mode", "count")  # high-quality samples per mode at every snapshot
+MAX_COUNTED_MODES = 100  # datasets with more modes (stacked digits: 1000) keep no per-mode counts
+
+
+def mode_counts_table(*, steps: Sequence[int], counts: Sequence[np.ndarray]) -> pd.DataFrame:
+    """Each snapshot's high-quality samples per mode in long form (step, mode, count); empty for a
+    dataset of more than MAX_COUNTED_MODES modes. A mode is covered at a snapshot when its count is
+    positive: the raster of mode hopping (plots.mode_raster)."""
+    if not counts or len(counts[0]) > MAX_COUNTED_MODES:
+        return pd.DataFrame({"step": [], "mode": [], "count": []}).astype(np.int64)
+    return pd.DataFrame(
+        {
+            "step": np.repeat(np.asarray(steps, dtype=np.int64), len(counts[0])),
+            "mode": np.tile(np.arange(len(counts[0]), dtype=np.int64), len(steps)),
+            "count": np.concatenate(counts).astype(np.int64),
+        }
+    )
 
 
 def under_trained(*, collapsed: float, levelled_off: float, diverged: bool) -> float:
@@ -235,7 +260,13 @@ def digit_shares(classes: np.ndarray) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["channel", "digit", "share"])
 
 
-def evaluate_image_run(
+def evaluate_image_run(**options: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Metrics of every snapshot of one image run and the digit shares of its final snapshot
+    (`image_run_evaluation`)."""
+    return image_run_evaluation(**options)[:2]
+
+
+def image_run_evaluation(
     *,
     images_per_step: dict[int, np.ndarray],
     real_features: np.ndarray,
@@ -247,8 +278,9 @@ def evaluate_image_run(
     diverged: bool = False,
     plateau_window: float = PLATEAU_WINDOW,
     plateau_tolerance: float = PLATEAU_TOLERANCE,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Metrics of every snapshot of one image run, and the digit shares of its final snapshot.
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Metrics of every snapshot of one image run, the digit shares of its final snapshot, and each
+    snapshot's high-quality samples per mode (`mode_counts_table`; empty beyond MAX_COUNTED_MODES).
 
     `images_per_step` maps each snapshot's step to its generated images (n, C, H, W) in [-1, 1];
     `real_features` are the classifier's features of a reference sample of training images (for
@@ -280,7 +312,7 @@ def evaluate_image_run(
         plateau_window=plateau_window,
         plateau_tolerance=plateau_tolerance,
     )
-    return _long(steps=steps, per_step=per_step), shares
+    return _long(steps=steps, per_step=per_step), shares, mode_counts_table(steps=steps, counts=counts)
 
 
 def evaluate_runs(
@@ -296,10 +328,11 @@ def evaluate_runs(
     plateau_window: float = PLATEAU_WINDOW,
     plateau_tolerance: float = PLATEAU_TOLERANCE,
     classifier: Classifier | None = None,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Every seed of one (dataset, run name): the metrics of each snapshot in long form
-    (stats.LONG_COLUMNS) and the digit shares of each seed's final samples (SHARE_COLUMNS; empty
-    for 2D data).
+    (stats.LONG_COLUMNS), the digit shares of each seed's final samples (SHARE_COLUMNS; empty
+    for 2D data) and each seed's high-quality samples per mode at every snapshot
+    (MODE_COUNT_COLUMNS; empty beyond MAX_COUNTED_MODES modes).
 
     `runs` are the seeds' run records (records.run_record: dataset, variant, seed and status are
     read) and `samples` their samples tables, in the same order (an iterator reads one at a time);
@@ -316,7 +349,7 @@ def evaluate_runs(
         raise ValueError("image runs are evaluated with their family's classifier: pass classifier")
     floors: dict[int, dict[str, float]] = {}
     real_features: dict[int, np.ndarray] = {}
-    tables, share_tables = [], []
+    tables, share_tables, count_tables = [], [], []
     for run, run_samples in zip(runs, samples, strict=True):
         n = int((run_samples["step"] == run_samples["step"].max()).sum())
         if n not in floors:  # the perfect generator's KL and JSD at this sample size
@@ -338,7 +371,7 @@ def evaluate_runs(
             "plateau_tolerance": plateau_tolerance,
         }
         if image_shape is None:
-            metrics = evaluate_run(
+            metrics, counts = run_evaluation(
                 samples=run_samples,
                 dataset=dataset,
                 threshold=threshold,
@@ -352,7 +385,7 @@ def evaluate_runs(
             if n not in real_features:  # the same reference sample of training images for every run
                 real_features[n] = real_image_features(dataset["images"], n=n, classifier=classifier)
             images = {step: samples_to_images(frame, image_shape) for step, frame in run_samples.groupby("step")}
-            metrics, shares = evaluate_image_run(
+            metrics, shares, counts = image_run_evaluation(
                 images_per_step=images,
                 real_features=real_features[n],
                 classifier=classifier,
@@ -364,8 +397,11 @@ def evaluate_runs(
             )
             share_tables.append(shares.assign(seed=run["seed"]))
         tables.append(metrics.assign(dataset=run["dataset"], variant=run["variant"], seed=run["seed"]))
+        count_tables.append(counts.assign(seed=np.int64(run["seed"])))
     shares = pd.concat(share_tables, ignore_index=True) if share_tables else pd.DataFrame(columns=SHARE_COLUMNS)
-    return pd.concat(tables, ignore_index=True)[list(LONG_COLUMNS)], shares[list(SHARE_COLUMNS)].astype(SHARE_TYPES)
+    counts = pd.concat(count_tables, ignore_index=True)[list(MODE_COUNT_COLUMNS)].astype(np.int64)
+    metrics = pd.concat(tables, ignore_index=True)[list(LONG_COLUMNS)]
+    return metrics, shares[list(SHARE_COLUMNS)].astype(SHARE_TYPES), counts
 
 
 def real_image_features(images: np.ndarray, *, n: int, classifier: Classifier) -> np.ndarray:

@@ -30,6 +30,7 @@ TRAIN_LOG = "logs/train/{dataset}/{run}/seeds{seeds}.log"  # a training job's lo
 # every seed of one (dataset, run name), evaluated
 RUN_METRICS = "results/runs/{dataset}/{run}/metrics.parquet"  # mode statistics at every snapshot, long form
 DIGIT_SHARES = "results/runs/{dataset}/{run}/digit_shares.parquet"  # images: each digit's share of the final samples
+MODE_COUNTS = "results/runs/{dataset}/{run}/mode_counts.parquet"  # high-quality samples per mode at every snapshot
 
 # the study's tables
 METRICS_TABLE = "results/metrics.parquet"  # every RUN_METRICS in one table

@@ -389,3 +389,55 @@ def mode_histogram_figure(
     fig.tight_layout()
     fig.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=len(handles), frameon=False)
     _save(fig, path)
+
+
+def covered_matrix(counts: pd.DataFrame) -> tuple[np.ndarray, list[int]]:
+    """One run's coverage raster from its mode counts (evaluate.mode_counts_table: step, mode,
+    count): modes × snapshots, True where the snapshot has a high-quality sample of the mode; and
+    the snapshots' steps in order."""
+    table = counts.pivot_table(index="mode", columns="step", values="count", aggfunc="sum", fill_value=0)
+    return table.to_numpy() > 0, [int(step) for step in table.columns]
+
+
+def mode_raster_figure(
+    *,
+    counts: dict[str, pd.DataFrame],
+    dataset: str,
+    seed: int,
+    path: str | os.PathLike,
+    mode_labels: list[str] | None = None,
+    columns: int = 4,
+) -> None:
+    """Mode hopping made visible: a panel per variant (one seed), its modes as rows and its
+    snapshots as columns, dark where the snapshot covers the mode (covered_matrix). The panel's
+    title counts the modes ever covered and the modes dropped between snapshots over training
+    (metrics.forgetting_events, summed): a run that hops covers few modes at a time but many in
+    all, and drops many."""
+    from .metrics import forgetting_events  # noqa: PLC0415 (the figure's own arithmetic)
+
+    _theme("white")
+    shown = min(columns, len(counts))
+    rows = -(-len(counts) // shown)
+    width = _panel_width(shown, most=1.9)
+    n_modes = max((int(frame["mode"].max()) + 1 for frame in counts.values() if len(frame)), default=1)
+    height = max(1.0, min(1.8, 0.12 * n_modes))  # room for a 7-pt label per mode up to 10 modes
+    fig, axes = plt.subplots(rows, shown, figsize=(width * shown, (height + 0.35) * rows), squeeze=False)
+    for ax in axes.flat[len(counts) :]:
+        ax.axis("off")
+    for ax, (variant, frame) in zip(axes.flat, counts.items()):
+        if frame.empty:
+            ax.axis("off")
+            ax.set_title(f"{variant}: no snapshots")
+            continue
+        covered, steps = covered_matrix(frame)
+        dropped = int(forgetting_events(counts_per_snapshot=list(covered.T.astype(np.int64))).sum())
+        ax.imshow(covered, aspect="auto", cmap="Greys", vmin=0, vmax=1, interpolation="nearest")
+        ax.set_title(f"{variant}\never {int(covered.any(axis=1).sum())}/{covered.shape[0]}, dropped {dropped}")
+        ax.set_xticks([0, len(steps) - 1], [str(steps[0]), str(steps[-1])])  # a column per snapshot
+        ticks = list(range(0, covered.shape[0], 1 if covered.shape[0] <= 10 else 5))
+        ax.set_yticks(ticks, [mode_labels[i] for i in ticks] if mode_labels else ticks)
+    fig.supxlabel("training step", fontsize=FONT_SIZES["axes.labelsize"])
+    fig.supylabel("mode", fontsize=FONT_SIZES["axes.labelsize"])
+    fig.suptitle(f"{dataset}: modes covered at each snapshot (seed {seed}); dark: covered", y=1.0)
+    fig.tight_layout()
+    _save(fig, path)

@@ -21,6 +21,7 @@ from modecollapse.layout import (
     DIGIT_SHARES,
     METRICS_TABLE,
     MNIST_FILE,
+    MODE_COUNTS,
     RUN_CURVES,
     RUN_METRICS,
     RUN_RECORD,

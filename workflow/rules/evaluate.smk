@@ -11,6 +11,7 @@ rule evaluate:
     output:
         metrics=RUN_METRICS,
         shares=DIGIT_SHARES,
+        mode_counts=MODE_COUNTS,
     log:
         "logs/evaluate/{dataset}/{run}.log",
     benchmark:

@@ -1,9 +1,12 @@
 # Every figure goes into the Snakemake HTML report (`snakemake --report`) with its caption from
 # workflow/report/; conda: the environment of these rules under --sdm conda.
 # params.code: the hash of the modecollapse code a rule's script imports, so that editing it reruns the rule.
+from modecollapse.evaluate import MAX_COUNTED_MODES
 from modecollapse.provenance import source_hash
 
 N_MODES = {d: get_dataset(d).n_modes for d in DATASETS}
+# datasets whose evaluation keeps per-mode counts (evaluate.MAX_COUNTED_MODES): the mode-hopping raster
+RASTER_DATASETS = [d for d in DATASETS if N_MODES[d] <= MAX_COUNTED_MODES]
 
 
 rule samples_figure:
@@ -52,6 +55,33 @@ rule modes_figure:
         variants=BASE_VARIANTS,
     script:
         "../scripts/modes_figure.py"
+
+
+rule mode_hopping_figure:
+    """Which modes each variant covers at every snapshot (first seed): a raster of modes x
+    snapshots per variant, with its modes ever covered and the modes it dropped over training."""
+    input:
+        counts=expand(MODE_COUNTS, run=BASE_VARIANTS, allow_missing=True),
+    output:
+        report(
+            "figures/mode_hopping_{dataset}.pdf",
+            caption="../report/mode_hopping.rst",
+            category="Figures",
+            subcategory="{dataset}",
+        ),
+    log:
+        "logs/figures/mode_hopping_{dataset}.log",
+    wildcard_constraints:
+        dataset="|".join(map(re.escape, RASTER_DATASETS)) or "(?!)",
+    conda:
+        "../envs/report.yaml"
+    params:
+        code=source_hash(workflow.source_path("../scripts/mode_hopping_figure.py")),
+        variants=BASE_VARIANTS,
+        seed=SEEDS[0],
+        digits=lambda wildcards: is_image(wildcards.dataset),
+    script:
+        "../scripts/mode_hopping_figure.py"
 
 
 rule coverage_figure:

@@ -92,6 +92,7 @@ rule paper:
             *rules.coverage_figure.output,
             rules.spread_figure.output.pdf,
             *expand(rules.modes_figure.output[0], dataset=IMAGE_DATASETS),
+            *expand(rules.mode_hopping_figure.output[0], dataset=RASTER_DATASETS),
             *(rules.sweeps_figure.output if SWEEP_RUNS else []),
         ],
     output:

@@ -1,5 +1,6 @@
-"""Rule evaluate: each seed's samples -> its metrics at every snapshot (long form) and the
-digit shares of its final samples (image datasets; empty for 2D data)."""
+"""Rule evaluate: each seed's samples -> its metrics at every snapshot (long form), the digit
+shares of its final samples (image datasets; empty for 2D data) and its high-quality samples per
+mode at every snapshot (the mode-hopping raster's input)."""
 
 import sys
 
@@ -15,7 +16,7 @@ if hasattr(snakemake.input, "classifier"):  # image datasets: their family's cla
     from modecollapse.classifier import load_classifier
 
     classifier = load_classifier(snakemake.input.classifier)
-metrics, shares = evaluate_runs(
+metrics, shares, mode_counts = evaluate_runs(
     dataset=load_dataset(snakemake.input.data),
     runs=[read_json(path) for path in snakemake.input.runs],
     samples=(read_parquet(path) for path in snakemake.input.samples),  # one seed's samples in memory at a time
@@ -31,3 +32,4 @@ metrics, shares = evaluate_runs(
 # with what computed the numbers (read it back with modecollapse.io.read_parquet_metadata)
 write_parquet(metrics, snakemake.output.metrics, metadata=provenance())
 write_parquet(shares, snakemake.output.shares)
+write_parquet(mode_counts, snakemake.output.mode_counts)

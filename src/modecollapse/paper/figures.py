@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..data import get_dataset, is_image
+from ..evaluate import MAX_COUNTED_MODES
 from .latex import latex_escape
 from .tables import results_table
 
@@ -37,8 +38,8 @@ def sweeps_section(*, summary: pd.DataFrame, runs: pd.DataFrame, tests: pd.DataF
 
 
 def samples_figures(*, datasets: list[str], seed: int) -> str:
-    """One figure environment per dataset's sample panels, and for image datasets one with the
-    mode histograms."""
+    """One figure environment per dataset's sample panels, for image datasets one with the mode
+    histograms, and for datasets of at most MAX_COUNTED_MODES modes the mode-hopping raster."""
     blocks = []
     for dataset in datasets:
         name = latex_escape(dataset)
@@ -63,5 +64,15 @@ def samples_figures(*, datasets: list[str], seed: int) -> str:
                 + (" (per colour channel)" if get_dataset(dataset).stacked else "")
                 + r", mean and 95\% bootstrap CI across seeds; black marks: the training data.}",
                 rf"\label{{fig:modes-{dataset}}}\end{{figure}}",
+            ]
+        if get_dataset(dataset).n_modes <= MAX_COUNTED_MODES:
+            blocks += [
+                r"\begin{figure}[htbp]\centering",
+                rf"\includegraphics{{figures/mode_hopping_{dataset}.pdf}}",
+                rf"\caption{{{name}: mode hopping made visible. For seed {seed} of each variant, its modes (rows) at "
+                r"every snapshot (columns), dark where the snapshot has a high-quality sample of the mode. A "
+                r"generator that hops covers few modes at a time but many over training (\emph{ever}), dropping "
+                r"modes between snapshots (\emph{dropped}: the forgetting events summed over training).}",
+                rf"\label{{fig:mode-hopping-{dataset}}}\end{{figure}}",
             ]
     return "\n".join(blocks) + "\n"
