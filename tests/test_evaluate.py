@@ -333,6 +333,9 @@ def test_a_2d_evaluation_job_never_imports_torch(tmp_path):
     fake = sample_mixture(DATASETS["ring8"], n=200, seed=3)[0].astype(np.float32)
     write_parquet(samples_table([(10, fake), (20, fake)], None), tmp_path / "samples.parquet")
     write_json(_record(0), tmp_path / "run.json")
+    probes = pd.DataFrame({"step": [10, 20], "d_train": [0.5, 2.0], "d_heldout": [0.4, 0.5], "d_fake": [0.0, -1.0],
+                           "r_t": [0.2, 0.9]})  # fmt: skip
+    write_parquet(probes, tmp_path / "probes.parquet")
     code = textwrap.dedent(f"""
         import runpy, sys
         from types import SimpleNamespace
@@ -340,7 +343,7 @@ def test_a_2d_evaluation_job_never_imports_torch(tmp_path):
         snakemake = SimpleNamespace(  # what the rule hands the script
             log=[folder + "/evaluate.log"], params=SimpleNamespace(**{EVALUATION!r}),
             input=SimpleNamespace(data=folder + "/ring8.npz", samples=[folder + "/samples.parquet"],
-                                  runs=[folder + "/run.json"]),
+                                  runs=[folder + "/run.json"], probes=[folder + "/probes.parquet"]),
             output=SimpleNamespace(metrics=folder + "/metrics.parquet", shares=folder + "/shares.parquet",
                                    mode_counts=folder + "/mode_counts.parquet"),
         )
@@ -355,6 +358,8 @@ def test_a_2d_evaluation_job_never_imports_torch(tmp_path):
     assert result.stdout.strip().splitlines()[-1] == "torch modules: []"
     metrics = read_parquet(tmp_path / "metrics.parquet")
     assert set(metrics["step"]) == {10, 20} and m.WASSERSTEIN_1 in set(metrics["metric"])
+    final = metrics[metrics["step"] == 20].set_index("metric")["value"]
+    assert final["d_overfitting_gap"] == 1.5 and final["d_sign_train"] == 0.9  # the final probe's train − held-out
     counts = read_parquet(tmp_path / "mode_counts.parquet")
     assert list(counts.columns) == ["seed", "step", "mode", "count"] and len(counts) == 2 * 8
 

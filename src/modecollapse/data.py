@@ -216,6 +216,16 @@ def training_points(dataset: dict[str, np.ndarray]) -> np.ndarray:
     return scale_images(images).reshape(len(images), -1)
 
 
+def heldout_points(dataset: dict[str, np.ndarray]) -> np.ndarray | None:
+    """Held-out reals as `training_points` gives the training ones: an unstacked image family's
+    held-out split, scaled and flattened; None for 2D data (fresh draws of the mixture serve) and
+    stacked data (no held-out split of stacked images)."""
+    images = dataset.get("test_images")
+    if images is None or dataset.get("images") is None or images.shape[1:] != dataset["images"].shape[1:]:
+        return None
+    return scale_images(images).reshape(len(images), -1)
+
+
 def stacked_online(dataset: dict[str, np.ndarray]) -> bool:
     """Whether a stacked dataset's training images are drawn afresh during training (stacked_size 0)."""
     return "base_images" in dataset

@@ -38,6 +38,10 @@ FORGETTING_EVENTS = "forgetting_events"
 DIVERGED = "diverged"  # 1.0 when the run's run.json says status "diverged", else 0.0
 LEVELLED_OFF = "levelled_off"  # metrics.levelled_off of its snapshots: 1.0, 0.0 or NaN (undefined)
 UNDER_TRAINED = "under_trained"  # 1.0 when collapsed at the final step but not levelled off (see under_trained)
+# D's overfitting at the final snapshot (probes.Probe): its mean output on training reals minus that
+# on held-out reals, and ADA's r_t = E[sign D(x_train)]; NaN where D was not probed (a joint D)
+OVERFITTING_GAP = "d_overfitting_gap"
+D_SIGN_TRAIN = "d_sign_train"
 REFERENCE_SEED = 0  # picks the real reference sample: the same for every run of a dataset
 MMD_BANDWIDTH_SAMPLE = 2000  # training points whose median pairwise distance is a dataset's MMD kernel width
 PLATEAU_WINDOW = EVALUATION_DEFAULTS["plateau_window"]
@@ -171,6 +175,18 @@ def mode_counts_table(*, steps: Sequence[int], counts: Sequence[np.ndarray]) -> 
             "mode": np.tile(np.arange(len(counts[0]), dtype=np.int64), len(steps)),
             "count": np.concatenate(counts).astype(np.int64),
         }
+    )
+
+
+def overfitting_values(probes: pd.DataFrame) -> pd.DataFrame:
+    """OVERFITTING_GAP and D_SIGN_TRAIN of a run's final probed snapshot, in long form (step,
+    metric, value); no rows for a run without probes."""
+    if probes.empty:
+        return pd.DataFrame(columns=["step", "metric", "value"])
+    last = probes.loc[probes["step"].idxmax()]
+    return _long(
+        steps=[int(last["step"])],
+        per_step=[{OVERFITTING_GAP: last["d_train"] - last["d_heldout"], D_SIGN_TRAIN: last["r_t"]}],
     )
 
 
@@ -328,11 +344,14 @@ def evaluate_runs(
     plateau_window: float = PLATEAU_WINDOW,
     plateau_tolerance: float = PLATEAU_TOLERANCE,
     classifier: Classifier | None = None,
+    probes: Sequence[pd.DataFrame] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Every seed of one (dataset, run name): the metrics of each snapshot in long form
     (stats.LONG_COLUMNS), the digit shares of each seed's final samples (SHARE_COLUMNS; empty
     for 2D data) and each seed's high-quality samples per mode at every snapshot
-    (MODE_COUNT_COLUMNS; empty beyond MAX_COUNTED_MODES modes).
+    (MODE_COUNT_COLUMNS; empty beyond MAX_COUNTED_MODES modes). `probes`, when given, are the
+    seeds' probe tables (probes.PROBE_COLUMNS) in `runs`' order: their final snapshot gives
+    OVERFITTING_GAP and D_SIGN_TRAIN at the final step (`overfitting_values`).
 
     `runs` are the seeds' run records (records.run_record: dataset, variant, seed and status are
     read) and `samples` their samples tables, in the same order (an iterator reads one at a time);
@@ -396,6 +415,8 @@ def evaluate_runs(
                 **run_level,
             )
             share_tables.append(shares.assign(seed=run["seed"]))
+        if probes is not None:
+            metrics = pd.concat([metrics, overfitting_values(probes[len(tables)])], ignore_index=True)
         tables.append(metrics.assign(dataset=run["dataset"], variant=run["variant"], seed=run["seed"]))
         count_tables.append(counts.assign(seed=np.int64(run["seed"])))
     shares = pd.concat(share_tables, ignore_index=True) if share_tables else pd.DataFrame(columns=SHARE_COLUMNS)

@@ -16,7 +16,7 @@ import seaborn as sns  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
 from .io import atomic_path  # noqa: E402
-from .metrics import MODES_COVERED, REVERSE_KL  # noqa: E402
+from .metrics import MODES_COVERED, REVERSE_KL, forgetting_events  # noqa: E402
 
 # The report's text width in inches (paper/main.tex: US letter, 2.2 cm margins). Every figure is
 # drawn at most this wide and included at its natural size, so that a font's size here is its
@@ -413,7 +413,6 @@ def mode_raster_figure(
     title counts the modes ever covered and the modes dropped between snapshots over training
     (metrics.forgetting_events, summed): a run that hops covers few modes at a time but many in
     all, and drops many."""
-    from .metrics import forgetting_events  # noqa: PLC0415 (the figure's own arithmetic)
 
     _theme("white")
     shown = min(columns, len(counts))

@@ -34,6 +34,7 @@ from .config import TrainSettings
 from .io import write_parquet
 from .losses import LOSSES
 from .models import init_members, networks
+from .probes import Probe, probes_table, surface_table
 from .regularisers import gdpp_loss, gradient_penalty, mode_seeking_penalty, r1_penalty
 from .snapshots import SnapshotStore
 from .stepping import DrawSpec, MemberStreams, Stepper, check_step_mode
@@ -65,6 +66,8 @@ class MemberResult:
     curves: pd.DataFrame  # step, d_loss, g_loss
     status: str  # "ok" or "diverged"
     diverged_step: int | None
+    probes: pd.DataFrame | None = None  # D's means at every snapshot (probes.PROBE_COLUMNS)
+    surface: pd.DataFrame | None = None  # D's surface at every snapshot (probes.SURFACE_COLUMNS; empty: images)
 
 
 @dataclasses.dataclass
@@ -424,11 +427,25 @@ class GANEnsemble:
 @dataclasses.dataclass
 class _History:
     """What `train` records of each member as it goes (and a checkpoint keeps): its snapshots
-    (a SnapshotStore), its curve rows (step, d_loss, g_loss) and the step it diverged at."""
+    (a SnapshotStore), its curve rows (step, d_loss, g_loss), the step it diverged at, and at each
+    snapshot what D says (probes.Probe): its probe rows and its surface (step, values)."""
 
     snapshots: SnapshotStore
     curves: list[list[tuple[int, float, float]]]
     diverged: list[int | None]
+    probes: list[list[tuple[int, float, float, float, float]]] = dataclasses.field(default_factory=list)
+    surfaces: list[list[tuple[int, torch.Tensor]]] = dataclasses.field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.probes = self.probes or [[] for _ in self.diverged]
+        self.surfaces = self.surfaces or [[] for _ in self.diverged]
+
+    def probe(self, step: int, stats: np.ndarray, surface: np.ndarray | None, which: list[int]) -> None:
+        """Record what D says at snapshot `step` of the members `which` (probes.Probe's output)."""
+        for m in which:
+            self.probes[m].append((step, *map(float, stats[m])))
+            if surface is not None:
+                self.surfaces[m].append((step, torch.from_numpy(np.ascontiguousarray(surface[m]))))
 
     def log(self, step: int, d_loss: torch.Tensor, g_loss: torch.Tensor) -> list[int]:
         """Record the members' losses at `step`, for members not diverged before it; returns the
@@ -447,11 +464,20 @@ class _History:
         self.snapshots.add(step, samples.numpy(), which)
 
     def state(self) -> dict[str, Any]:
-        return {"snapshots": self.snapshots.state(), "curves": self.curves, "diverged": self.diverged}
+        return {
+            "snapshots": self.snapshots.state(),
+            "curves": self.curves,
+            "diverged": self.diverged,
+            "probes": self.probes,
+            "surfaces": self.surfaces,
+        }
 
-    def results(self, seeds: list[int], samples_paths: dict[int, str | os.PathLike] | None) -> list[MemberResult]:
+    def results(
+        self, seeds: list[int], samples_paths: dict[int, str | os.PathLike] | None, grid: np.ndarray | None = None
+    ) -> list[MemberResult]:
         """Each member's result; with `samples_paths` (seed -> path), its samples table is written
-        there, one member at a time, and not kept (MemberResult.samples is None)."""
+        there, one member at a time, and not kept (MemberResult.samples is None). `grid`: the
+        points of D's surface (probes.surface_grid), None for images."""
         results = []
         for m, seed in enumerate(seeds):
             samples = self.snapshots.table(m)
@@ -460,7 +486,10 @@ class _History:
                 samples = None
             curves = pd.DataFrame(self.curves[m], columns=["step", "d_loss", "g_loss"])
             status = "ok" if self.diverged[m] is None else "diverged"
-            results.append(MemberResult(seed, samples, curves, status, self.diverged[m]))
+            surface = surface_table([(step, values.numpy()) for step, values in self.surfaces[m]], grid)
+            results.append(
+                MemberResult(seed, samples, curves, status, self.diverged[m], probes_table(self.probes[m]), surface)
+            )
         return results
 
 
@@ -481,6 +510,7 @@ def train(
     step_mode: str = "eager",
     samples_paths: dict[int, str | os.PathLike] | None = None,
     mixture: tuple[np.ndarray, np.ndarray] | None = None,
+    heldout: np.ndarray | None = None,
 ) -> EnsembleResult:
     """Train one GAN per seed on `data` (n × dim), all seeds as one ensemble: `GANEnsemble` sets it
     up, stepping.Stepper runs its steps (`step_mode`: see there; "cuda-graph" on CUDA only), and
@@ -497,6 +527,10 @@ def train(
     rerun resumes from it; the snapshots wait in a folder beside it (snapshots.SnapshotStore), and
     both are removed once training finishes. With `samples_paths` (seed -> path) each member's
     samples table is written there, one member at a time, instead of returned.
+
+    At every snapshot D is probed (probes.Probe): its surface over 2D data, and its mean output on
+    training reals, held-out reals (fresh draws of `mixture` for 2D data, the rows of `heldout`,
+    as `data`'s, for images) and G's samples; MemberResult.probes and .surface hold them.
     """
     started = time.perf_counter()
     check_step_mode(step_mode, device)
@@ -510,6 +544,7 @@ def train(
         stacked_online=stacked_online,
         mixture=mixture,
     )
+    probe = Probe(ensemble, mixture=mixture, heldout=heldout, stacked_online=stacked_online)
     identity = run_identity(settings=s, seeds=seeds, data=data, device=device)
     checkpoint = Path(checkpoint_dir) / checkpoint_name(identity) if checkpoint_dir is not None else None
 
@@ -520,7 +555,8 @@ def train(
     if saved is not None:
         ensemble.load_state_dict(saved)
         store.load_state(saved["snapshots"])
-        history, start = _History(store, saved["curves"], saved["diverged"]), saved["step"]
+        history = _History(store, saved["curves"], saved["diverged"], saved["probes"], saved["surfaces"])
+        start = saved["step"]
 
     stepper = Stepper(ensemble, step_mode)
     for step in tqdm(
@@ -541,7 +577,9 @@ def train(
             if all(d is not None for d in history.diverged):
                 break
         if step % s.snapshot_every == 0 or step == s.steps:
-            history.snapshot(step, ensemble.sample(), [m for m in range(members) if history.diverged[m] is None])
+            alive, samples = [m for m in range(members) if history.diverged[m] is None], ensemble.sample()
+            history.snapshot(step, samples, alive)
+            history.probe(step, *probe(samples), alive)
         if checkpoint and step % checkpoint_every == 0 and step < s.steps:
             save_checkpoint(
                 checkpoint, {"identity": identity, "step": step, **ensemble.state_dict(), **history.state()}
@@ -549,7 +587,7 @@ def train(
         if stop_after is not None and step >= stop_after:
             raise Interrupted(f"stopped after step {step}")
 
-    results = history.results(seeds, samples_paths)
+    results = history.results(seeds, samples_paths, probe.grid)
     if checkpoint:
         Path(checkpoint).unlink(missing_ok=True)
         store.remove()

@@ -24,8 +24,10 @@ from modecollapse.layout import (
     MODE_COUNTS,
     RUN_CURVES,
     RUN_METRICS,
+    RUN_PROBES,
     RUN_RECORD,
     RUN_SAMPLES,
+    RUN_SURFACE,
     RUNS_TABLE,
     SOFTWARE_TABLE,
     STUDY_RECORD,
@@ -145,9 +147,10 @@ def dataset_inputs(wildcards):
 
 
 def evaluate_inputs(wildcards):
-    """Every seed's samples and run record, the dataset, and for images the family's classifier."""
+    """Every seed's samples, D's probes and run record, the dataset, and for images the family's classifier."""
     inputs = {
         "samples": expand(RUN_SAMPLES, dataset=wildcards.dataset, run=wildcards.run, seed=SEEDS),
+        "probes": expand(RUN_PROBES, dataset=wildcards.dataset, run=wildcards.run, seed=SEEDS),
         "runs": expand(RUN_RECORD, dataset=wildcards.dataset, run=wildcards.run, seed=SEEDS),
         "data": DATASET.format(dataset=wildcards.dataset),
     }

@@ -18,7 +18,13 @@ for group in SEED_GROUPS:
             **{
                 f"{kind}_{seed}": pattern.replace("{seed}", str(seed))
                 for seed in group
-                for kind, pattern in (("samples", RUN_SAMPLES), ("curves", RUN_CURVES), ("run", RUN_RECORD))
+                for kind, pattern in (
+                    ("samples", RUN_SAMPLES),
+                    ("curves", RUN_CURVES),
+                    ("probes", RUN_PROBES),
+                    ("surface", RUN_SURFACE),
+                    ("run", RUN_RECORD),
+                )
             },
         log:
             TRAIN_LOG.replace("{seeds}", seeds_tag(group)),

@@ -20,6 +20,7 @@ metrics, shares, mode_counts = evaluate_runs(
     dataset=load_dataset(snakemake.input.data),
     runs=[read_json(path) for path in snakemake.input.runs],
     samples=(read_parquet(path) for path in snakemake.input.samples),  # one seed's samples in memory at a time
+    probes=[read_parquet(path) for path in snakemake.input.probes],
     threshold=params.threshold,
     confidence=params.confidence,
     collapse_coverage=params.collapse_coverage,

@@ -1,12 +1,12 @@
-"""Training rule: one (dataset, run name, seed group) -> samples.parquet, curves.parquet and
-run.json in the run directory of each seed."""
+"""Training rule: one (dataset, run name, seed group) -> samples.parquet, curves.parquet,
+probes.parquet, d_surface.parquet and run.json in the run directory of each seed."""
 
 import sys
 
 import torch
 
 from modecollapse.config import TrainSettings
-from modecollapse.data import load_dataset, stacked_online, training_points
+from modecollapse.data import heldout_points, load_dataset, stacked_online, training_points
 from modecollapse.device import claim_gpu, gpu_slots_dir, resolve_device, set_float32_precision, use_deterministic_cuda
 from modecollapse.io import write_json, write_parquet
 from modecollapse.provenance import provenance
@@ -39,11 +39,14 @@ result = train(
     checkpoint_every=params.checkpoint_every,
     samples_paths={seed: snakemake.output[f"samples_{seed}"] for seed in seeds},  # written member by member
     mixture=(dataset["centers"], dataset["std"]) if "centers" in dataset else None,  # fresh_data draws from it
+    heldout=heldout_points(dataset),  # images: D's probes of overfitting score the held-out split
 )
 if result.resumed_from_step is not None:
     print(f"resumed from the checkpoint at step {result.resumed_from_step}", file=log)
 for member in result.members:
     write_parquet(member.curves, snakemake.output[f"curves_{member.seed}"])
+    write_parquet(member.probes, snakemake.output[f"probes_{member.seed}"])
+    write_parquet(member.surface, snakemake.output[f"surface_{member.seed}"])
     record = run_record(
         dataset=snakemake.wildcards.dataset,
         variant=snakemake.wildcards.run,
