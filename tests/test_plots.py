@@ -355,3 +355,45 @@ def test_mode_raster_shows_a_generator_alternating_between_two_modes(captured, t
     assert np.array_equal(np.asarray(drawn), covered)  # the raster is the coverage matrix itself
     assert fig.axes[0].get_title() == "gan-ns\never 2/8, dropped 3"  # 0 -> 3 -> 0 -> 3 drops a mode each time
     assert fig.axes[1].get_title() == "empty: no snapshots"
+
+
+def test_chosen_steps_spread_over_training_from_first_to_last():
+    assert plots.chosen_steps(list(range(100, 1700, 100))) == [100, 600, 1100, 1600]
+    assert plots.chosen_steps([300, 100, 200]) == [100, 200, 300]
+
+
+def _surface(steps, size=4):
+    xs, ys = np.meshgrid(np.linspace(-1, 1, size), np.linspace(-1, 1, size))
+    return pd.concat(
+        [pd.DataFrame({"step": step, "x": xs.ravel(), "y": ys.ravel(), "d": xs.ravel() * step}) for step in steps],
+        ignore_index=True,
+    )
+
+
+def test_surface_figure_draws_a_row_per_probed_variant_and_a_column_per_chosen_snapshot(captured):
+    steps = list(range(10, 110, 10))
+    samples = pd.DataFrame({"step": 10, "x": [0.0], "y": [0.0]})
+    empty = _surface([10]).iloc[:0]
+    plots.surface_figure(surfaces={"gan-ns": _surface(steps), "veegan": empty, "pacgan-2": _surface(steps)},
+                         samples={"gan-ns": samples}, centers=np.zeros((1, 2)), dataset="ring8", seed=0,
+                         path="unused.pdf")  # fmt: skip
+    (fig,) = captured
+    panels = np.array(fig.axes).reshape(2, 4)  # veegan's joint D has no row
+    assert [ax.get_title() for ax in panels[0]] == ["step 10", "step 40", "step 70", "step 100"]
+    assert [ax.get_ylabel() for ax in panels[:, 0]] == ["gan-ns", "pacgan-2"]
+    image = np.asarray(panels[0, 0].images[0].get_array())
+    assert image.shape == (4, 4) and image.min() == 0 and image.max() == 1  # scaled per panel
+    assert np.all(np.diff(image, axis=1) > 0)  # D grows with x here: light on the right
+
+
+def test_overfitting_figure_draws_three_curves_and_marks_an_unprobed_joint_d(captured):
+    rows = [
+        {"variant": v, "seed": s, "step": step, "d_train": 1.0 + step, "d_heldout": 0.5, "d_fake": -1.0, "r_t": 0.5}
+        for v in ("gan-ns", "veegan") for s in (0, 1) for step in (10, 20)
+    ]  # fmt: skip
+    probes = pd.DataFrame(rows)
+    probes.loc[probes["variant"] == "veegan", ["d_train", "d_heldout", "d_fake", "r_t"]] = np.nan
+    plots.overfitting_figure(probes=probes, dataset="ring8", variants=["gan-ns", "veegan"], path="unused.pdf")
+    (fig,) = captured
+    assert len(fig.axes[0].get_lines()) >= 3  # training, held-out and generated
+    assert fig.axes[1].texts[0].get_text() == "not probed\n(joint D)"

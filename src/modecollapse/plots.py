@@ -440,3 +440,102 @@ def mode_raster_figure(
     fig.suptitle(f"{dataset}: modes covered at each snapshot (seed {seed}); dark: covered", y=1.0)
     fig.tight_layout()
     _save(fig, path)
+
+
+def chosen_steps(steps: list[int], count: int = 4) -> list[int]:
+    """`count` snapshot steps spread evenly over training, the first and the last among them (all
+    of them when there are fewer)."""
+    steps = sorted(set(steps))
+    if len(steps) <= count:
+        return steps
+    return [steps[round(i * (len(steps) - 1) / (count - 1))] for i in range(count)]
+
+
+def surface_figure(
+    *,
+    surfaces: dict[str, pd.DataFrame],
+    samples: dict[str, pd.DataFrame],
+    centers: np.ndarray,
+    dataset: str,
+    seed: int,
+    path: str | os.PathLike,
+    count: int = 4,
+) -> None:
+    """D's surface over training: a row per variant (those with a surface: probes.SURFACE_COLUMNS),
+    a column per chosen snapshot (`chosen_steps`), D's output over the grid as a heat map scaled
+    per panel (light: D's highest output there), the generated samples of that snapshot as dots
+    and the real modes as crosses."""
+    _theme("white")
+    shown = {variant: frame for variant, frame in surfaces.items() if not frame.empty}
+    if not shown:  # every variant's D is joint: nothing to draw on x alone
+        shown = {"(none)": pd.DataFrame(columns=["step", "x", "y", "d"])}
+    steps = chosen_steps(list(next(iter(shown.values()))["step"]), count) or [0]
+    columns, rows = len(steps), len(shown)
+    side = min(_panel_width(columns, most=1.5), (8.4 - 0.4) / rows)
+    fig, axes = plt.subplots(rows, columns, figsize=(side * columns, side * rows), squeeze=False)
+    for row, (variant, frame) in enumerate(shown.items()):
+        for col, step in enumerate(steps):
+            ax = axes[row, col]
+            ax.set(xticks=[], yticks=[])
+            here = frame[frame["step"] == step]
+            if here.empty:
+                ax.axis("off")
+                continue
+            xs, ys = np.unique(here["x"]), np.unique(here["y"])
+            values = here.sort_values(["y", "x"])["d"].to_numpy(dtype=np.float64).reshape(len(ys), len(xs))
+            finite = values[np.isfinite(values)]
+            low, high = (finite.min(), finite.max()) if finite.size else (0.0, 1.0)
+            ax.imshow((values - low) / max(high - low, 1e-12), origin="lower", cmap="viridis", vmin=0, vmax=1,
+                      extent=(xs[0], xs[-1], ys[0], ys[-1]), interpolation="bilinear")  # fmt: skip
+            fakes = samples.get(variant)
+            if fakes is not None:
+                points = fakes[fakes["step"] == step]
+                ax.scatter(points["x"], points["y"], s=0.8, color="white", alpha=0.5, linewidths=0)
+            ax.scatter(centers[:, 0], centers[:, 1], marker="x", s=8, color="C3", linewidths=0.7)
+            ax.set(xlim=(xs[0], xs[-1]), ylim=(ys[0], ys[-1]), aspect="equal")
+            if row == 0:
+                ax.set_title(f"step {step}")
+            if col == 0:
+                ax.set_ylabel(variant)
+    fig.suptitle(f"{dataset}: D's output (scaled per panel, light = high), G's samples (white), modes (x); seed {seed}",
+                 y=1.0)  # fmt: skip
+    fig.tight_layout(pad=0.3)
+    _save(fig, path)
+
+
+PROBE_LABELS = {"d_train": "training reals", "d_heldout": "held-out reals", "d_fake": "generated"}
+
+
+def overfitting_figure(*, probes: pd.DataFrame, dataset: str, variants: list[str], path: str | os.PathLike,
+                       columns: int = 5) -> None:  # fmt: skip
+    """D's overfitting over training: a panel per variant, its mean output on training reals,
+    held-out reals and generated samples at every snapshot (probes.PROBE_COLUMNS; mean over seeds
+    with a 95% bootstrap band, seeded). A gap between the training and held-out curves is D
+    memorising its training set; panels of a joint D, which is not probed, say so."""
+    _theme("whitegrid")
+    long = probes.melt(id_vars=["variant", "seed", "step"], value_vars=list(PROBE_LABELS), var_name="set",
+                       value_name="output").assign(set=lambda f: f["set"].map(PROBE_LABELS))  # fmt: skip
+    shown = min(columns, len(variants))
+    rows = -(-len(variants) // shown)
+    side = _panel_width(shown, most=1.8)
+    fig, axes = plt.subplots(rows, shown, figsize=(side * shown, 1.35 * rows + 0.3), squeeze=False)
+    for ax in axes.flat[len(variants) :]:
+        ax.axis("off")
+    for ax, variant in zip(axes.flat, variants):
+        mine = long[(long["variant"] == variant) & long["output"].notna()]
+        ax.set_title(variant)
+        if mine.empty:
+            ax.text(0.5, 0.5, "not probed\n(joint D)", ha="center", va="center", transform=ax.transAxes)
+            ax.set(xticks=[], yticks=[])
+            continue
+        sns.lineplot(data=mine, x="step", y="output", hue="set", hue_order=list(PROBE_LABELS.values()),
+                     errorbar=("ci", 95), seed=0, legend=False, ax=ax, linewidth=1)  # fmt: skip
+        ax.set(xlabel="", ylabel="")
+        ax.ticklabel_format(axis="x", style="sci", scilimits=(0, 3))
+    handles = [plt.Line2D([], [], color=f"C{i}", label=label) for i, label in enumerate(PROBE_LABELS.values())]
+    fig.supxlabel("training step", fontsize=FONT_SIZES["axes.labelsize"])
+    fig.supylabel("D's mean output", fontsize=FONT_SIZES["axes.labelsize"])
+    fig.suptitle(f"{dataset}: D on training reals, held-out reals and generated samples (mean over seeds)", y=1.0)
+    fig.tight_layout()
+    fig.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=3, frameon=False)
+    _save(fig, path)

@@ -7,6 +7,7 @@ from modecollapse.provenance import source_hash
 N_MODES = {d: get_dataset(d).n_modes for d in DATASETS}
 # datasets whose evaluation keeps per-mode counts (evaluate.MAX_COUNTED_MODES): the mode-hopping raster
 RASTER_DATASETS = [d for d in DATASETS if N_MODES[d] <= MAX_COUNTED_MODES]
+POINT_DATASETS = [d for d in DATASETS if not is_image(d)]  # D's surface is drawn over 2D data
 
 
 rule samples_figure:
@@ -82,6 +83,58 @@ rule mode_hopping_figure:
         digits=lambda wildcards: is_image(wildcards.dataset),
     script:
         "../scripts/mode_hopping_figure.py"
+
+
+rule surface_figure:
+    """D's surface over training on a 2D dataset (first seed): a row per variant whose D judges
+    points, a column per chosen snapshot, with G's samples and the real modes over it."""
+    input:
+        surfaces=expand(RUN_SURFACE, run=BASE_VARIANTS, seed=SEEDS[0], allow_missing=True),
+        samples=expand(RUN_SAMPLES, run=BASE_VARIANTS, seed=SEEDS[0], allow_missing=True),
+        data=DATASET,
+    output:
+        report(
+            "figures/surface_{dataset}.pdf",
+            caption="../report/surface.rst",
+            category="Figures",
+            subcategory="{dataset}",
+        ),
+    log:
+        "logs/figures/surface_{dataset}.log",
+    wildcard_constraints:
+        dataset="|".join(map(re.escape, POINT_DATASETS)) or "(?!)",
+    conda:
+        "../envs/report.yaml"
+    params:
+        code=source_hash(workflow.source_path("../scripts/surface_figure.py")),
+        variants=BASE_VARIANTS,
+        seed=SEEDS[0],
+    script:
+        "../scripts/surface_figure.py"
+
+
+rule overfitting_figure:
+    """D's mean output on training reals, held-out reals and generated samples over training, a
+    panel per variant (mean over seeds): discriminator overfitting."""
+    input:
+        probes=expand(RUN_PROBES, run=BASE_VARIANTS, seed=SEEDS, allow_missing=True),
+    output:
+        report(
+            "figures/overfitting_{dataset}.pdf",
+            caption="../report/overfitting.rst",
+            category="Figures",
+            subcategory="{dataset}",
+        ),
+    log:
+        "logs/figures/overfitting_{dataset}.log",
+    conda:
+        "../envs/report.yaml"
+    params:
+        code=source_hash(workflow.source_path("../scripts/overfitting_figure.py")),
+        variants=BASE_VARIANTS,
+        seeds=SEEDS,
+    script:
+        "../scripts/overfitting_figure.py"
 
 
 rule coverage_figure:

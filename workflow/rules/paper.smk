@@ -93,6 +93,8 @@ rule paper:
             rules.spread_figure.output.pdf,
             *expand(rules.modes_figure.output[0], dataset=IMAGE_DATASETS),
             *expand(rules.mode_hopping_figure.output[0], dataset=RASTER_DATASETS),
+            *expand(rules.surface_figure.output[0], dataset=POINT_DATASETS),
+            *expand(rules.overfitting_figure.output[0], dataset=DATASETS),
             *(rules.sweeps_figure.output if SWEEP_RUNS else []),
         ],
     output:

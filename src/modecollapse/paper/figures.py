@@ -65,6 +65,28 @@ def samples_figures(*, datasets: list[str], seed: int) -> str:
                 + r", mean and 95\% bootstrap CI across seeds; black marks: the training data.}",
                 rf"\label{{fig:modes-{dataset}}}\end{{figure}}",
             ]
+        if not is_image(dataset):
+            blocks += [
+                r"\begin{figure}[htbp]\centering",
+                rf"\includegraphics{{figures/surface_{dataset}.pdf}}",
+                rf"\caption{{{name}: the discriminator's surface over training (seed {seed}): D's output on a "
+                r"$64\times64$ grid over the data, scaled per panel (light: high), at snapshots spread over "
+                r"training, with G's samples of that snapshot (white) and the real modes (red crosses). G's "
+                r"samples chase D's peaks. A packed D is drawn on packs of identical points; a joint D (ALI, "
+                r"VEEGAN) judges $(x, z)$ pairs and has no output on $x$ alone, so it has no row.}",
+                rf"\label{{fig:surface-{dataset}}}\end{{figure}}",
+            ]
+        blocks += [
+            r"\begin{figure}[htbp]\centering",
+            rf"\includegraphics{{figures/overfitting_{dataset}.pdf}}",
+            rf"\caption{{{name}: discriminator overfitting. D's mean output on training reals, on held-out "
+            r"reals ("
+            + (r"the held-out split" if is_image(dataset) else "fresh draws of the mixture")
+            + r") and on generated samples at every snapshot, mean and 95\% bootstrap band over seeds. A D "
+            r"that memorises its training set scores training reals above held-out ones; the final gap is "
+            r"\texttt{d\_overfitting\_gap} in the summary table.}",
+            rf"\label{{fig:overfitting-{dataset}}}\end{{figure}}",
+        ]
         if get_dataset(dataset).n_modes <= MAX_COUNTED_MODES:
             blocks += [
                 r"\begin{figure}[htbp]\centering",

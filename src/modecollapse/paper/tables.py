@@ -11,7 +11,7 @@ import pandas as pd
 from .. import metrics
 from ..config import TrainSettings, format_value, shared_settings, study_runs
 from ..data import get_dataset
-from ..evaluate import COLLAPSED, LEVELLED_OFF, UNDER_TRAINED
+from ..evaluate import COLLAPSED, LEVELLED_OFF, OVERFITTING_GAP, UNDER_TRAINED
 from ..metrics import HIGH_QUALITY_FRACTION, MODES_COVERED, NO_HIGH_QUALITY, REVERSE_KL
 from ..variants import describe
 from .latex import fit_to_width, latex_escape, number, stacked
@@ -187,7 +187,8 @@ DISTANCE_COLUMNS = (
     (metrics.DENSITY, "Dens.", 2),
     (metrics.COVERAGE, "Cov.", 2),
     (metrics.NDB_OVER_K, "NDB/K", 2),
-    (metrics.JSD, "JSD", 3),
+    (OVERFITTING_GAP, "D gap", 2),  # not a distance: D's training minus held-out mean output (probes.py)
+    (metrics.JSD, "JSD", 3),  # last: the perfect generator's row fills this column alone
 )
 
 
