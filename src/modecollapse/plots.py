@@ -419,8 +419,9 @@ def mode_raster_figure(
     rows = -(-len(counts) // shown)
     width = _panel_width(shown, most=1.9)
     n_modes = max((int(frame["mode"].max()) + 1 for frame in counts.values() if len(frame)), default=1)
-    height = max(1.0, min(1.8, 0.12 * n_modes))  # room for a 7-pt label per mode up to 10 modes
-    fig, axes = plt.subplots(rows, shown, figsize=(width * shown, (height + 0.35) * rows), squeeze=False)
+    height = max(1.2, min(2.0, 0.12 * n_modes))  # room for a 7-pt label per mode up to 10 modes
+    # each row: the panel, its two-line title and its step labels; the figure's titles once
+    fig, axes = plt.subplots(rows, shown, figsize=(width * shown, (height + 0.6) * rows + 0.5), squeeze=False)
     for ax in axes.flat[len(counts) :]:
         ax.axis("off")
     for ax, (variant, frame) in zip(axes.flat, counts.items()):

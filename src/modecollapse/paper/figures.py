@@ -84,7 +84,7 @@ def samples_figures(*, datasets: list[str], seed: int) -> str:
             + (r"the held-out split" if is_image(dataset) else "fresh draws of the mixture")
             + r") and on generated samples at every snapshot, mean and 95\% bootstrap band over seeds. A D "
             r"that memorises its training set scores training reals above held-out ones; the final gap is "
-            r"\texttt{d\_overfitting\_gap} in the summary table.}",
+            r"the column D gap of Table~\ref{tab:distances}.}",
             rf"\label{{fig:overfitting-{dataset}}}\end{{figure}}",
         ]
         if get_dataset(dataset).n_modes <= MAX_COUNTED_MODES:
