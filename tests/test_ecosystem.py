@@ -56,9 +56,10 @@ def test_snakefmt_leaves_the_workflow_unchanged():
 @pytest.mark.parametrize(
     ("device", "minutes"),
     [
-        # 3 x 3 ms a member-step x 2 members x (100,000 steps + 2,000 snapshots of 10 batches at a third of a
-        # step each) = 32 minutes; unrolled-5 ~ 6x the steps' work, the snapshots the same
-        ("auto", {"gan-ns": 32, "unrolled-5": 182}),
+        # 3 x about 2.7 ms a member-step (cost.py's CPU line: a 2.5 ms overhead and these small nets'
+        # batch x weights) x 2 members x (100,000 steps + 2,000 snapshots of 10 batches at a third of a
+        # step each) = 28 minutes; unrolled-5 ~ 6x the steps' work, the snapshots the same
+        ("auto", {"gan-ns": 28, "unrolled-5": 158}),
         # a GPU step of small nets costs its launch-bound floor, 10 ms, and 1.5x for deterministic kernels:
         # 3 x 1.5 x 10 ms x (100,000 + 6,667) = 80 minutes
         ("cuda", {"gan-ns": 80, "unrolled-5": 455}),

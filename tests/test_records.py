@@ -72,7 +72,13 @@ def test_the_training_script_writes_samples_curves_and_the_record_the_runs_table
     outputs = {
         f"{kind}_{seed}": str(tmp_path / f"seed{seed}" / f"{kind}.{ext}")
         for seed in (3, 4)
-        for kind, ext in (("samples", "parquet"), ("curves", "parquet"), ("run", "json"))
+        for kind, ext in (
+            ("samples", "parquet"),
+            ("curves", "parquet"),
+            ("probes", "parquet"),
+            ("surface", "parquet"),
+            ("run", "json"),
+        )  # fmt: skip
     }
     code = textwrap.dedent(f"""
         import runpy
