@@ -112,7 +112,8 @@ def test_smoke_tables(smoke):
         "forgetting_events",
         "no_high_quality",
     }
-    per_run = {"diverged", "levelled_off", "under_trained"}  # the run as a whole, at its final step
+    # the run as a whole, at its final step, and D's overfitting at its last snapshot (probes.parquet)
+    per_run = {"diverged", "levelled_off", "under_trained", "d_overfitting_gap", "d_sign_train"}
     feature_distances = {"frechet_distance", "kid_mean", "kid_std", "precision", "recall", "density", "coverage"}
     final_only = {  # 2D data: every distance on the points
         False: feature_distances

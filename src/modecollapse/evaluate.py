@@ -178,14 +178,14 @@ def mode_counts_table(*, steps: Sequence[int], counts: Sequence[np.ndarray]) -> 
     )
 
 
-def overfitting_values(probes: pd.DataFrame) -> pd.DataFrame:
-    """OVERFITTING_GAP and D_SIGN_TRAIN of a run's final probed snapshot, in long form (step,
-    metric, value); no rows for a run without probes."""
-    if probes.empty:
-        return pd.DataFrame(columns=["step", "metric", "value"])
-    last = probes.loc[probes["step"].idxmax()]
+def overfitting_values(probes: pd.DataFrame, *, step: int) -> pd.DataFrame:
+    """OVERFITTING_GAP and D_SIGN_TRAIN of a run's last probed snapshot, in long form (step,
+    metric, value) at `step`, the run's final step (a diverged run's last samples come at its
+    divergence, after its last probe); NaN for a run without probes."""
+    last = probes.loc[probes["step"].idxmax()] if not probes.empty else {"d_train": np.nan, "d_heldout": np.nan,
+                                                                          "r_t": np.nan}  # fmt: skip
     return _long(
-        steps=[int(last["step"])],
+        steps=[int(step)],
         per_step=[{OVERFITTING_GAP: last["d_train"] - last["d_heldout"], D_SIGN_TRAIN: last["r_t"]}],
     )
 
@@ -416,7 +416,8 @@ def evaluate_runs(
             )
             share_tables.append(shares.assign(seed=run["seed"]))
         if probes is not None:
-            metrics = pd.concat([metrics, overfitting_values(probes[len(tables)])], ignore_index=True)
+            gap = overfitting_values(probes[len(tables)], step=int(metrics["step"].max()))
+            metrics = pd.concat([metrics, gap], ignore_index=True)
         tables.append(metrics.assign(dataset=run["dataset"], variant=run["variant"], seed=run["seed"]))
         count_tables.append(counts.assign(seed=np.int64(run["seed"])))
     shares = pd.concat(share_tables, ignore_index=True) if share_tables else pd.DataFrame(columns=SHARE_COLUMNS)
