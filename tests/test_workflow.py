@@ -436,3 +436,25 @@ def test_a_finished_study_ships_as_reference_runs_with_its_provenance(smoke, tmp
 
     (loaded,) = load_references(out.parent)  # as the report reads them
     assert loaded.table == "smoke" and loaded.study["scale"] == "smoke" and len(loaded.summary)
+
+
+def test_the_smoke_report_sets_every_shipped_reference_beside_its_table_with_a_verdict(smoke):
+    """reference/ holds the full-protocol runs of GDPP Table 1 and VEEGAN Table 1 (make replicate):
+    the smoke study's PDF shows each with at least one verdict and the rule that gave it."""
+    from modecollapse.reference import load_references
+
+    workdir, _ = smoke
+    text = subprocess.run(
+        ["pdftotext", str(workdir / "paper" / "main.pdf"), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    flat = " ".join(text.split())
+    assert {ref.table for ref in load_references()} >= {"gdpp-table1", "veegan-table1"}
+    assert "Replicated at full protocol." in flat
+    # each reference table's text runs from the previous caption to its own
+    pieces = flat.split("reference runs of config/")
+    shown = {}
+    for before, caption in zip(pieces, pieces[1:]):
+        table = caption.split(".yaml", 1)[0]
+        shown[table] = re.findall(r"(agrees|higher|lower)†", before[-3000:])  # † : the spread rule gave it
+    assert shown.keys() >= {"gdpp-table1", "veegan-table1"} and all(shown.values()), shown
+    assert re.search(r"prediction interval for n ?pub = 1\), marked †", flat)  # the rule that gives †, in the text
