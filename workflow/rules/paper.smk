@@ -39,8 +39,6 @@ rule tables:
         seed=SEEDS[0],
         families=FAMILIES,
         study=STUDY.config,
-        reference_dir=str(REPO / "reference"),
-        config_dir=str(REPO / "config"),
         training_script=str(REPO / "workflow" / "scripts" / "train.py"),  # hashed when the rule runs (tables.py)
     script:
         "../scripts/tables.py"

@@ -24,7 +24,7 @@ write_text(
         settings=study_settings(params.study),
         summary=summary,
         tests=tests,
-        references=load_references(params.reference_dir, configs=params.config_dir),
+        references=load_references(),  # this checkout's reference/ and config/ (the rule's inputs)
         # the training code now, read when the report is built (not a param: editing it reruns training,
         # whose new results rerun this rule anyway)
         training_hash=source_hash(params.training_script),
