@@ -182,8 +182,9 @@ def overfitting_values(probes: pd.DataFrame, *, step: int) -> pd.DataFrame:
     """OVERFITTING_GAP and D_SIGN_TRAIN of a run's last probed snapshot, in long form (step,
     metric, value) at `step`, the run's final step (a diverged run's last samples come at its
     divergence, after its last probe); NaN for a run without probes."""
-    last = probes.loc[probes["step"].idxmax()] if not probes.empty else {"d_train": np.nan, "d_heldout": np.nan,
-                                                                          "r_t": np.nan}  # fmt: skip
+    if probes.empty:  # not probed (a joint D): NaN, still counted in the run's final step
+        probes = pd.DataFrame({"step": [step], "d_train": [np.nan], "d_heldout": [np.nan], "r_t": [np.nan]})
+    last = probes.loc[probes["step"].idxmax()]
     return _long(
         steps=[int(step)],
         per_step=[{OVERFITTING_GAP: last["d_train"] - last["d_heldout"], D_SIGN_TRAIN: last["r_t"]}],
