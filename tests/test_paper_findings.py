@@ -1,5 +1,7 @@
 """The report's findings paragraph: which variants differ from the baseline, from the tests table."""
 
+import math
+
 from paper_inputs import make_tests_table
 
 from modecollapse.metrics import HIGH_QUALITY_FRACTION, MODES_COVERED, REVERSE_KL
@@ -80,3 +82,33 @@ def test_findings_say_plainly_when_nothing_is_significant():
         ]
     )
     assert "No variant differs significantly from the baseline on any of them, in any dataset." in findings(tests)
+
+
+def test_what_the_study_resolves_counts_its_significant_comparisons_and_unfinished_runs():
+    from paper_inputs import summary_row, summary_table
+
+    from modecollapse.evaluate import LEVELLED_OFF, UNDER_TRAINED
+    from modecollapse.paper.findings import scope
+
+    row = {"dataset": "ring8", "variant": "wgan-gp", "family": "variants"}
+    tests = make_tests_table(
+        [
+            {**row, "metric": MODES_COVERED, "significant": True},
+            {**row, "metric": REVERSE_KL, "significant": False},
+            {**row, "metric": HIGH_QUALITY_FRACTION, "significant": math.nan},  # not tested
+            {**row, "family": "sweeps", "metric": MODES_COVERED, "significant": True},  # not a finding
+        ]
+    )
+    # 5 seeds of each of two runs: 7 of 10 levelled off (one seed's criterion undefined: 9 defined), 1 under-trained
+    summary = summary_table(
+        [
+            summary_row("ring8", "gan-ns", LEVELLED_OFF, [1, 1, 1, 1, 0]),
+            summary_row("ring8", "wgan-gp", LEVELLED_OFF, [1, 1, 1, 0, math.nan]),
+            summary_row("ring8", "gan-ns", UNDER_TRAINED, [0, 0, 0, 0, 1]),
+            summary_row("ring8", "wgan-gp", UNDER_TRAINED, [0, 0, 0, 0, 0]),
+        ]
+    )
+    text = scope(study={"seeds": [0, 1, 2, 3, 4]}, summary=summary, tests=tests)
+    assert "With 5 seeds per run" in text and "1 of the 3 comparisons of the findings" in text
+    assert "(2 of the 9 runs where the criterion is defined, 1 of them under-trained)" in text
+    assert r"Section~\ref{sec:replication}" in text

@@ -214,7 +214,7 @@ def test_the_same_figure_gives_the_same_bytes_whenever_it_is_saved(tmp_path, mon
 
 
 def _final(*, variants, seeds=4, seed=0):
-    """Final-step metrics of ring8 and digits runs (modes covered and reverse KL)."""
+    """Final-step metrics of ring8 and digits runs (modes covered, reverse KL and D's overfitting gap)."""
     rng = np.random.default_rng(seed)
     rows = [
         {"dataset": dataset, "variant": variant, "seed": s, "step": 300, "metric": metric, "value": value}
@@ -224,6 +224,7 @@ def _final(*, variants, seeds=4, seed=0):
         for metric, value in (
             ("modes_covered", float(rng.integers(0, modes + 1))),
             ("reverse_kl", float(rng.uniform(0, 2))),
+            ("d_overfitting_gap", float(rng.uniform(-0.1, 0.3))),
         )
     ]
     return pd.DataFrame(rows)
@@ -299,10 +300,17 @@ def test_sweeps_figure_gives_each_dataset_its_own_numeric_axis(captured):
     }
     plots.sweeps_figure(final=final, points=points, n_modes={"ring8": 8, "digits": 10}, path="unused.pdf")
     (fig,) = captured
-    ring8, digits = (ax for ax in fig.axes if ax.get_title())
-    assert ring8.get_title() == "ring8: gan-ns" and ring8.get_xscale() == "log"  # 0.0005 to 1e6
+    # per dataset a column of the share of modes covered and one of D's overfitting gap
+    ring8, ring8_gap, digits, digits_gap = (ax for ax in fig.axes if ax.get_title())
+    assert ring8.get_title() == ring8_gap.get_title() == "ring8: gan-ns" and ring8.get_xscale() == "log"  # 0.0005 to 1e6
     assert [t.get_text() for t in ring8.get_xticklabels()] == ["0.0005", "0.003", "1e+06"]
     assert digits.get_xscale() == "linear" and [t.get_text() for t in digits.get_xticklabels()] == ["0.002", "0.003"]
+    assert ring8.get_ylabel() == "share of modes" and ring8_gap.get_ylabel().startswith("D gap")
+    # the gap panel draws the mean gap of each setting's seeds, unscaled
+    gaps = final[(final["dataset"] == "ring8") & (final["metric"] == "d_overfitting_gap")]
+    means = gaps.groupby("variant")["value"].mean()
+    line = ring8_gap.get_lines()[0]
+    assert np.allclose(line.get_ydata(), [means["gan-ns"], means["gan-ns@lr=0.003"], means["gan-ns@lr=1000000.0"]])
     _assert_print_size(fig)
 
 

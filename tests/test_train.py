@@ -16,7 +16,7 @@ import modecollapse.train as train_module
 from modecollapse.checkpoints import CheckpointMismatch, load_checkpoint, run_identity
 from modecollapse.config import TrainSettings
 from modecollapse.data import DATASETS, sample_mixture
-from modecollapse.train import Interrupted, train
+from modecollapse.train import GANEnsemble, Interrupted, train
 from modecollapse.variants import TRICKS, VARIANTS, variant_defaults
 
 POINT_TRICKS = [name for name in TRICKS if name != "diffaugment"]  # DiffAugment transforms images only
@@ -135,6 +135,7 @@ PROTOCOL_SETTINGS = {"update": "simultaneous", "z_distribution": "uniform", "g_l
         ("sngan", {}),
         ("unrolled-5", {}),
         ("instance-noise", {}),
+        ("gan-ns", {"lr_drop": 0.3}),  # the rates drop at step 18, before the checkpoint at 25
         ("unrolled-5", PROTOCOL_SETTINGS),
         ("pacgan-2", {"g_steps": 2, "z_reuse": True}),
     ],
@@ -162,6 +163,34 @@ def test_resume_from_checkpoint_reaches_the_uninterrupted_result(points, tmp_pat
         pd.testing.assert_frame_equal(samples_of(whole, seed), samples_of(resumed, seed))
         pd.testing.assert_frame_equal(whole.members[0].curves, resumed.members[0].curves)
     assert not list(tmp_path.glob("*.pt")), "a finished run removes its checkpoint"
+
+
+def test_lr_drop_trains_as_a_constant_rate_until_the_drop_and_then_at_the_dropped_rate(points):
+    constant = settings_for("gan-ns", steps=40, lr=1e-3, g_lr=5e-4)
+    dropped = settings_for("gan-ns", steps=40, lr=1e-3, g_lr=5e-4, lr_drop=0.5, lr_drop_factor=0.1)
+    ensemble = GANEnsemble(data=points, settings=dropped, seeds=[0], device="cpu")
+    rates = []
+    for step in (1, 20, 21, 40):
+        ensemble.set_step(step)
+        rates.append((ensemble.opt_d.param_groups[0]["lr"], ensemble.opt_g.param_groups[0]["lr"]))
+    assert rates[:2] == [(1e-3, 5e-4)] * 2 and rates[2:] == [pytest.approx((1e-4, 5e-5))] * 2
+    # the same numbers as a constant rate up to the drop (snapshot 20), different after it
+    whole, drop = (train(data=points, settings=s, seeds=[0]) for s in (constant, dropped))
+    def at(result, step):
+        return samples_of(result, 0).query(f"step == {step}")
+
+    pd.testing.assert_frame_equal(at(whole, 20), at(drop, 20))
+    assert not at(whole, 40).equals(at(drop, 40))
+    # a factor of 1 is a constant rate, bitwise
+    unchanged = settings_for("gan-ns", steps=40, lr=1e-3, g_lr=5e-4, lr_drop=0.5, lr_drop_factor=1.0)
+    same = train(data=points, settings=unchanged, seeds=[0])
+    pd.testing.assert_frame_equal(samples_of(whole, 0), samples_of(same, 0))
+
+
+@pytest.mark.parametrize(("drop", "factor"), [(1.0, 0.1), (-0.1, 0.1), (0.5, 0.0), (0.5, 1.5)])
+def test_lr_drop_outside_its_range_is_refused_naming_both_ranges(drop, factor):
+    with pytest.raises(ValueError, match=r"lr_drop .* in \[0, 1\) .* lr_drop_factor .* in \(0, 1\]"):
+        settings_for("gan-ns", lr_drop=drop, lr_drop_factor=factor)
 
 
 def test_a_killed_process_resumes_to_the_same_result(points, tmp_path):
@@ -231,6 +260,8 @@ CAPTURE_CASES = [  # every loss and trick, both update rules, uniform codes, 2D 
     *[(name, {}, None) for name in [*VARIANTS, *POINT_TRICKS]],
     ("unrolled-5", {"update": "simultaneous", "z_distribution": "uniform", "instance_noise": 0.1}, None),
     ("pacgan-2", {"g_steps": 2, "z_reuse": True}, None),
+    # the rates drop at step 5 of 8: a graph must read them from their tensors, not replay the old ones
+    *[(name, {"lr_drop": 0.5}, None) for name in ["gan-ns", "unrolled-5", "wgan-clip"]],
     *[
         (name, {"g_width": 4, "d_width": 4, "z_dim": 8}, (3, 8, 8))
         for name in ["gan-ns", "wgan-gp", "pacgan-3", "sngan", "diffaugment", "wgan-gp+diffaugment", "ali", "veegan"]

@@ -57,6 +57,10 @@ class TrainSettings:
     g_lr: float | None = None  # G's own learning rate; None = lr (Unrolled-GAN setting: D 2e-4, G 1e-4)
     g_beta1: float | None = None  # G's own Adam β1; None = beta1
     g_beta2: float | None = None  # G's own Adam β2; None = beta2
+    # step decay: after this fraction of the steps, D's and G's learning rates drop to lr_drop_factor
+    # times their own for the rest of training; 0 = never (a constant learning rate)
+    lr_drop: float = 0.0
+    lr_drop_factor: float = 0.1
     update: str = "alternating"  # alternating: D steps, then G steps; simultaneous: both from one batch (PacGAN 2D)
     d_steps: int = 1  # discriminator updates per iteration
     g_steps: int = 1  # generator updates per iteration (VEEGAN setting: 2)
@@ -109,6 +113,12 @@ class TrainSettings:
             raise ValueError(
                 f"update: simultaneous takes one D and one G update from the same batch; it needs d_steps: 1 and "
                 f"g_steps: 1, got d_steps: {self.d_steps}, g_steps: {self.g_steps} (use update: alternating)"
+            )
+        if not 0.0 <= self.lr_drop < 1.0 or not 0.0 < self.lr_drop_factor <= 1.0:
+            raise ValueError(
+                f"lr_drop is the fraction of the steps after which the learning rates drop, in [0, 1) (0 = never), "
+                f"and lr_drop_factor what they are multiplied by, in (0, 1]; got lr_drop: {self.lr_drop}, "
+                f"lr_drop_factor: {self.lr_drop_factor}"
             )
         if self.unrolled_steps and self.optimizer != "adam":
             raise ValueError(f"unrolled_steps differentiates through Adam's update; optimizer is {self.optimizer}")

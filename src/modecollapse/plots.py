@@ -15,6 +15,7 @@ import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
+from .evaluate import OVERFITTING_GAP  # noqa: E402
 from .io import atomic_path  # noqa: E402
 from .metrics import MODES_COVERED, REVERSE_KL, forgetting_events  # noqa: E402
 
@@ -153,46 +154,70 @@ def coverage_figure(
     _save(grid.figure, path)
 
 
+# train_size 0 means every training point: drawn this factor right of the largest n, as "all"
+ALL_POINTS_FACTOR = 4.0
+
+
+def _plotted_setting(key: str, value: float, values: list[float]) -> float:
+    """Where a swept value sits on its axis: itself, but train_size 0 (all points) right of every n."""
+    if key == "train_size" and value == 0:
+        return ALL_POINTS_FACTOR * max([v for v in values if v > 0], default=1.0)
+    return value
+
+
 def _sweep_axis(ax: plt.Axes, values: list[float], key: str) -> None:
-    """An x axis of a swept setting: ticks at its values only, written as given (0.002, 1e+06),
-    on a log scale when they span a factor of ten or more."""
+    """An x axis of a swept setting: ticks at its values only, written as given (0.002, 1e+06;
+    train_size 0 as "all", right of every n), on a log scale when they span a factor of ten or more."""
+    shown = ["all" if key == "train_size" and v == 0 else f"{v:g}" for v in values]
+    values = [_plotted_setting(key, v, values) for v in values]
     positive = [v for v in values if v > 0]
     if len(positive) == len(values) and max(values) >= 10 * min(values):
         ax.set_xscale("log")
-    ax.set_xticks(values, [f"{v:g}" for v in values])
+    ax.set_xticks(values, shown)
     ax.minorticks_off()
     ax.set_xlabel(key)
+
+
+# The sweeps figure's metrics: (column title, metric, divided by the dataset's number of modes)
+SWEPT_METRICS = (("share of modes", MODES_COVERED, True), ("D gap (train - held-out)", OVERFITTING_GAP, False))
 
 
 def sweeps_figure(
     *, final: pd.DataFrame, points: dict[str, list[dict]], n_modes: dict[str, int], path: str | os.PathLike
 ) -> None:
-    """Share of modes covered at the final step against each swept setting (mean and 95% CI
-    across seeds): a column of panels per dataset, a row per (variant, setting), each panel with
-    its own numeric x axis, since the unswept value (the variant's own point, `points`) can
-    differ per dataset."""
+    """Against each swept setting, the final share of modes covered and the discriminator's final
+    overfitting gap (evaluate.OVERFITTING_GAP: its mean output on training reals minus held-out
+    reals), mean and 95% CI across seeds: per dataset a pair of columns, a row per (variant,
+    setting), each panel with its own numeric x axis, since the unswept value (the variant's own
+    point, `points`) can differ per dataset. A run that was not probed (a joint D) has no gap."""
     _theme("whitegrid")
     sweeps = list(dict.fromkeys((p["variant"], p["key"]) for dataset_points in points.values() for p in dataset_points))
-    width = _panel_width(len(points), most=2.2)
-    fig, axes = plt.subplots(
-        len(sweeps), len(points), figsize=(width * len(points), 1.7 * len(sweeps)), squeeze=False, sharey=True
-    )
-    for column, (dataset, dataset_points) in enumerate(points.items()):
-        for ax, (variant, key) in zip(axes[:, column], sweeps):
-            runs = {p["run"]: p["value"] for p in dataset_points if (p["variant"], p["key"]) == (variant, key)}
-            if not runs:  # a sweep that this dataset does not run
-                ax.axis("off")
-                continue
-            data = final[
-                (final["dataset"] == dataset) & final["variant"].isin(runs) & (final["metric"] == MODES_COVERED)
-            ]
-            data = data.assign(value=data["value"] / n_modes[dataset], setting=data["variant"].map(runs))
-            sns.lineplot(
-                data=data, x="setting", y="value", errorbar=("ci", 95), seed=0, marker="o", err_style="bars", ax=ax
-            )
-            _sweep_axis(ax, sorted(set(runs.values())), key)
-            ax.set(ylim=(0, 1.05), ylabel="share of modes" if column == 0 else "")
-            ax.set_title(f"{dataset}: {variant}")
+    columns = len(points) * len(SWEPT_METRICS)
+    width = _panel_width(columns, most=2.2)
+    fig, axes = plt.subplots(len(sweeps), columns, figsize=(width * columns, 1.7 * len(sweeps)), squeeze=False)
+    for d, (dataset, dataset_points) in enumerate(points.items()):
+        for m, (label, metric, per_mode) in enumerate(SWEPT_METRICS):
+            column = d * len(SWEPT_METRICS) + m
+            for ax, (variant, key) in zip(axes[:, column], sweeps):
+                runs = {p["run"]: p["value"] for p in dataset_points if (p["variant"], p["key"]) == (variant, key)}
+                if not runs:  # a sweep that this dataset does not run
+                    ax.axis("off")
+                    continue
+                data = final[(final["dataset"] == dataset) & final["variant"].isin(runs) & (final["metric"] == metric)]
+                plotted = {run: _plotted_setting(key, v, list(runs.values())) for run, v in runs.items()}
+                data = data.assign(
+                    value=data["value"] / (n_modes[dataset] if per_mode else 1.0), setting=data["variant"].map(plotted)
+                )
+                sns.lineplot(
+                    data=data, x="setting", y="value", errorbar=("ci", 95), seed=0, marker="o", err_style="bars", ax=ax
+                )
+                _sweep_axis(ax, sorted(set(runs.values())), key)
+                if per_mode:
+                    ax.set_ylim(0, 1.05)
+                else:
+                    ax.axhline(0.0, color="0.5", linewidth=0.6, zorder=0)
+                ax.set(ylabel=label if d == 0 else "")
+                ax.set_title(f"{dataset}: {variant}")
     fig.tight_layout()
     _save(fig, path)
 

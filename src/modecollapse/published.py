@@ -45,6 +45,8 @@ TRAINING_KEYS = (
     "g_lr",
     "g_beta1",
     "g_beta2",
+    "lr_drop",
+    "lr_drop_factor",
     "update",
     "d_steps",
     "g_steps",

@@ -86,6 +86,10 @@ def _optimizer(params, s: TrainSettings, *, generator: bool, capturable: bool = 
         return shared if value is None or not generator else value
 
     lr = own(s.g_lr, s.lr)
+    if capturable and s.lr_drop:
+        # a tensor that set_step refills, so that a captured CUDA graph reads the dropped rate too (a float
+        # would be recorded as a constant)
+        lr = torch.tensor(lr, device=params[0].device)
     if s.optimizer == "rmsprop":
         return torch.optim.RMSprop(params, lr=lr, foreach=True, capturable=capturable)
     return torch.optim.Adam(
@@ -140,10 +144,11 @@ class GANEnsemble:
     """One GAN per seed as one ensemble: its nets, optimisers, random streams and data on the
     device, and `step`, one training iteration.
 
-    `step` is a function of the ensemble's state and of the draws it takes, nothing else: its one
-    per-iteration value (instance noise's annealed std) lives in a tensor that `set_step` fills,
-    and it never reads a value back to the host. So CUDA can record it once as a graph and replay
-    it (stepping.Stepper), with every random number drawn ahead from the members' own streams.
+    `step` is a function of the ensemble's state and of the draws it takes, nothing else: its
+    per-iteration values (instance noise's annealed std; with lr_drop, the learning rates) are set
+    by `set_step`, in tensors where a captured graph reads them, and it never reads a value back to
+    the host. So CUDA can record it once as a graph and replay it (stepping.Stepper), with every
+    random number drawn ahead from the members' own streams.
     """
 
     def __init__(
@@ -224,9 +229,20 @@ class GANEnsemble:
         return self.streams.draw(purpose, spec.shape, high=spec.high, uniform=spec.uniform)
 
     def set_step(self, step: int) -> None:
-        """Instance noise's std at iteration `step`, annealed linearly to 0 (read by the next `step`)."""
-        if self.settings.instance_noise > 0:
-            self.noise_std.fill_(self.settings.instance_noise * max(0.0, 1.0 - (step - 1) / self.settings.steps))
+        """What changes with iteration `step` (read by the next `step`): instance noise's std, annealed
+        linearly to 0, and with lr_drop the learning rates, each its own rate times lr_drop_factor
+        once `step` is past the fraction lr_drop of the steps."""
+        s = self.settings
+        if s.instance_noise > 0:
+            self.noise_std.fill_(s.instance_noise * max(0.0, 1.0 - (step - 1) / s.steps))
+        if s.lr_drop:
+            factor = s.lr_drop_factor if step > s.lr_drop * s.steps else 1.0
+            for optimizer, lr in ((self.opt_d, s.lr), (self.opt_g, s.g_lr if s.g_lr is not None else s.lr)):
+                for group in optimizer.param_groups:
+                    if isinstance(group["lr"], torch.Tensor):
+                        group["lr"].fill_(lr * factor)
+                    else:
+                        group["lr"] = lr * factor
 
     def step(self, draw: Draw) -> tuple[torch.Tensor, torch.Tensor]:
         """One iteration; `draw(purpose)` gives the members' next random draw for that purpose.

@@ -158,7 +158,7 @@ rule coverage_figure:
 
 
 rule sweeps_figure:
-    """Final share of modes covered against each swept setting."""
+    """Final share of modes covered and D's overfitting gap against each swept setting."""
     input:
         METRICS_TABLE,
     output:

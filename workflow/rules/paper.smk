@@ -35,6 +35,7 @@ rule tables:
         code=source_hash(workflow.source_path("../scripts/tables.py")),
         variants=BASE_VARIANTS,
         sweep_runs=SWEEP_RUNS,
+        points=STUDY.sweep_points,  # each dataset's sweep points in order of value
         datasets=DATASETS,
         seed=SEEDS[0],
         families=FAMILIES,

@@ -1,4 +1,4 @@
-"""Rule sweeps_figure: final share of modes covered against each swept setting."""
+"""Rule sweeps_figure: final share of modes covered and D's overfitting gap against each swept setting."""
 
 import sys
 

@@ -4,7 +4,7 @@ import sys
 
 from modecollapse.io import read_json, read_parquet, write_text
 from modecollapse.paper.figures import samples_figures, sweeps_section
-from modecollapse.paper.findings import findings
+from modecollapse.paper.findings import findings, scope
 from modecollapse.paper.replication import replication_section
 from modecollapse.paper.tables import classifier_table, distances_table, results_table
 from modecollapse.provenance import source_hash
@@ -16,7 +16,7 @@ summary, runs = read_parquet(snakemake.input.summary), read_parquet(snakemake.in
 tests = read_parquet(snakemake.input.tests)
 params = snakemake.params
 write_text(results_table(summary=summary, runs=runs, tests=tests, variants=params.variants), snakemake.output.results)
-write_text(findings(tests), snakemake.output.findings)
+write_text(findings(tests) + scope(study=params.study, summary=summary, tests=tests), snakemake.output.findings)
 write_text(distances_table(summary=summary, tests=tests, variants=params.variants), snakemake.output.distances)
 write_text(
     replication_section(
@@ -32,7 +32,8 @@ write_text(
     snakemake.output.replication,
 )
 write_text(
-    sweeps_section(summary=summary, runs=runs, tests=tests, sweep_runs=params.sweep_runs), snakemake.output.sweeps
+    sweeps_section(summary=summary, runs=runs, tests=tests, sweep_runs=params.sweep_runs, points=params.points),
+    snakemake.output.sweeps,
 )
 write_text(samples_figures(datasets=params.datasets, seed=params.seed), snakemake.output.samples)
 classifiers = {family: read_json(path) for family, path in zip(params.families, snakemake.input.classifiers)}

@@ -2,16 +2,85 @@
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 
 from ..data import get_dataset, is_image
-from ..evaluate import MAX_COUNTED_MODES
+from ..evaluate import MAX_COUNTED_MODES, OVERFITTING_GAP
+from ..metrics import MODES_COVERED
 from .latex import latex_escape
 from .tables import results_table
 
 
-def sweeps_section(*, summary: pd.DataFrame, runs: pd.DataFrame, tests: pd.DataFrame, sweep_runs: list[str]) -> str:
-    """The sweeps' figure and table, or a sentence saying the study sweeps nothing."""
+def _ordered(key: str, value: float) -> float:
+    """A swept value in the order of what it means: train_size 0 (all points) after every n."""
+    return math.inf if key == "train_size" and value == 0 else value
+
+
+def _shown_value(key: str, value: float) -> str:
+    return "all" if key == "train_size" and value == 0 else f"{value:g}"
+
+
+def _trend(key: str, values: list[float]) -> str:
+    """How a metric's means (in order of the swept value) move: "grows as lr rises", "... falls",
+    or "does not change monotonically with lr"."""
+    steps = [b - a for a, b in zip(values, values[1:])]
+    if all(step > 0 for step in steps):
+        return rf"grows as \texttt{{{latex_escape(key)}}} rises"
+    if all(step < 0 for step in steps):
+        return rf"grows as \texttt{{{latex_escape(key)}}} falls"
+    return rf"does not change monotonically with \texttt{{{latex_escape(key)}}}"
+
+
+def sweep_readings(*, summary: pd.DataFrame, points: dict[str, list[dict]]) -> str:
+    """What each sweep shows, read from the summary: per dataset and swept setting, the mean
+    final overfitting gap and share of modes covered at each value (the unswept variant at its
+    own value), and which way the gap moves. Nothing here is typed by hand."""
+    means = summary.set_index(["dataset", "variant", "metric"])["mean"]
+    items = []
+    for dataset, dataset_points in points.items():
+        by_key: dict[tuple[str, str], list[dict]] = {}
+        for point in dataset_points:
+            by_key.setdefault((point["variant"], point["key"]), []).append(point)
+        n_modes = get_dataset(dataset).n_modes
+        for (variant, key), swept in by_key.items():
+            swept = sorted(swept, key=lambda p: _ordered(key, p["value"]))
+            gaps = [means.get((dataset, p["run"], OVERFITTING_GAP), math.nan) for p in swept]
+            shares = [means.get((dataset, p["run"], MODES_COVERED), math.nan) / n_modes for p in swept]
+            if len(swept) < 2 or any(math.isnan(g) for g in gaps):
+                continue  # a sweep of one point, or of runs D was not probed in (a joint D)
+            cells = "; ".join(
+                f"{_shown_value(key, p['value'])}: ${g:+.3f}$, {100 * share:.0f}\\%"
+                for p, g, share in zip(swept, gaps, shares)
+            )
+            items.append(
+                rf"\item {latex_escape(dataset)}, \texttt{{{latex_escape(variant)}}}: the gap "
+                rf"{_trend(key, gaps)} (\texttt{{{latex_escape(key)}}} = value: gap, share of modes covered; {cells})."
+            )
+    if not items:
+        return ""
+    return "\n".join(
+        [
+            r"What the sweeps show, as means across seeds of the final overfitting gap (training minus held-out "
+            r"reals) and share of modes covered:",
+            r"\begin{itemize}",
+            *items,
+            r"\end{itemize}",
+        ]
+    )
+
+
+def sweeps_section(
+    *,
+    summary: pd.DataFrame,
+    runs: pd.DataFrame,
+    tests: pd.DataFrame,
+    sweep_runs: list[str],
+    points: dict[str, list[dict]] | None = None,
+) -> str:
+    """The sweeps' figure and table, with what each sweep shows (`sweep_readings` of `points`,
+    config.sweep_points per dataset), or a sentence saying the study sweeps nothing."""
     if not sweep_runs:
         return "This study sweeps no training setting.\n"
     return "\n".join(
@@ -21,9 +90,10 @@ def sweeps_section(*, summary: pd.DataFrame, runs: pd.DataFrame, tests: pd.DataF
             r"Table~\ref{tab:settings}.",
             r"\begin{figure}[htbp]\centering",
             r"\includegraphics{figures/sweeps.pdf}",
-            r"\caption{Share of modes covered at the final step against each swept setting, a column per dataset "
-            r"(mean and 95\%",
-            r"bootstrap CI across seeds); the unswept variant is the point at its own value of the setting.}",
+            r"\caption{Against each swept setting, a pair of columns per dataset: the share of modes covered at "
+            r"the final step, and the discriminator's final overfitting gap (its mean output on training reals "
+            r"minus held-out reals; positive: D scores the reals it trained on above fresh ones), mean and 95\%",
+            r"bootstrap CI across seeds; the unswept variant is the point at its own value of the setting.}",
             r"\label{fig:sweeps}\end{figure}",
             results_table(
                 summary=summary,
@@ -33,6 +103,7 @@ def sweeps_section(*, summary: pd.DataFrame, runs: pd.DataFrame, tests: pd.DataF
                 caption=r"Final-step results of the sweep points (as Table~\ref{tab:results}).",
                 label="tab:sweeps",
             ),
+            sweep_readings(summary=summary, points=points or {}),
         ]
     )
 

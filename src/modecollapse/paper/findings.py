@@ -1,4 +1,5 @@
-"""The report's findings paragraph: which base variants differ significantly from the baseline, from the tests table."""
+"""The report's findings paragraph (which base variants differ significantly from the baseline, from the tests table)
+and what the study can and cannot resolve."""
 
 from __future__ import annotations
 
@@ -6,8 +7,10 @@ from typing import Any, Mapping
 
 import pandas as pd
 
+from ..evaluate import LEVELLED_OFF, UNDER_TRAINED
 from ..metrics import HIGH_QUALITY_FRACTION, MODES_COVERED, REVERSE_KL
 from .latex import latex_escape, p_value
+from .macros import run_counts
 from .tables import METRIC_WORDS
 
 # The metrics of the findings paragraph: (metric, how a difference is written: scale and unit)
@@ -63,3 +66,35 @@ def findings(tests: pd.DataFrame) -> str:
         return intro + " No variant differs significantly from the baseline on any of them, in any dataset.\n"
     items = [_findings_item(dataset, group) for dataset, group in mine.groupby("dataset", sort=False)]
     return "\n".join([intro, r"\begin{itemize}", *items, r"\end{itemize}", ""])
+
+
+def scope(*, study: Mapping[str, Any], summary: pd.DataFrame, tests: pd.DataFrame) -> str:
+    """What the study can and cannot resolve, from its own numbers: how many of the findings'
+    comparisons reached significance with its seeds, how many runs levelled off, and what lies
+    beyond it (smaller differences, later steps, the published settings)."""
+    seeds = len(study["seeds"])
+    shown = tests[(tests["family"] == "variants") & tests["metric"].isin([m for m, _, _ in FINDINGS_METRICS])]
+    significant = int(shown["significant"].eq(True).sum())
+    counts = run_counts(summary)
+    (levelled, defined), under = counts[LEVELLED_OFF], counts[UNDER_TRAINED][0]
+    can = (
+        rf"With {seeds} seeds per run it resolves a difference from the baseline that is consistent across "
+        rf"seeds: {significant} of the {len(shown)} comparisons of the findings (variant, dataset and metric) "
+        r"reach significance. The figures of the discriminator's surface, of mode hopping and of the samples "
+        r"show one seed each: they show how a run collapses, hops or covers the modes, and the tables say how "
+        r"often across seeds."
+    )
+    cannot = (
+        rf"It cannot resolve a smaller or less consistent difference, which {seeds} seeds do not tell from chance "
+        r"(a variant without a significant difference is not shown to equal the baseline); "
+        + (
+            rf"how its runs would end after their last step where they had not levelled off ({defined - levelled} "
+            rf"of the {defined} runs where the criterion is defined, {under} of them under-trained); "
+            if defined
+            else r"whether its runs had levelled off (the plateau criterion is undefined for all of them); "
+        )
+        + r"nor whether a published claim holds at its paper's setting: its networks, steps and data sizes are "
+        r"its own (Table~\ref{tab:settings}), and Section~\ref{sec:replication} sets each published number "
+        r"beside the run of its own setting where there is one."
+    )
+    return "\n".join([r"\paragraph{What this study can and cannot resolve.}", can, cannot, ""])
