@@ -36,6 +36,7 @@ def load(path):
     [
         "config/config.yaml",
         "config/smoke.yaml",
+        "config/causes.yaml",
         "config/paper.yaml",
         *(f"config/pacgan-table{t}.yaml" for t in (1, 2, 3)),
     ],
