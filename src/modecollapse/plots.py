@@ -174,6 +174,8 @@ def _sweep_axis(ax: plt.Axes, values: list[float], key: str) -> None:
     if len(positive) == len(values) and max(values) >= 10 * min(values):
         ax.set_xscale("log")
     ax.set_xticks(values, shown)
+    if len(shown) > 2 and max(map(len, shown)) > 4:  # long labels that close values would run together
+        ax.tick_params(axis="x", labelrotation=40)
     ax.minorticks_off()
     ax.set_xlabel(key)
 
