@@ -60,9 +60,7 @@ def measure(variant: str, *, members: int, batch: int, steps: int) -> dict:
     compiled_step = torch.compile(compiled_model.step)
     first_compiled = timed(compiled_step, compiled_model, 1)
     timed(compiled_step, compiled_model, 10)  # later recompilations, if any, land here
-    compiled = (
-        timed(compiled_step, compiled_model, 2 * steps) - timed(compiled_step, compiled_model, steps)
-    ) / steps
+    compiled = (timed(compiled_step, compiled_model, 2 * steps) - timed(compiled_step, compiled_model, steps)) / steps
     compile_s = first_compiled - first_eager
     saving = eager - compiled
     return {
@@ -86,9 +84,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1, help="torch threads (a training job: 1)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    rows = [
-        measure(v, members=args.members, batch=b, steps=args.steps) for v in args.variants for b in args.batch
-    ]
+    rows = [measure(v, members=args.members, batch=b, steps=args.steps) for v in args.variants for b in args.batch]
     table = pd.DataFrame(rows)
     print(f"CPU: {cpu_name()}, {args.threads} thread(s), torch {torch.__version__}")
     print(table.to_markdown(index=False, floatfmt=".3g"))

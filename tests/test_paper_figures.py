@@ -2,8 +2,7 @@
 
 import pandas as pd
 
-from modecollapse.evaluate import OVERFITTING_GAP
-from modecollapse.metrics import MODES_COVERED
+from modecollapse.metrics import MODES_COVERED, OVERFITTING_GAP
 from modecollapse.paper.figures import sweep_readings
 
 

@@ -302,7 +302,8 @@ def test_sweeps_figure_gives_each_dataset_its_own_numeric_axis(captured):
     (fig,) = captured
     # per dataset a column of the share of modes covered and one of D's overfitting gap
     ring8, ring8_gap, digits, digits_gap = (ax for ax in fig.axes if ax.get_title())
-    assert ring8.get_title() == ring8_gap.get_title() == "ring8: gan-ns" and ring8.get_xscale() == "log"  # 0.0005 to 1e6
+    assert ring8.get_title() == ring8_gap.get_title() == "ring8: gan-ns"
+    assert ring8.get_xscale() == "log"  # 0.0005 to 1e6
     assert [t.get_text() for t in ring8.get_xticklabels()] == ["0.0005", "0.003", "1e+06"]
     assert digits.get_xscale() == "linear" and [t.get_text() for t in digits.get_xticklabels()] == ["0.002", "0.003"]
     assert ring8.get_ylabel() == "share of modes" and ring8_gap.get_ylabel().startswith("D gap")

@@ -176,6 +176,7 @@ def test_lr_drop_trains_as_a_constant_rate_until_the_drop_and_then_at_the_droppe
     assert rates[:2] == [(1e-3, 5e-4)] * 2 and rates[2:] == [pytest.approx((1e-4, 5e-5))] * 2
     # the same numbers as a constant rate up to the drop (snapshot 20), different after it
     whole, drop = (train(data=points, settings=s, seeds=[0]) for s in (constant, dropped))
+
     def at(result, step):
         return samples_of(result, 0).query(f"step == {step}")
 

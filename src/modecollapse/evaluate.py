@@ -26,6 +26,7 @@ import pandas as pd
 from . import metrics as m
 from .data import scale_images
 from .defaults import EVALUATION_DEFAULTS
+from .metrics import D_SIGN_TRAIN, OVERFITTING_GAP
 from .samples import samples_to_images
 
 if TYPE_CHECKING:
@@ -38,10 +39,6 @@ FORGETTING_EVENTS = "forgetting_events"
 DIVERGED = "diverged"  # 1.0 when the run's run.json says status "diverged", else 0.0
 LEVELLED_OFF = "levelled_off"  # metrics.levelled_off of its snapshots: 1.0, 0.0 or NaN (undefined)
 UNDER_TRAINED = "under_trained"  # 1.0 when collapsed at the final step but not levelled off (see under_trained)
-# D's overfitting at the final snapshot (probes.Probe): its mean output on training reals minus that
-# on held-out reals, and ADA's r_t = E[sign D(x_train)]; NaN where D was not probed (a joint D)
-OVERFITTING_GAP = "d_overfitting_gap"
-D_SIGN_TRAIN = "d_sign_train"
 REFERENCE_SEED = 0  # picks the real reference sample: the same for every run of a dataset
 MMD_BANDWIDTH_SAMPLE = 2000  # training points whose median pairwise distance is a dataset's MMD kernel width
 PLATEAU_WINDOW = EVALUATION_DEFAULTS["plateau_window"]

@@ -27,6 +27,11 @@ NO_HIGH_QUALITY = "no_high_quality"
 REVERSE_KL_FLOOR = "reverse_kl_floor"
 MODES_COVERED_CEILING = "modes_covered_ceiling"
 JSD_FLOOR = "jsd_floor"
+# D's overfitting at the final snapshot (probes.Probe, evaluate.overfitting_values): its mean output
+# on training reals minus that on held-out reals, and ADA's r_t = E[sign D(x_train)]; NaN where D
+# was not probed (a joint D)
+OVERFITTING_GAP = "d_overfitting_gap"
+D_SIGN_TRAIN = "d_sign_train"
 
 KID_MEAN = "kid_mean"
 KID_STD = "kid_std"

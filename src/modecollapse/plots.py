@@ -15,9 +15,8 @@ import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
-from .evaluate import OVERFITTING_GAP  # noqa: E402
 from .io import atomic_path  # noqa: E402
-from .metrics import MODES_COVERED, REVERSE_KL, forgetting_events  # noqa: E402
+from .metrics import MODES_COVERED, OVERFITTING_GAP, REVERSE_KL, forgetting_events  # noqa: E402
 
 # The report's text width in inches (paper/main.tex: US letter, 2.2 cm margins). Every figure is
 # drawn at most this wide and included at its natural size, so that a font's size here is its
@@ -188,7 +187,7 @@ def sweeps_figure(
     *, final: pd.DataFrame, points: dict[str, list[dict]], n_modes: dict[str, int], path: str | os.PathLike
 ) -> None:
     """Against each swept setting, the final share of modes covered and the discriminator's final
-    overfitting gap (evaluate.OVERFITTING_GAP: its mean output on training reals minus held-out
+    overfitting gap (metrics.OVERFITTING_GAP: its mean output on training reals minus held-out
     reals), mean and 95% CI across seeds: per dataset a pair of columns, a row per (variant,
     setting), each panel with its own numeric x axis, since the unswept value (the variant's own
     point, `points`) can differ per dataset. A run that was not probed (a joint D) has no gap."""

@@ -7,8 +7,8 @@ import math
 import pandas as pd
 
 from ..data import get_dataset, is_image
-from ..evaluate import MAX_COUNTED_MODES, OVERFITTING_GAP
-from ..metrics import MODES_COVERED
+from ..evaluate import MAX_COUNTED_MODES
+from ..metrics import MODES_COVERED, OVERFITTING_GAP
 from .latex import latex_escape
 from .tables import results_table
 
