@@ -94,6 +94,14 @@ def test_null_variant_entry_means_defaults(schema):
     assert resolve_settings(config, "gan-ns") == dataclasses.replace(TrainSettings(), loss="gan-ns")
 
 
+def test_a_train_size_sweep_puts_all_points_last_and_labels_it_all(schema):
+    config = validate_config(
+        _minimal(variants={"gan-ns": {}}, sweeps={"gan-ns": {"train_size": [256, 32]}}), schema=schema
+    )
+    points = [(p["value"], p["label"], p["order"]) for p in sweep_points(config)]
+    assert points == [(32, "32", 0), (256, "256", 1), (0, "all", 2)]  # the base trains on every point (0)
+
+
 def test_sweeps_make_named_runs_with_one_setting_changed(schema):
     config = validate_config(
         _minimal(variants={"gan-ns": {}, "wgan-gp": {}}, sweeps={"gan-ns": {"lr": [0.01, 1e6], "d_steps": [3]}}),

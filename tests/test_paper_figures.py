@@ -2,6 +2,7 @@
 
 import pandas as pd
 
+from modecollapse.config import sweep_label, sweep_order
 from modecollapse.metrics import MODES_COVERED, OVERFITTING_GAP
 from modecollapse.paper.figures import sweep_readings
 
@@ -14,7 +15,13 @@ def _summary(cells):
 
 
 def _points(dataset, key, runs):
-    return {dataset: [{"variant": "gan-ns", "key": key, "value": v, "run": r} for v, r in runs]}
+    """Sweep points as config.sweep_points gives them: in order of value (train_size 0 last), labelled."""
+    ordered = sorted(runs, key=lambda run: sweep_order(key, run[0]))
+    return {
+        dataset: [
+            {"variant": "gan-ns", "key": key, "value": v, "run": r, "label": sweep_label(key, v)} for v, r in ordered
+        ]
+    }
 
 
 TRAIN_SIZE_RUNS = ((0, "gan-ns"), (32, "gan-ns@train_size=32"), (256, "gan-ns@train_size=256"))

@@ -290,11 +290,11 @@ def test_sweeps_figure_gives_each_dataset_its_own_numeric_axis(captured):
     final = _final(variants=["gan-ns", "gan-ns@lr=0.003", "gan-ns@lr=1000000.0"])
     points = {
         "ring8": [
-            {"variant": "gan-ns", "key": "lr", "value": v, "run": r}
+            {"variant": "gan-ns", "key": "lr", "value": v, "run": r, "label": f"{v:g}"}
             for v, r in ((0.0005, "gan-ns"), (0.003, "gan-ns@lr=0.003"), (1e6, "gan-ns@lr=1000000.0"))
         ],
         "digits": [
-            {"variant": "gan-ns", "key": "lr", "value": v, "run": r}
+            {"variant": "gan-ns", "key": "lr", "value": v, "run": r, "label": f"{v:g}"}
             for v, r in ((0.002, "gan-ns"), (0.003, "gan-ns@lr=0.003"))
         ],
     }

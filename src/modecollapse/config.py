@@ -423,9 +423,23 @@ def study_runs(config: Mapping[str, Any], dataset: str | None = None) -> dict[st
     return runs
 
 
+# Swept values that stand for more than their number: train_size 0 is every training point
+ALL_OF = {"train_size": 0}
+
+
+def sweep_order(key: str, value: Any) -> Any:
+    """Where a swept value sits among the others: its number, but train_size 0 (all) after every n."""
+    return math.inf if ALL_OF.get(key) == value else value
+
+
+def sweep_label(key: str, value: Any) -> str:
+    """A swept value as figures and text write it: 0.002, 1e+06; train_size 0 as "all"."""
+    return "all" if ALL_OF.get(key) == value else f"{value:g}"
+
+
 def sweep_points(config: Mapping[str, Any], dataset: str | None = None) -> list[dict[str, Any]]:
-    """Every sweep point on `dataset` in order of value, with the unswept variant (when the study
-    trains it) as the point at its own value of the setting."""
+    """Every sweep point on `dataset` in order of value (`sweep_order`), with the unswept variant
+    (when the study trains it) as the point at its own value of the setting."""
     by_sweep: dict[tuple[str, str], list[tuple[Any, str]]] = {}
     for variant, key, value, name, _ in _sweep_runs(config, dataset):
         by_sweep.setdefault((variant, key), []).append((value, name))
@@ -433,8 +447,9 @@ def sweep_points(config: Mapping[str, Any], dataset: str | None = None) -> list[
     for (variant, key), candidates in by_sweep.items():
         if variant in config["variants"]:
             candidates.append((getattr(resolve_settings(config, variant, dataset), key), variant))
-        for order, (value, run) in enumerate(sorted(candidates, key=lambda c: c[0])):
-            points.append({"variant": variant, "key": key, "value": value, "run": run, "order": order})
+        for order, (value, run) in enumerate(sorted(candidates, key=lambda c: sweep_order(key, c[0]))):
+            label = sweep_label(key, value)
+            points.append({"variant": variant, "key": key, "value": value, "run": run, "order": order, "label": label})
     return points
 
 

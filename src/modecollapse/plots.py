@@ -153,22 +153,23 @@ def coverage_figure(
     _save(grid.figure, path)
 
 
-# train_size 0 means every training point: drawn this factor right of the largest n, as "all"
+# A point that stands for every training point (config.ALL_OF, labelled "all") is drawn this factor
+# right of the largest n
 ALL_POINTS_FACTOR = 4.0
 
 
-def _plotted_setting(key: str, value: float, values: list[float]) -> float:
-    """Where a swept value sits on its axis: itself, but train_size 0 (all points) right of every n."""
-    if key == "train_size" and value == 0:
-        return ALL_POINTS_FACTOR * max([v for v in values if v > 0], default=1.0)
-    return value
+def _sweep_positions(points: list[dict]) -> dict[str, float]:
+    """Each sweep point's place on its x axis (run -> x): its value, but "all" right of every n."""
+    largest = max([p["value"] for p in points if p["label"] != "all" and p["value"] > 0], default=1.0)
+    return {p["run"]: ALL_POINTS_FACTOR * largest if p["label"] == "all" else p["value"] for p in points}
 
 
-def _sweep_axis(ax: plt.Axes, values: list[float], key: str) -> None:
-    """An x axis of a swept setting: ticks at its values only, written as given (0.002, 1e+06;
-    train_size 0 as "all", right of every n), on a log scale when they span a factor of ten or more."""
-    shown = ["all" if key == "train_size" and v == 0 else f"{v:g}" for v in values]
-    values = [_plotted_setting(key, v, values) for v in values]
+def _sweep_axis(ax: plt.Axes, points: list[dict], key: str) -> None:
+    """An x axis of a swept setting: ticks at its points only, written as their labels (0.002,
+    1e+06, "all"; config.sweep_label), on a log scale when they span a factor of ten or more."""
+    positions = _sweep_positions(points)
+    values = [positions[p["run"]] for p in points]
+    shown = [p["label"] for p in points]
     positive = [v for v in values if v > 0]
     if len(positive) == len(values) and max(values) >= 10 * min(values):
         ax.set_xscale("log")
@@ -200,19 +201,22 @@ def sweeps_figure(
         for m, (label, metric, per_mode) in enumerate(SWEPT_METRICS):
             column = d * len(SWEPT_METRICS) + m
             for ax, (variant, key) in zip(axes[:, column], sweeps):
-                runs = {p["run"]: p["value"] for p in dataset_points if (p["variant"], p["key"]) == (variant, key)}
-                if not runs:  # a sweep that this dataset does not run
+                swept = [p for p in dataset_points if (p["variant"], p["key"]) == (variant, key)]
+                if not swept:  # a sweep that this dataset does not run
                     ax.axis("off")
                     continue
-                data = final[(final["dataset"] == dataset) & final["variant"].isin(runs) & (final["metric"] == metric)]
-                plotted = {run: _plotted_setting(key, v, list(runs.values())) for run, v in runs.items()}
+                positions = _sweep_positions(swept)
+                data = final[
+                    (final["dataset"] == dataset) & final["variant"].isin(positions) & (final["metric"] == metric)
+                ]
                 data = data.assign(
-                    value=data["value"] / (n_modes[dataset] if per_mode else 1.0), setting=data["variant"].map(plotted)
+                    value=data["value"] / (n_modes[dataset] if per_mode else 1.0),
+                    setting=data["variant"].map(positions),
                 )
                 sns.lineplot(
                     data=data, x="setting", y="value", errorbar=("ci", 95), seed=0, marker="o", err_style="bars", ax=ax
                 )
-                _sweep_axis(ax, sorted(set(runs.values())), key)
+                _sweep_axis(ax, swept, key)
                 if per_mode:
                     ax.set_ylim(0, 1.05)
                 else:

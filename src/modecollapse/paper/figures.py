@@ -6,20 +6,12 @@ import math
 
 import pandas as pd
 
+from ..config import sweep_label
 from ..data import get_dataset, is_image
 from ..evaluate import MAX_COUNTED_MODES
 from ..metrics import MODES_COVERED, OVERFITTING_GAP
 from .latex import latex_escape
 from .tables import results_table
-
-
-def _ordered(key: str, value: float) -> float:
-    """A swept value in the order of what it means: train_size 0 (all points) after every n."""
-    return math.inf if key == "train_size" and value == 0 else value
-
-
-def _shown_value(key: str, value: float) -> str:
-    return "all" if key == "train_size" and value == 0 else f"{value:g}"
 
 
 def _trend(key: str, values: list[float]) -> str:
@@ -35,8 +27,9 @@ def _trend(key: str, values: list[float]) -> str:
 
 def sweep_readings(*, summary: pd.DataFrame, points: dict[str, list[dict]]) -> str:
     """What each sweep shows, read from the summary: per dataset and swept setting, the mean
-    final overfitting gap and share of modes covered at each value (the unswept variant at its
-    own value), and which way the gap moves. Nothing here is typed by hand."""
+    final overfitting gap and share of modes covered at each value, in the order of
+    config.sweep_points (the unswept variant at its own value), and which way the gap moves.
+    Nothing here is typed by hand."""
     means = summary.set_index(["dataset", "variant", "metric"])["mean"]
     items = []
     for dataset, dataset_points in points.items():
@@ -45,13 +38,12 @@ def sweep_readings(*, summary: pd.DataFrame, points: dict[str, list[dict]]) -> s
             by_key.setdefault((point["variant"], point["key"]), []).append(point)
         n_modes = get_dataset(dataset).n_modes
         for (variant, key), swept in by_key.items():
-            swept = sorted(swept, key=lambda p: _ordered(key, p["value"]))
             gaps = [means.get((dataset, p["run"], OVERFITTING_GAP), math.nan) for p in swept]
             shares = [means.get((dataset, p["run"], MODES_COVERED), math.nan) / n_modes for p in swept]
             if len(swept) < 2 or any(math.isnan(g) for g in gaps):
                 continue  # a sweep of one point, or of runs D was not probed in (a joint D)
             cells = "; ".join(
-                f"{_shown_value(key, p['value'])}: ${g:+.3f}$, {100 * share:.0f}\\%"
+                f"{sweep_label(key, p['value'])}: ${g:+.3f}$, {100 * share:.0f}\\%"
                 for p, g, share in zip(swept, gaps, shares)
             )
             items.append(
