@@ -315,6 +315,22 @@ def test_sweeps_figure_gives_each_dataset_its_own_numeric_axis(captured):
     _assert_print_size(fig)
 
 
+def test_sweeps_figure_of_more_datasets_than_four_columns_hold_sets_each_metric_in_its_own_row(captured):
+    final = _final(variants=["gan-ns", "gan-ns@lr=0.003"])
+    final = pd.concat([final, final.assign(dataset="grid25"), final.assign(dataset="stacked-digits")])
+    runs = ((0.0005, "gan-ns"), (0.003, "gan-ns@lr=0.003"))
+    point = [{"variant": "gan-ns", "key": "lr", "value": v, "run": r, "label": f"{v:g}"} for v, r in runs]
+    datasets = {"ring8": 8, "digits": 10, "grid25": 25, "stacked-digits": 1000}
+    plots.sweeps_figure(final=final, points=dict.fromkeys(datasets, point), n_modes=datasets, path="unused.pdf")
+    (fig,) = captured
+    grid = fig.axes[0].get_subplotspec().get_gridspec()
+    assert (grid.nrows, grid.ncols) == (2, 4)  # a column per dataset, the two metrics one above the other
+    first_column = [ax for ax in fig.axes if ax.get_subplotspec().colspan.start == 0]
+    assert [ax.get_ylabel()[:6] for ax in first_column] == ["share ", "D gap "]
+    assert {ax.get_title() for ax in first_column} == {"ring8: gan-ns"}
+    _assert_print_size(fig)
+
+
 def test_sample_and_mode_figures_of_sixteen_variants_print_at_seven_points_within_the_page(captured):
     centres = np.array([[np.cos(a), np.sin(a)] for a in np.linspace(0, 2 * np.pi, 8, endpoint=False)])
     points = pd.DataFrame({"step": 100, "x": np.linspace(-1, 1, 50), "y": np.linspace(1, -1, 50)})

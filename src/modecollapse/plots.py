@@ -180,7 +180,9 @@ def _sweep_axis(ax: plt.Axes, points: list[dict], key: str) -> None:
     ax.set_xlabel(key)
 
 
-# The sweeps figure's metrics: (column title, metric, divided by the dataset's number of modes)
+# The sweeps figure's metrics: (axis label, metric, divided by the dataset's number of modes), and
+# the most columns of panels it sets them side by side in (more datasets: a pair of rows instead)
+SWEEP_COLUMNS = 4
 SWEPT_METRICS = (("share of modes", MODES_COVERED, True), ("D gap (train - held-out)", OVERFITTING_GAP, False))
 
 
@@ -189,18 +191,22 @@ def sweeps_figure(
 ) -> None:
     """Against each swept setting, the final share of modes covered and the discriminator's final
     overfitting gap (metrics.OVERFITTING_GAP: its mean output on training reals minus held-out
-    reals), mean and 95% CI across seeds: per dataset a pair of columns, a row per (variant,
-    setting), each panel with its own numeric x axis, since the unswept value (the variant's own
-    point, `points`) can differ per dataset. A run that was not probed (a joint D) has no gap."""
+    reals), mean and 95% CI across seeds. Per dataset a pair of columns and a row per (variant,
+    setting); with more datasets than fit in SWEEP_COLUMNS columns that way, a column per dataset
+    and a pair of rows per (variant, setting). Each panel has its own numeric x axis, since the
+    unswept value (the variant's own point, `points`) can differ per dataset. A run that was not
+    probed (a joint D) has no gap."""
     _theme("whitegrid")
     sweeps = list(dict.fromkeys((p["variant"], p["key"]) for dataset_points in points.values() for p in dataset_points))
-    columns = len(points) * len(SWEPT_METRICS)
+    pairs_across = len(points) * len(SWEPT_METRICS) <= SWEEP_COLUMNS  # each metric its own column, or row
+    pair = len(SWEPT_METRICS)
+    rows, columns = (len(sweeps), len(points) * pair) if pairs_across else (len(sweeps) * pair, len(points))
     width = _panel_width(columns, most=2.2)
-    fig, axes = plt.subplots(len(sweeps), columns, figsize=(width * columns, 1.7 * len(sweeps)), squeeze=False)
+    fig, axes = plt.subplots(rows, columns, figsize=(width * columns, 1.7 * rows), squeeze=False)
     for d, (dataset, dataset_points) in enumerate(points.items()):
         for m, (label, metric, per_mode) in enumerate(SWEPT_METRICS):
-            column = d * len(SWEPT_METRICS) + m
-            for ax, (variant, key) in zip(axes[:, column], sweeps):
+            for i, (variant, key) in enumerate(sweeps):
+                ax = axes[i, d * pair + m] if pairs_across else axes[i * pair + m, d]
                 swept = [p for p in dataset_points if (p["variant"], p["key"]) == (variant, key)]
                 if not swept:  # a sweep that this dataset does not run
                     ax.axis("off")

@@ -82,7 +82,8 @@ def sweeps_section(
             r"Table~\ref{tab:settings}.",
             r"\begin{figure}[htbp]\centering",
             r"\includegraphics{figures/sweeps.pdf}",
-            r"\caption{Against each swept setting, a pair of columns per dataset: the share of modes covered at "
+            r"\caption{Against each swept setting, per dataset side by side (with more than two datasets, one "
+            r"above the other): the share of modes covered at "
             r"the final step, and the discriminator's final overfitting gap (its mean output on training reals "
             r"minus held-out reals; positive: D scores the reals it trained on above fresh ones), mean and 95\%",
             r"bootstrap CI across seeds; the unswept variant is the point at its own value of the setting.}",
