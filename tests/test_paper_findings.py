@@ -84,8 +84,8 @@ def test_findings_say_plainly_when_nothing_is_significant():
     assert "No variant differs significantly from the baseline on any of them, in any dataset." in findings(tests)
 
 
-def test_what_the_study_resolves_counts_its_significant_comparisons_and_unfinished_runs():
-    from paper_inputs import summary_row, summary_table
+def test_what_the_study_resolves_counts_its_significant_comparisons_and_unfinished_runs(schema):
+    from paper_inputs import make_study, summary_row, summary_table
 
     from modecollapse.evaluate import LEVELLED_OFF, UNDER_TRAINED
     from modecollapse.paper.findings import scope
@@ -108,7 +108,11 @@ def test_what_the_study_resolves_counts_its_significant_comparisons_and_unfinish
             summary_row("ring8", "wgan-gp", UNDER_TRAINED, [0, 0, 0, 0, 0]),
         ]
     )
-    text = scope(study={"seeds": [0, 1, 2, 3, 4]}, summary=summary, tests=tests)
+    text = scope(study=make_study(schema), summary=summary, tests=tests)  # 5 seeds, a family of 2
     assert "With 5 seeds per run" in text and "1 of the 3 comparisons of the findings" in text
     assert "(2 of the 9 runs where the criterion is defined, 1 of them under-trained)" in text
     assert r"Section~\ref{sec:replication}" in text
+    # with 2 seeds no comparison can reach significance: said so, not counted as resolvable
+    text = scope(study=make_study(schema, seeds=[0, 1]), summary=summary, tests=tests)
+    assert "no comparison with the baseline can reach significance, however consistent" in text
+    assert "comparisons of the findings" not in text

@@ -9,8 +9,9 @@ import pandas as pd
 
 from ..evaluate import LEVELLED_OFF, UNDER_TRAINED
 from ..metrics import HIGH_QUALITY_FRACTION, MODES_COVERED, REVERSE_KL
+from ..stats import ALPHA
 from .latex import latex_escape, p_value
-from .macros import run_counts
+from .macros import run_counts, significance_floor
 from .tables import METRIC_WORDS
 
 # The metrics of the findings paragraph: (metric, how a difference is written: scale and unit)
@@ -77,12 +78,18 @@ def scope(*, study: Mapping[str, Any], summary: pd.DataFrame, tests: pd.DataFram
     significant = int(shown["significant"].eq(True).sum())
     counts = run_counts(summary)
     (levelled, defined), under = counts[LEVELLED_OFF], counts[UNDER_TRAINED][0]
+    floor = significance_floor(study)["variants"]
+    reach = (
+        rf"it resolves a difference from the baseline that is consistent across seeds: {significant} of the "
+        rf"{len(shown)} comparisons of the findings (variant, dataset and metric) reach significance."
+        if floor < ALPHA
+        else rf"no comparison with the baseline can reach significance, however consistent (the smallest "
+        rf"Holm-adjusted p-value its seeds allow is {p_value(floor)})."
+    )
     can = (
-        rf"With {seeds} seeds per run it resolves a difference from the baseline that is consistent across "
-        rf"seeds: {significant} of the {len(shown)} comparisons of the findings (variant, dataset and metric) "
-        r"reach significance. The figures of the discriminator's surface, of mode hopping and of the samples "
-        r"show one seed each: they show how a run collapses, hops or covers the modes, and the tables say how "
-        r"often across seeds."
+        rf"With {seeds} seeds per run {reach} The figures of the discriminator's surface, of mode hopping "
+        r"and of the samples show one seed each: they show how a run collapses, hops or covers the modes, "
+        r"and the tables say how often across seeds."
     )
     cannot = (
         rf"It cannot resolve a smaller or less consistent difference, which {seeds} seeds do not tell from chance "

@@ -162,11 +162,21 @@ def _outcome_macros(study: Mapping[str, Any], summary: pd.DataFrame) -> list[str
     ]
 
 
+def holm_families(study: Mapping[str, Any]) -> tuple[int, int]:
+    """The sizes of the study's two Holm families: base variants against the baseline, sweep points."""
+    return sum(1 for v in study["variants"] if v != BASELINE), len(study_runs(study)) - len(study["variants"])
+
+
+def significance_floor(study: Mapping[str, Any]) -> dict[str, float]:
+    """The smallest p-values the study's seeds and families allow (stats.smallest_p_values)."""
+    family, sweep_family = holm_families(study)
+    return smallest_p_values(seeds=len(study["seeds"]), family=family, sweep_family=sweep_family)
+
+
 def _test_macros(study: Mapping[str, Any]) -> list[str]:
     """The tests' level, Holm families and the smallest p-values they allow, and the verdict rule."""
-    family = sum(1 for variant in study["variants"] if variant != BASELINE)
-    sweep_family = len(study_runs(study)) - len(study["variants"])
-    p_values = smallest_p_values(seeds=len(study["seeds"]), family=family, sweep_family=sweep_family)
+    family, sweep_family = holm_families(study)
+    p_values = significance_floor(study)
     return [
         macro("StudyAlpha", f"{ALPHA:g}"),
         macro("StudyHolmFamily", family),
