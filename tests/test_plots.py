@@ -331,6 +331,18 @@ def test_sweeps_figure_of_more_datasets_than_four_columns_hold_sets_each_metric_
     _assert_print_size(fig)
 
 
+def test_a_sweep_panel_without_values_says_so_instead_of_drawing_an_empty_axis(captured):
+    final = _final(variants=["gan-ns", "gan-ns@lr=0.003"])
+    final.loc[final["metric"] == "d_overfitting_gap", "value"] = np.nan  # D never probed
+    runs = ((0.0005, "gan-ns"), (0.003, "gan-ns@lr=0.003"))
+    point = [{"variant": "gan-ns", "key": "lr", "value": v, "run": r, "label": f"{v:g}"} for v, r in runs]
+    plots.sweeps_figure(final=final, points={"ring8": point}, n_modes={"ring8": 8}, path="unused.pdf")
+    (fig,) = captured
+    share, gap = fig.axes
+    assert share.get_lines() and not gap.get_lines()
+    assert [t.get_text() for t in gap.texts] == ["no values"] and gap.get_title() == "ring8: gan-ns"
+
+
 def test_sample_and_mode_figures_of_sixteen_variants_print_at_seven_points_within_the_page(captured):
     centres = np.array([[np.cos(a), np.sin(a)] for a in np.linspace(0, 2 * np.pi, 8, endpoint=False)])
     points = pd.DataFrame({"step": 100, "x": np.linspace(-1, 1, 50), "y": np.linspace(1, -1, 50)})

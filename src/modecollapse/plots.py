@@ -219,6 +219,11 @@ def sweeps_figure(
                     value=data["value"] / (n_modes[dataset] if per_mode else 1.0),
                     setting=data["variant"].map(positions),
                 )
+                ax.set_title(f"{dataset}: {variant}")
+                if not np.isfinite(data["value"]).any():  # e.g. no gap: D not probed, or no fixed training set
+                    ax.text(0.5, 0.5, "no values", ha="center", va="center", transform=ax.transAxes)
+                    ax.set(xticks=[], yticks=[])
+                    continue
                 sns.lineplot(
                     data=data, x="setting", y="value", errorbar=("ci", 95), seed=0, marker="o", err_style="bars", ax=ax
                 )
@@ -228,7 +233,6 @@ def sweeps_figure(
                 else:
                     ax.axhline(0.0, color="0.5", linewidth=0.6, zorder=0)
                 ax.set(ylabel=label if d == 0 else "")
-                ax.set_title(f"{dataset}: {variant}")
     fig.tight_layout()
     _save(fig, path)
 
