@@ -102,6 +102,18 @@ def test_a_train_size_sweep_puts_all_points_last_and_labels_it_all(schema):
     assert points == [(32, "32", 0), (256, "256", 1), (0, "all", 2)]  # the base trains on every point (0)
 
 
+def test_a_sweep_of_a_choice_labels_its_values_as_written(schema):
+    # paper.yaml sweeps the update rule: a choice, not a number, so no number format applies
+    config = validate_config(
+        _minimal(
+            train={"update": "simultaneous"}, variants={"gan-ns": {}}, sweeps={"gan-ns": {"update": ["alternating"]}}
+        ),
+        schema=schema,
+    )
+    points = [(p["value"], p["label"]) for p in sweep_points(config)]
+    assert sorted(points) == [("alternating", "alternating"), ("simultaneous", "simultaneous")]
+
+
 def test_sweeps_make_named_runs_with_one_setting_changed(schema):
     config = validate_config(
         _minimal(variants={"gan-ns": {}, "wgan-gp": {}}, sweeps={"gan-ns": {"lr": [0.01, 1e6], "d_steps": [3]}}),

@@ -53,3 +53,12 @@ def test_a_learning_rate_sweep_reads_its_direction_and_an_unprobed_sweep_is_left
     assert r"grows as \texttt{lr} rises" in sweep_readings(summary=_summary(cells), points=_points("ring8", "lr", runs))
     del cells[("ring8", "gan-ns@lr=0.005", OVERFITTING_GAP)]  # a run without a gap: nothing is read
     assert sweep_readings(summary=_summary(cells), points=_points("ring8", "lr", runs)) == ""
+
+
+def test_a_sweep_of_a_choice_is_read_value_by_value_without_a_direction():
+    runs = (("alternating", "gan-ns@update=alternating"), ("simultaneous", "gan-ns"))
+    cells = {("ring8", r, OVERFITTING_GAP): g for (_, r), g in zip(runs, (0.02, 0.01))}
+    cells |= {("ring8", r, MODES_COVERED): 4.0 for _, r in runs}
+    text = sweep_readings(summary=_summary(cells), points=_points("ring8", "update", runs))
+    assert r"the gap is set beside each value of \texttt{update}" in text and "rises" not in text
+    assert "alternating: $+0.020$, 50\\%; simultaneous: $+0.010$, 50\\%" in text

@@ -331,6 +331,18 @@ def test_sweeps_figure_of_more_datasets_than_four_columns_hold_sets_each_metric_
     _assert_print_size(fig)
 
 
+def test_a_sweep_of_a_choice_sets_its_values_side_by_side_as_named(captured):
+    final = _final(variants=["gan-ns", "gan-ns@update=alternating"])
+    runs = (("alternating", "gan-ns@update=alternating"), ("simultaneous", "gan-ns"))
+    point = [{"variant": "gan-ns", "key": "update", "value": v, "run": r, "label": v} for v, r in runs]
+    plots.sweeps_figure(final=final, points={"ring8": point}, n_modes={"ring8": 8}, path="unused.pdf")
+    (fig,) = captured
+    share, gap = fig.axes
+    assert share.get_xscale() == "linear" and list(share.get_xticks()) == [0.0, 1.0]
+    assert [t.get_text() for t in share.get_xticklabels()] == ["alternating", "simultaneous"]
+    assert len(gap.get_lines()[0].get_xdata()) == 2
+
+
 def test_a_sweep_panel_without_values_says_so_instead_of_drawing_an_empty_axis(captured):
     final = _final(variants=["gan-ns", "gan-ns@lr=0.003"])
     final.loc[final["metric"] == "d_overfitting_gap", "value"] = np.nan  # D never probed

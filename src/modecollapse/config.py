@@ -432,9 +432,16 @@ def sweep_order(key: str, value: Any) -> Any:
     return math.inf if ALL_OF.get(key) == value else value
 
 
+def is_number(value: Any) -> bool:
+    """Whether a swept value is a number (drawn on a numeric axis), not a choice such as an update rule."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 def sweep_label(key: str, value: Any) -> str:
-    """A swept value as figures and text write it: 0.002, 1e+06; train_size 0 as "all"."""
-    return "all" if ALL_OF.get(key) == value else f"{value:g}"
+    """A swept value as figures and text write it: 0.002, 1e+06, alternating; train_size 0 as "all"."""
+    if ALL_OF.get(key) == value:
+        return "all"
+    return f"{value:g}" if is_number(value) else str(value)
 
 
 def sweep_points(config: Mapping[str, Any], dataset: str | None = None) -> list[dict[str, Any]]:

@@ -158,8 +158,16 @@ def coverage_figure(
 ALL_POINTS_FACTOR = 4.0
 
 
+def _numeric(points: list[dict]) -> bool:
+    """Whether a sweep's values are numbers (config.is_number), not choices such as an update rule."""
+    return all(isinstance(p["value"], (int, float)) and not isinstance(p["value"], bool) for p in points)
+
+
 def _sweep_positions(points: list[dict]) -> dict[str, float]:
-    """Each sweep point's place on its x axis (run -> x): its value, but "all" right of every n."""
+    """Each sweep point's place on its x axis (run -> x): its value, but "all" right of every n;
+    choices that are not numbers (an update rule) at evenly spaced places in their order."""
+    if not _numeric(points):
+        return {p["run"]: float(i) for i, p in enumerate(points)}
     largest = max([p["value"] for p in points if p["label"] != "all" and p["value"] > 0], default=1.0)
     return {p["run"]: ALL_POINTS_FACTOR * largest if p["label"] == "all" else p["value"] for p in points}
 
@@ -171,7 +179,7 @@ def _sweep_axis(ax: plt.Axes, points: list[dict], key: str) -> None:
     values = [positions[p["run"]] for p in points]
     shown = [p["label"] for p in points]
     positive = [v for v in values if v > 0]
-    if len(positive) == len(values) and max(values) >= 10 * min(values):
+    if _numeric(points) and len(positive) == len(values) and max(values) >= 10 * min(values):
         ax.set_xscale("log")
     ax.set_xticks(values, shown)
     if len(shown) > 2 and max(map(len, shown)) > 4:  # long labels that close values would run together

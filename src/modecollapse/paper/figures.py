@@ -6,7 +6,7 @@ import math
 
 import pandas as pd
 
-from ..config import sweep_label
+from ..config import is_number, sweep_label
 from ..data import get_dataset, is_image
 from ..evaluate import MAX_COUNTED_MODES
 from ..metrics import MODES_COVERED, OVERFITTING_GAP
@@ -14,9 +14,12 @@ from .latex import latex_escape
 from .tables import results_table
 
 
-def _trend(key: str, values: list[float]) -> str:
+def _trend(key: str, values: list[float], numeric: bool = True) -> str:
     """How a metric's means (in order of the swept value) move: "grows as lr rises", "... falls",
-    or "does not change monotonically with lr"."""
+    or "does not change monotonically with lr"; for choices that are not numbers (an update
+    rule), "is set beside each value of update"."""
+    if not numeric:
+        return rf"is set beside each value of \texttt{{{latex_escape(key)}}}"
     steps = [b - a for a, b in zip(values, values[1:])]
     if all(step > 0 for step in steps):
         return rf"grows as \texttt{{{latex_escape(key)}}} rises"
@@ -42,13 +45,15 @@ def sweep_readings(*, summary: pd.DataFrame, points: dict[str, list[dict]]) -> s
             shares = [means.get((dataset, p["run"], MODES_COVERED), math.nan) / n_modes for p in swept]
             if len(swept) < 2 or any(math.isnan(g) for g in gaps):
                 continue  # a sweep of one point, or of runs D was not probed in (a joint D)
+            numeric = all(is_number(p["value"]) for p in swept)
             cells = "; ".join(
-                f"{sweep_label(key, p['value'])}: ${g:+.3f}$, {100 * share:.0f}\\%"
+                f"{latex_escape(sweep_label(key, p['value']))}: ${g:+.3f}$, {100 * share:.0f}\\%"
                 for p, g, share in zip(swept, gaps, shares)
             )
             items.append(
                 rf"\item {latex_escape(dataset)}, \texttt{{{latex_escape(variant)}}}: the gap "
-                rf"{_trend(key, gaps)} (\texttt{{{latex_escape(key)}}} = value: gap, share of modes covered; {cells})."
+                rf"{_trend(key, gaps, numeric)} (\texttt{{{latex_escape(key)}}} = value: gap, "
+                rf"share of modes covered; {cells})."
             )
     if not items:
         return ""
