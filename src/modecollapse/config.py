@@ -22,7 +22,7 @@ import jsonschema
 
 from .architectures import image_shape_problem
 from .augment import parse_policy
-from .configfile import TYPE_WORDS, ConfigError, is_number, kind_of, read_config
+from .configfile import TYPE_WORDS, ConfigError, kind_of, read_config
 from .data import DATASETS, is_image
 from .defaults import EVALUATION_DEFAULTS
 from .download import DEFAULT_DEADLINE_S, DEFAULT_MIRRORS
@@ -430,6 +430,11 @@ ALL_OF = {"train_size": 0}
 def sweep_order(key: str, value: Any) -> Any:
     """Where a swept value sits among the others: its number, but train_size 0 (all) after every n."""
     return math.inf if ALL_OF.get(key) == value else value
+
+
+def is_number(value: Any) -> bool:
+    """Whether a swept value is a number (drawn on a numeric axis), not a choice such as an update rule."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def sweep_label(key: str, value: Any) -> str:

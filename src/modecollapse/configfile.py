@@ -76,12 +76,6 @@ def kind_of(value: Any) -> str:
     return _KINDS.get(type(value), f"a {type(value).__name__}")
 
 
-def is_number(value: Any) -> bool:
-    """Whether a YAML value is a number (a swept one is drawn on a numeric axis), not a choice such
-    as an update rule; true and false are not numbers."""
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
 def _line_column(text: str | bytes, offset: int) -> str:
     """ "line:column" (both from 1) of the character or byte at `offset` of `text`."""
     newline = "\n" if isinstance(text, str) else b"\n"

@@ -15,7 +15,6 @@ import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 
-from .configfile import is_number  # noqa: E402
 from .io import atomic_path  # noqa: E402
 from .metrics import MODES_COVERED, OVERFITTING_GAP, REVERSE_KL, forgetting_events  # noqa: E402
 
@@ -160,8 +159,8 @@ ALL_POINTS_FACTOR = 4.0
 
 
 def _numeric(points: list[dict]) -> bool:
-    """Whether a sweep's values are numbers, not choices such as an update rule."""
-    return all(is_number(p["value"]) for p in points)
+    """Whether a sweep's values are numbers (config.is_number), not choices such as an update rule."""
+    return all(isinstance(p["value"], (int, float)) and not isinstance(p["value"], bool) for p in points)
 
 
 def _sweep_positions(points: list[dict]) -> dict[str, float]:

@@ -6,8 +6,7 @@ import math
 
 import pandas as pd
 
-from ..config import sweep_label
-from ..configfile import is_number
+from ..config import is_number, sweep_label
 from ..data import get_dataset, is_image
 from ..evaluate import MAX_COUNTED_MODES
 from ..metrics import MODES_COVERED, OVERFITTING_GAP
