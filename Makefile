@@ -48,21 +48,23 @@ paper: setup
 # A replication a laptop finishes (config/gdpp-table1.yaml, config/veegan-table1.yaml), run to the
 # end in studies/TABLE/ (resuming from its checkpoints when stopped), then its small final results
 # and their provenance shipped into reference/TABLE/ (modecollapse ship-reference): commit them.
-# VARIANTS="gdpp gan-ns" runs only those rows of the table (modecollapse config-subset); the report
-# lists the rest as not run at full protocol yet. The wall time recorded is this sitting's.
+# VARIANTS="gdpp gan-ns" runs only those rows of the table (modecollapse config-subset) and adds them
+# to the shipped folder (ship-reference --add: its other rows stay, when made with the same training
+# code); the report lists the rows still missing as not run at full protocol yet. The wall time
+# recorded is this sitting's, one part of the folder's provenance.
 TABLE ?=
 VARIANTS ?=
 replicate: setup
 	@test -n "$(TABLE)" -a -f "config/$(TABLE).yaml" || { echo "usage: make replicate TABLE=gdpp-table1 [VARIANTS='gdpp gan-ns'] (a config/TABLE.yaml: gdpp-table1, veegan-table1)" >&2; exit 2; }
-	@config=config/$(TABLE).yaml; \
+	@config=config/$(TABLE).yaml; add=; \
 	if [ -n "$(VARIANTS)" ]; then \
 		mkdir -p studies/$(TABLE) && \
 		$(BIN)/modecollapse config-subset $$config --variants "$(VARIANTS)" --out studies/$(TABLE)/config.yaml || exit 1; \
-		config=studies/$(TABLE)/config.yaml; \
+		config=studies/$(TABLE)/config.yaml; add=--add; \
 	fi; \
 	started=$$(date +%s); \
 	$(MAKE) paper CONFIG=$$config DIR=studies/$(TABLE) && \
-	$(BIN)/modecollapse ship-reference studies/$(TABLE) --table $(TABLE) --out reference/$(TABLE) \
+	$(BIN)/modecollapse ship-reference studies/$(TABLE) --table $(TABLE) --out reference/$(TABLE) $$add \
 		--wall-time-s $$(( $$(date +%s) - started ))
 
 # The study's self-contained HTML report (description, configuration, tables, figures) beside

@@ -406,6 +406,23 @@ def test_every_report_sets_the_reference_runs_beside_their_table(schema):
     assert "No reference runs are shipped yet" in reference_part([], training_hash="abc")
 
 
+def test_a_reference_made_in_parts_names_each_parts_rows_time_and_commit(schema):
+    from modecollapse.paper.replication import reference_part
+
+    ref = _gdpp_reference(schema, training_hash="h")
+    machine = "AMD EPYC, 2 cores"
+    ref.provenance["parts"] = [
+        {"variants": ["gdpp"], "commit": "0037c5848346aa", "machine": machine, "wall_time_s": 4571.0},
+        {"variants": ["wgan-gp", "gan-ns"], "commit": "c2f22c8abcdef1", "machine": machine, "wall_time_s": 5400.0},
+    ]
+    text = " ".join(reference_part([ref], training_hash="h").split())
+    assert r"\texttt{gdpp} in 1.3 h, commit \texttt{0037c5848346}; \texttt{wgan-gp}, \texttt{gan-ns} in 1.5 h" in text
+    assert "commit \\texttt{c2f22c8abcde}; all on AMD EPYC, 2 cores." in text
+    ref.provenance["parts"][1]["machine"] = "one H200"
+    text = " ".join(reference_part([ref], training_hash="h").split())
+    assert "1.3 h on AMD EPYC, 2 cores, commit" in text and "1.5 h on one H200" in text and "all on" not in text
+
+
 def test_reference_runs_of_older_training_code_are_noted(schema):
     from modecollapse.paper.replication import reference_part
 

@@ -417,9 +417,11 @@ def test_a_finished_study_ships_as_reference_runs_with_its_provenance(smoke, tmp
     assert sum(p.stat().st_size for p in out.iterdir()) < REFERENCE_LIMIT_BYTES  # no checkpoints, no samples
     record = json.loads((out / PROVENANCE).read_text())
     assert record["training_source_hash"] == source_hash(TRAINING_SCRIPT) and record["wall_time_s"] == 12.5
-    assert record["table"] == "smoke" and record["commit"] and "cores" in record["machine"]
+    (part,) = record["parts"]
+    assert record["table"] == "smoke" and part["commit"] and "cores" in part["machine"]
     runs = pd.read_parquet(workdir / "results" / "runs.parquet")
-    assert record["commit"] == runs["git_commit"].iloc[0]  # the runs' own commit
+    assert part["commit"] == runs["git_commit"].iloc[0]  # the runs' own commit
+    assert part["variants"] == sorted(set(runs["variant"]), key=list(runs["variant"]).index)
     assert set(record["job_time_s"]) == {f"{d}/{v}" for d, v in zip(runs["dataset"], runs["variant"], strict=True)}
     assert all(seconds > 0 for seconds in record["job_time_s"].values())
     final = pd.read_parquet(out / FINAL_METRICS)
@@ -436,6 +438,11 @@ def test_a_finished_study_ships_as_reference_runs_with_its_provenance(smoke, tmp
 
     (loaded,) = load_references(out.parent)  # as the report reads them
     assert loaded.table == "smoke" and loaded.study["scale"] == "smoke" and len(loaded.summary)
+    summary = pd.read_parquet(out / "summary.parquet")
+    ship(study_dir=workdir, table="smoke", out=out, wall_time_s=3.0, add=True)  # the same rows again
+    record = json.loads((out / PROVENANCE).read_text())
+    assert [p["wall_time_s"] for p in record["parts"]] == [3.0] and record["wall_time_s"] == 3.0  # replaced
+    pd.testing.assert_frame_equal(pd.read_parquet(out / "summary.parquet"), summary)  # recomputed alike
 
 
 def test_the_smoke_report_sets_every_shipped_reference_beside_its_table_with_a_verdict(smoke):

@@ -192,11 +192,29 @@ def _ship_reference(args: argparse.Namespace) -> int:
     from .reference import ship
 
     try:
-        out = ship(study_dir=args.directory, table=args.table, out=args.out, wall_time_s=args.wall_time_s)
+        out = ship(study_dir=args.directory, table=args.table, out=args.out, wall_time_s=args.wall_time_s, add=args.add)
     except (FileNotFoundError, ValueError) as error:
         print(f"modecollapse: {error}", file=sys.stderr)
         return 1
     print(f"reference runs of {args.table}: {out}")
+    return 0
+
+
+def _combine_reference(args: argparse.Namespace) -> int:
+    """Add one shipped reference folder's variants to another's (reference.combine)."""
+    from .reference import PROVENANCE, combine
+
+    for folder in (args.part, args.into):
+        if not (Path(folder) / PROVENANCE).is_file():
+            print(f"modecollapse: {folder}: not a reference folder (no {PROVENANCE}); ship-reference writes one",
+                  file=sys.stderr)  # fmt: skip
+            return 1
+    try:
+        out = combine(part=args.part, into=args.into)
+    except (FileNotFoundError, ValueError) as error:
+        print(f"modecollapse: {error}", file=sys.stderr)
+        return 1
+    print(f"reference runs: {out} (with the variants of {args.part})")
     return 0
 
 
@@ -235,7 +253,18 @@ def main(argv: list[str] | None = None) -> int:
     ship.add_argument("--table", required=True, help="the published table it replicates, e.g. gdpp-table1")
     ship.add_argument("--out", required=True, help="the reference folder to (re)write, e.g. reference/gdpp-table1")
     ship.add_argument("--wall-time-s", type=float, required=True, help="the study's wall time in seconds")
+    ship.add_argument(
+        "--add",
+        action="store_true",
+        help="keep the shipped folder's other variants and add (or replace) this study's (a study of some variants)",
+    )
     ship.set_defaults(run=_ship_reference)
+    merge = commands.add_parser(
+        "combine-reference", help="add one shipped reference folder's variants to another's (same table and code)"
+    )
+    merge.add_argument("part", help="the reference folder whose variants are added, e.g. one shipped elsewhere")
+    merge.add_argument("--into", required=True, help="the reference folder that gains them, e.g. reference/gdpp-table1")
+    merge.set_defaults(run=_combine_reference)
     subset = commands.add_parser("config-subset", help="write a study config that keeps only some of its variants")
     subset.add_argument("config")
     subset.add_argument("--variants", required=True, help="the variants to keep, e.g. gdpp or 'gdpp gan-ns'")

@@ -6,6 +6,11 @@ software) from a study's directory into reference/<table>/, and records beside t
 the training code's hash they were made with, the machine and the wall time. No checkpoints and no
 sample files: the folder stays well under REFERENCE_LIMIT_BYTES. `make replicate TABLE=...` runs a
 study and ships it.
+
+A table's rows need not come from one sitting: `combine` adds a study of some of its variants to a
+shipped folder (same table, same training code, same settings apart from the variants), and the
+provenance lists each part (its variants, commit, machine and wall time). Its summary and tests are
+recomputed from the combined per-seed final metrics, as the workflow computes them.
 """
 
 from __future__ import annotations
@@ -18,11 +23,15 @@ import tempfile
 from pathlib import Path
 
 import pandas as pd
+import yaml
 
+from .config import resolve_study
 from .configfile import read_config
-from .io import read_json, read_parquet, write_json, write_parquet
+from .io import read_json, read_parquet, write_json, write_parquet, write_text
 from .layout import METRICS_TABLE, RUNS_TABLE, SOFTWARE_TABLE, STUDY_RECORD, SUMMARY_TABLE, TESTS_TABLE
 from .provenance import git_commit, source_hash
+from .stats import compare_with_baseline, summarise_final
+from .variants import BASELINE
 
 REFERENCE_LIMIT_BYTES = 2 * 2**20  # every reference folder together stays under 2 MB
 TRAINING_SCRIPT = Path(__file__).resolve().parents[2] / "workflow" / "scripts" / "train.py"
@@ -65,12 +74,45 @@ def final_metrics(metrics: pd.DataFrame) -> pd.DataFrame:
     return metrics[metrics["step"] == last].reset_index(drop=True)
 
 
-def ship(*, study_dir: str | os.PathLike, table: str, out: str | os.PathLike, wall_time_s: float) -> Path:
+def parts(provenance: dict, variants) -> list[dict]:
+    """The studies a reference folder's rows come from, each {"variants", "commit", "machine",
+    "wall_time_s"}; a record written before folders had parts is one part holding `variants`."""
+    if "parts" in provenance:
+        return provenance["parts"]
+    keys = ("commit", "machine", "wall_time_s")
+    return [{"variants": list(variants), **{key: provenance[key] for key in keys}}]
+
+
+def _job_times(runs: pd.DataFrame) -> dict[str, float]:
+    """Each training job's time (dataset/run: its seeds' wall times, one ensemble a job)."""
+    return {
+        f"{dataset}/{run}": round(float(group["wall_time_s"].sum()), 1)
+        for (dataset, run), group in runs.groupby(["dataset", "variant"])
+    }
+
+
+def _check_size(folder: Path, table: str) -> None:
+    size = sum(path.stat().st_size for path in folder.iterdir())
+    if size > REFERENCE_LIMIT_BYTES:
+        raise ValueError(f"reference results of {table} are {size / 2**20:.1f} MB, over the 2 MB limit")
+
+
+def _replace(out: Path, built: Path) -> None:
+    """Put the finished folder `built` at `out`, in place of what was there."""
+    if out.exists():
+        shutil.rmtree(out)
+    built.rename(out)
+
+
+def ship(
+    *, study_dir: str | os.PathLike, table: str, out: str | os.PathLike, wall_time_s: float, add: bool = False
+) -> Path:
     """Copy study `study_dir`'s final results into `out` (replacing what was there, atomically: built
-    in a temporary folder beside it, then renamed), with provenance.json: the table, commit, training
-    code hash, machine, `wall_time_s` and each training job's time. Refuses a study whose results are
-    missing, whose runs were trained at another commit than this checkout's, or a folder that would
-    outgrow REFERENCE_LIMIT_BYTES."""
+    in a temporary folder beside it, then renamed), with provenance.json: the table, the training
+    code hash, `wall_time_s`, each training job's time, and one part (the study's variants, commit,
+    machine and wall time). With `add`, a shipped `out` keeps its other variants' rows and gains
+    this study's (`combine`). Refuses a study whose results are missing, whose runs were trained at
+    another commit than this checkout's, or a folder that would outgrow REFERENCE_LIMIT_BYTES."""
     study_dir, out = Path(study_dir), Path(out)
     missing = [name for name in (*COPIED, METRICS_TABLE) if not (study_dir / name).is_file()]
     if missing:
@@ -83,30 +125,110 @@ def ship(*, study_dir: str | os.PathLike, table: str, out: str | os.PathLike, wa
         for name in COPIED:
             shutil.copy2(study_dir / name, building / Path(name).name)
         write_parquet(final_metrics(read_parquet(study_dir / METRICS_TABLE)), building / FINAL_METRICS)
+        wall_time_s = round(float(wall_time_s), 1)
+        variants = list(read_config(study_dir / STUDY_RECORD)["variants"])
+        part = {"variants": variants, "commit": commit, "machine": _machine(), "wall_time_s": wall_time_s}
         write_json(
             {
                 "table": table,
-                "commit": commit,
                 "training_source_hash": source_hash(TRAINING_SCRIPT),
-                "machine": _machine(),
-                "wall_time_s": round(float(wall_time_s), 1),
-                # each training job's time (dataset/run: its seeds' wall times, one ensemble a job)
-                "job_time_s": {
-                    f"{dataset}/{run}": round(float(group["wall_time_s"].sum()), 1)
-                    for (dataset, run), group in runs.groupby(["dataset", "variant"])
-                },
+                "wall_time_s": wall_time_s,
+                "job_time_s": _job_times(runs),
+                "parts": [part],
             },
             building / PROVENANCE,
         )
-        size = sum(path.stat().st_size for path in building.iterdir())
-        if size > REFERENCE_LIMIT_BYTES:
-            raise ValueError(f"reference results of {table} are {size / 2**20:.1f} MB, over the 2 MB limit")
-        if out.exists():
-            shutil.rmtree(out)
-        building.rename(out)
+        _check_size(building, table)
+        if add and (out / PROVENANCE).is_file():
+            combine(part=building, into=out)
+        else:
+            _replace(out, building)
     finally:
         shutil.rmtree(building, ignore_errors=True)
     return out
+
+
+def _base_variant(run: pd.Series) -> pd.Series:
+    return run.str.split("@").str[0]  # a sweep point "variant@key=value" goes with its variant
+
+
+def combine(*, part: str | os.PathLike, into: str | os.PathLike) -> Path:
+    """Add the reference folder `part` (a study of some of a table's variants, e.g. shipped from
+    another checkout or machine) to the reference folder `into`, atomically: `into` keeps its rows
+    of the variants `part` lacks, and takes `part`'s rows, runs and job times for the others. The
+    summary and the tests are recomputed from the combined final metrics (stats.summarise_final and
+    stats.compare_with_baseline, as the workflow's rules compute them), so a variant of one part is
+    tested against the baseline of another. Refuses folders of different tables, of different
+    training code (provenance's training_source_hash) or whose study settings differ in anything
+    but their variants: their rows would not be one table's."""
+    part, into = Path(part), Path(into)
+    records = {folder: read_json(folder / PROVENANCE) for folder in (into, part)}
+    studies = {folder: read_config(folder / Path(STUDY_RECORD).name) for folder in (into, part)}
+    old, new = records[into], records[part]
+    if old["table"] != new["table"]:
+        raise ValueError(f"{part} holds reference runs of {new['table']} and {into} of {old['table']}")
+    if old["training_source_hash"] != new["training_source_hash"]:
+        raise ValueError(
+            f"{part} was made with training code {new['training_source_hash'][:12]} and {into} with "
+            f"{old['training_source_hash'][:12]}: a table's rows must share their training code; rerun "
+            f"the whole table (make replicate TABLE={old['table']})"
+        )
+    differs = sorted(
+        key for key in studies[into].keys() | studies[part].keys()
+        if key != "variants" and studies[into].get(key) != studies[part].get(key)
+    )  # fmt: skip
+    if differs:
+        raise ValueError(
+            f"{part} and {into} were run with different study settings ({', '.join(differs)}); only their "
+            "variants may differ"
+        )
+    replaced = set(studies[part]["variants"])
+    study = {**studies[into], "variants": {**studies[into]["variants"], **studies[part]["variants"]}}
+
+    def joined(name: str) -> pd.DataFrame:
+        kept = read_parquet(into / name)
+        return pd.concat([kept[~_base_variant(kept["variant"]).isin(replaced)], read_parquet(part / name)],
+                         ignore_index=True)  # fmt: skip
+
+    metrics = joined(FINAL_METRICS)
+    software = pd.concat(
+        [read_parquet(into / Path(SOFTWARE_TABLE).name), read_parquet(part / Path(SOFTWARE_TABLE).name)]
+    )
+    kept_parts = [
+        {**p, "variants": [v for v in p["variants"] if v not in replaced]}
+        for p in parts(old, studies[into]["variants"])
+    ]
+    all_parts = [p for p in kept_parts if p["variants"]] + parts(new, studies[part]["variants"])
+    job_times = {
+        job: seconds for job, seconds in old["job_time_s"].items() if job.split("/", 1)[1].split("@")[0] not in replaced
+    }
+    building = Path(tempfile.mkdtemp(prefix=f".{into.name}-", dir=into.parent))
+    try:
+        write_parquet(metrics, building / FINAL_METRICS)
+        write_parquet(joined(Path(RUNS_TABLE).name), building / Path(RUNS_TABLE).name)
+        write_parquet(summarise_final(metrics), building / Path(SUMMARY_TABLE).name)
+        tests = compare_with_baseline(
+            metrics, baseline=BASELINE, variants=list(study["variants"]), sweeps=resolve_study(study).sweep_bases
+        )
+        write_parquet(tests, building / Path(TESTS_TABLE).name)
+        software = software.groupby(["stage", "item", "value"], sort=False, as_index=False)["outputs"].sum()
+        write_parquet(software, building / Path(SOFTWARE_TABLE).name)
+        write_text(yaml.safe_dump(study, sort_keys=False), building / Path(STUDY_RECORD).name)
+        write_json(
+            {
+                "table": old["table"],
+                "training_source_hash": old["training_source_hash"],
+                "wall_time_s": round(sum(p["wall_time_s"] for p in all_parts), 1),
+                "job_time_s": {**job_times, **new["job_time_s"]},
+                "parts": all_parts,
+            },
+            building / PROVENANCE,
+        )
+        _check_size(building, old["table"])
+        _replace(into, building)
+    finally:
+        shutil.rmtree(building, ignore_errors=True)
+    return into
 
 
 REFERENCE_DIR = TRAINING_SCRIPT.parents[2] / "reference"  # one folder per published table, committed
@@ -125,6 +247,11 @@ class Reference:
     study: dict
     provenance: dict
     not_run: tuple[str, ...] = ()
+
+    @property
+    def parts(self) -> list[dict]:
+        """The studies its rows come from (`parts`), in the order they were shipped."""
+        return parts(self.provenance, self.study["variants"])
 
 
 def reference_files(root: str | os.PathLike = REFERENCE_DIR, *, configs: str | os.PathLike = CONFIG_DIR) -> list[str]:

@@ -203,6 +203,26 @@ def _table_caption(table: published.PublishedTable, matches: Sequence[replicatio
     )
 
 
+def _parts_text(parts: Sequence[Mapping[str, Any]]) -> str:
+    """Where and when a reference folder's rows were made: "1.3 h on M, commit C" for one study, and
+    for several each one's variants, wall time and commit, with the machine once when they share it."""
+
+    def made(part: Mapping[str, Any], *, machine: bool) -> str:
+        where = rf" on {latex_escape(part['machine'])}" if machine else ""
+        return rf"{duration(part['wall_time_s'])}{where}, commit \texttt{{{latex_escape(part['commit'][:12])}}}"
+
+    if len(parts) == 1:
+        return made(parts[0], machine=True)
+    machines = {part["machine"] for part in parts}
+    text = "; ".join(
+        ", ".join(rf"\texttt{{{latex_escape(v)}}}" for v in part["variants"])
+        + " in "
+        + made(part, machine=len(machines) > 1)
+        for part in parts
+    )
+    return text + (rf"; all on {latex_escape(parts[0]['machine'])}" if len(machines) == 1 else "")
+
+
 def reference_part(references: Sequence[Any], *, training_hash: str) -> str:
     """The part "replicated at full protocol": each shipped reference study (reference.Reference)
     beside the published table it replicates, with its verdicts, wall time, machine and commit,
@@ -231,14 +251,13 @@ def reference_part(references: Sequence[Any], *, training_hash: str) -> str:
         stale = record["training_source_hash"] != training_hash
         caption = (
             rf"{latex_escape(table.title)}~\cite{{{table.cite}}}, reference runs of "
-            rf"\texttt{{config/{latex_escape(ref.table)}.yaml}}: {duration(record['wall_time_s'])} on "
-            rf"{latex_escape(record['machine'])}, commit \texttt{{{latex_escape(record['commit'][:12])}}}."
+            rf"\texttt{{config/{latex_escape(ref.table)}.yaml}}: {_parts_text(ref.parts)}."
         )
         if ref.not_run:
             names = ", ".join(rf"\texttt{{{latex_escape(name)}}}" for name in ref.not_run)
             caption += (
                 rf" Not run at full protocol yet: {names} (\texttt{{make}} \texttt{{replicate}} "
-                rf"\texttt{{TABLE={latex_escape(ref.table)}}} runs the whole config)."
+                rf"\texttt{{TABLE={latex_escape(ref.table)}}} \texttt{{VARIANTS=...}} adds them)."
             )
         if stale:
             caption += (

@@ -1,0 +1,103 @@
+"""Reference folders combined from studies of some of a table's variants (reference.combine)."""
+
+import json
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from modecollapse.reference import FINAL_METRICS, PROVENANCE, combine, load_references, parts
+
+REPO = Path(__file__).resolve().parents[1]
+SHIPPED = REPO / "reference" / "gdpp-table1"  # real final results: GDPP-GAN, 5 seeds, two datasets
+TABLES = ("summary.parquet", "tests.parquet", "runs.parquet", FINAL_METRICS)
+
+
+def _renamed(folder: Path, *, to: str) -> None:
+    """Make the shipped folder's one variant (gdpp) the run `to`: a part with other rows."""
+    for name in TABLES:
+        frame = pd.read_parquet(folder / name)
+        frame["variant"] = frame["variant"].replace("gdpp", to)
+        frame.to_parquet(folder / name)
+    study = yaml.safe_load((folder / "study.yaml").read_text())
+    study["variants"] = {to: study["variants"]["gdpp"]}
+    (folder / "study.yaml").write_text(yaml.safe_dump(study, sort_keys=False))
+    record = json.loads((folder / PROVENANCE).read_text())
+    record["job_time_s"] = {job.replace("gdpp", to): seconds for job, seconds in record["job_time_s"].items()}
+    record["parts"] = [{**p, "variants": [to], "wall_time_s": 100.0} for p in parts(record, ["gdpp"])]
+    (folder / PROVENANCE).write_text(json.dumps(record))
+
+
+@pytest.fixture
+def folders(tmp_path):
+    into, part = tmp_path / "reference" / "gdpp-table1", tmp_path / "part" / "gdpp-table1"
+    shutil.copytree(SHIPPED, into), shutil.copytree(SHIPPED, part)
+    _renamed(part, to="gan-ns")
+    return into, part
+
+
+def test_a_part_adds_its_rows_and_the_summary_and_tests_are_recomputed_as_the_workflow_does(folders):
+    into, part = folders
+    combine(part=part, into=into)
+    summary, shipped = pd.read_parquet(into / "summary.parquet"), pd.read_parquet(SHIPPED / "summary.parquet")
+    gdpp = summary[summary["variant"] == "gdpp"].reset_index(drop=True)
+    pd.testing.assert_frame_equal(gdpp, shipped)  # recomputed from the final metrics: bitwise the rule's summary
+    baseline = summary[summary["variant"] == "gan-ns"].reset_index(drop=True)
+    assert baseline["mean"].tolist() == shipped["mean"].tolist()  # the part's rows are the renamed ones
+    tests = pd.read_parquet(into / "tests.parquet")
+    assert set(tests["variant"]) == {"gdpp"} and set(tests["baseline"]) == {"gan-ns"}
+    modes = tests[tests["metric"] == "modes_covered"]
+    assert (modes["n"] == 5).all() and (modes["n_baseline"] == 5).all()  # tested now: both rows are here
+    assert (modes["mean_difference"] == 0).all() and not modes["significant"].any()  # identical seeds
+    record = json.loads((into / PROVENANCE).read_text())
+    assert [p["variants"] for p in record["parts"]] == [["gdpp"], ["gan-ns"]]
+    shipped_record = json.loads((SHIPPED / PROVENANCE).read_text())
+    assert record["wall_time_s"] == pytest.approx(shipped_record["wall_time_s"] + 100.0)
+    assert set(record["job_time_s"]) == {f"{d}/{v}" for d in ("grid25", "ring8-linspace") for v in ("gdpp", "gan-ns")}
+    (reference,) = load_references(into.parent)
+    assert reference.not_run == ("wgan-gp", "unrolled-5") and len(reference.parts) == 2
+    assert len(pd.read_parquet(into / "runs.parquet")) == 20
+    software = pd.read_parquet(into / "software.parquet")
+    assert not software.duplicated(["stage", "item", "value"]).any()
+
+    before = len(pd.read_parquet(into / FINAL_METRICS))
+    combine(part=part, into=into)  # the same rows again replace themselves
+    assert len(pd.read_parquet(into / FINAL_METRICS)) == before
+    assert [p["variants"] for p in json.loads((into / PROVENANCE).read_text())["parts"]] == [["gdpp"], ["gan-ns"]]
+
+
+def _edit(path: Path, change) -> None:
+    data = json.loads(path.read_text()) if path.suffix == ".json" else yaml.safe_load(path.read_text())
+    change(data)
+    path.write_text(json.dumps(data) if path.suffix == ".json" else yaml.safe_dump(data))
+
+
+@pytest.mark.parametrize(
+    ("file", "change", "message"),
+    [
+        (PROVENANCE, lambda r: r.update(training_source_hash="0" * 64), "must share their training code"),
+        (PROVENANCE, lambda r: r.update(table="veegan-table1"), "holds reference runs of veegan-table1"),
+        ("study.yaml", lambda s: s.update(seeds=[0, 1, 2]), r"different study settings \(seeds\)"),
+        ("study.yaml", lambda s: s["train"].update(steps=100), r"different study settings \(train\)"),
+    ],
+)
+def test_parts_that_are_not_one_tables_rows_are_refused_and_nothing_changes(folders, file, change, message):
+    into, part = folders
+    _edit(part / file, change)
+    before = {p.name: p.read_bytes() for p in into.iterdir()}
+    with pytest.raises(ValueError, match=message):
+        combine(part=part, into=into)
+    assert {p.name: p.read_bytes() for p in into.iterdir()} == before
+    assert sorted(p.name for p in into.parent.iterdir()) == ["gdpp-table1"]  # no temporary folder left
+
+
+def test_the_command_names_a_folder_that_is_not_a_reference(folders, capsys):
+    from modecollapse.cli import main
+
+    into, part = folders
+    assert main(["combine-reference", str(into.parent / "nothing"), "--into", str(into)]) == 1
+    assert "not a reference folder (no provenance.json)" in capsys.readouterr().err
+    assert main(["combine-reference", str(part), "--into", str(into)]) == 0
+    assert "gan-ns" in yaml.safe_load((into / "study.yaml").read_text())["variants"]
