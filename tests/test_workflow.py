@@ -438,11 +438,12 @@ def test_a_finished_study_ships_as_reference_runs_with_its_provenance(smoke, tmp
 
     (loaded,) = load_references(out.parent)  # as the report reads them
     assert loaded.table == "smoke" and loaded.study["scale"] == "smoke" and len(loaded.summary)
-    summary = pd.read_parquet(out / "summary.parquet")
+    summary, tests = pd.read_parquet(out / "summary.parquet"), pd.read_parquet(out / "tests.parquet")
     ship(study_dir=workdir, table="smoke", out=out, wall_time_s=3.0, add=True)  # the same rows again
     record = json.loads((out / PROVENANCE).read_text())
     assert [p["wall_time_s"] for p in record["parts"]] == [3.0] and record["wall_time_s"] == 3.0  # replaced
     pd.testing.assert_frame_equal(pd.read_parquet(out / "summary.parquet"), summary)  # recomputed alike
+    pd.testing.assert_frame_equal(pd.read_parquet(out / "tests.parquet"), tests)
 
 
 def test_the_smoke_report_sets_every_shipped_reference_beside_its_table_with_a_verdict(smoke):

@@ -25,7 +25,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from .config import resolve_study
+from .config import base_variant, resolve_study
 from .configfile import read_config
 from .io import read_json, read_parquet, write_json, write_parquet, write_text
 from .layout import METRICS_TABLE, RUNS_TABLE, SOFTWARE_TABLE, STUDY_RECORD, SUMMARY_TABLE, TESTS_TABLE
@@ -148,10 +148,6 @@ def ship(
     return out
 
 
-def _base_variant(run: pd.Series) -> pd.Series:
-    return run.str.split("@").str[0]  # a sweep point "variant@key=value" goes with its variant
-
-
 def combine(*, part: str | os.PathLike, into: str | os.PathLike) -> Path:
     """Add the reference folder `part` (a study of some of a table's variants, e.g. shipped from
     another checkout or machine) to the reference folder `into`, atomically: `into` keeps its rows
@@ -187,7 +183,7 @@ def combine(*, part: str | os.PathLike, into: str | os.PathLike) -> Path:
 
     def joined(name: str) -> pd.DataFrame:
         kept = read_parquet(into / name)
-        return pd.concat([kept[~_base_variant(kept["variant"]).isin(replaced)], read_parquet(part / name)],
+        return pd.concat([kept[~kept["variant"].map(base_variant).isin(replaced)], read_parquet(part / name)],
                          ignore_index=True)  # fmt: skip
 
     metrics = joined(FINAL_METRICS)
@@ -200,7 +196,7 @@ def combine(*, part: str | os.PathLike, into: str | os.PathLike) -> Path:
     ]
     all_parts = [p for p in kept_parts if p["variants"]] + parts(new, studies[part]["variants"])
     job_times = {
-        job: seconds for job, seconds in old["job_time_s"].items() if job.split("/", 1)[1].split("@")[0] not in replaced
+        job: seconds for job, seconds in old["job_time_s"].items() if base_variant(job.split("/", 1)[1]) not in replaced
     }
     building = Path(tempfile.mkdtemp(prefix=f".{into.name}-", dir=into.parent))
     try:
