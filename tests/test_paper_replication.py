@@ -421,6 +421,8 @@ def test_a_reference_made_in_parts_names_each_parts_rows_time_and_commit(schema)
     ref.provenance["parts"][1]["machine"] = "one H200"
     text = " ".join(reference_part([ref], training_hash="h").split())
     assert "1.3 h on AMD EPYC, 2 cores, commit" in text and "1.5 h on one H200" in text and "all on" not in text
+    ref.provenance["parts"][1]["commit"] = "c2f22c8abcdef1-dirty"  # tracked files differed from the commit
+    assert "c2f22c8abcde-dirty" in reference_part([ref], training_hash="h")
 
 
 def test_reference_runs_of_older_training_code_are_noted(schema):

@@ -10,6 +10,7 @@ from .. import published, replication
 from ..config import format_value
 from ..cost import duration
 from ..metrics import HIGH_QUALITY_FRACTION, MODES_COVERED, REVERSE_KL
+from ..provenance import short_commit
 from ..replication import study_settings
 from .latex import fit_to_width, latex_escape, p_value, stacked
 from .tables import METRIC_WORDS, by_key, cell_lines
@@ -209,7 +210,9 @@ def _parts_text(parts: Sequence[Mapping[str, Any]]) -> str:
 
     def made(part: Mapping[str, Any], *, machine: bool) -> str:
         where = rf" on {latex_escape(part['machine'])}" if machine else ""
-        return rf"{duration(part['wall_time_s'])}{where}, commit \texttt{{{latex_escape(part['commit'][:12])}}}"
+        return (
+            rf"{duration(part['wall_time_s'])}{where}, commit \texttt{{{latex_escape(short_commit(part['commit']))}}}"
+        )
 
     if len(parts) == 1:
         return made(parts[0], machine=True)
