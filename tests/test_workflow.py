@@ -404,6 +404,8 @@ def test_the_new_models_and_remedies_train_and_evaluate_in_the_workflow(tmp_path
 
 def test_a_finished_study_ships_as_reference_runs_with_its_provenance(smoke, tmp_path):
     from modecollapse.cli import main
+    from modecollapse.config import base_variant
+    from modecollapse.configfile import read_config
     from modecollapse.provenance import source_hash
     from modecollapse.reference import FINAL_METRICS, PROVENANCE, REFERENCE_LIMIT_BYTES, TRAINING_SCRIPT, ship
 
@@ -421,7 +423,8 @@ def test_a_finished_study_ships_as_reference_runs_with_its_provenance(smoke, tmp
     assert record["table"] == "smoke" and part["commit"] and "cores" in part["machine"]
     runs = pd.read_parquet(workdir / "results" / "runs.parquet")
     assert part["commit"] == runs["git_commit"].iloc[0]  # the runs' own commit
-    assert part["variants"] == sorted(set(runs["variant"]), key=list(runs["variant"]).index)
+    assert part["variants"] == list(read_config(workdir / "results" / "study.yaml")["variants"])  # as configured
+    assert set(runs["variant"].map(base_variant)) == set(part["variants"])  # a sweep point counts as its base
     assert set(record["job_time_s"]) == {f"{d}/{v}" for d, v in zip(runs["dataset"], runs["variant"], strict=True)}
     assert all(seconds > 0 for seconds in record["job_time_s"].values())
     final = pd.read_parquet(out / FINAL_METRICS)
