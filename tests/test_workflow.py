@@ -461,6 +461,11 @@ def test_the_smoke_report_sets_every_shipped_reference_beside_its_table_with_a_v
     flat = " ".join(text.split())
     assert {ref.table for ref in load_references()} >= {"gdpp-table1", "veegan-table1"}
     assert "Replicated at full protocol." in flat
+    # the published tables' floats are out before the part begins: after it, every table captioned
+    # with a paper's table is a reference table
+    after = flat.split("Replicated at full protocol.", 1)[1]
+    captions = re.findall(r"et al\. \d{4}\), Table \d+ \[\S+\](.{0,20})", after)
+    assert captions and all(c.startswith(", reference runs of") for c in captions), captions
     # each reference table's text runs from the previous caption to its own
     pieces = flat.split("reference runs of config/")
     shown = {}

@@ -243,10 +243,17 @@ def reference_part(references: Sequence[Any], *, training_hash: str) -> str:
             + r" and ships its final results into \path{reference/}."
             + "\\end{sloppypar}\n"
         )
-    blocks[0] += (
-        " These studies ran a published table's own setting to the end on the machine named below; their "
-        r"final results are shipped with the code (\path{reference/}), so every report sets them beside the "
-        "published numbers."
+    # \clearpage: the published tables above are floats that would otherwise land after this
+    # paragraph, between it and its own tables
+    blocks[0] = (
+        r"\clearpage"
+        + "\n"
+        + blocks[0]
+        + (
+            " These studies ran a published table's own setting to the end on the machine named below; their "
+            r"final results are shipped with the code (\path{reference/}), so every report sets them beside the "
+            "published numbers."
+        )
     )
     for ref in shipped:
         table, record = by_id[ref.table], ref.provenance
