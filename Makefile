@@ -50,16 +50,20 @@ paper: setup
 # and their provenance shipped into reference/TABLE/ (modecollapse ship-reference): commit them.
 # VARIANTS="gdpp gan-ns" runs only those rows of the table (modecollapse config-subset) and adds them
 # to the shipped folder (ship-reference --add: its other rows stay, when made with the same training
-# code); the report lists the rows still missing as not run at full protocol yet. The wall time
-# recorded is this sitting's, one part of the folder's provenance.
+# code); DATASETS=grid25 with VARIANTS runs them on those datasets only (one job a sitting, when a
+# job is long). The report lists the rows still missing as not run at full protocol yet. The wall
+# time recorded is this sitting's, one part of the folder's provenance.
 TABLE ?=
 VARIANTS ?=
+DATASETS ?=
 replicate: setup
-	@test -n "$(TABLE)" -a -f "config/$(TABLE).yaml" || { echo "usage: make replicate TABLE=gdpp-table1 [VARIANTS='gdpp gan-ns'] (a config/TABLE.yaml: gdpp-table1, veegan-table1)" >&2; exit 2; }
+	@test -n "$(TABLE)" -a -f "config/$(TABLE).yaml" || { echo "usage: make replicate TABLE=gdpp-table1 [VARIANTS='gdpp gan-ns' [DATASETS=grid25]] (a config/TABLE.yaml: gdpp-table1, veegan-table1)" >&2; exit 2; }
+	@test -z "$(DATASETS)" -o -n "$(VARIANTS)" || { echo "make replicate: DATASETS needs VARIANTS (the rows to run on those datasets)" >&2; exit 2; }
 	@config=config/$(TABLE).yaml; add=; \
 	if [ -n "$(VARIANTS)" ]; then \
 		mkdir -p studies/$(TABLE) && \
-		$(BIN)/modecollapse config-subset $$config --variants "$(VARIANTS)" --out studies/$(TABLE)/config.yaml || exit 1; \
+		$(BIN)/modecollapse config-subset $$config --variants "$(VARIANTS)" \
+			$(if $(DATASETS),--datasets "$(DATASETS)") --out studies/$(TABLE)/config.yaml || exit 1; \
 		config=studies/$(TABLE)/config.yaml; add=--add; \
 	fi; \
 	started=$$(date +%s); \

@@ -236,3 +236,22 @@ def test_config_subset_keeps_the_chosen_rows_and_refuses_unknown_ones(tmp_path, 
     assert main(["config-subset", source, "--variants", "gdpp,gan-gp", "--out", str(tmp_path / "x.yaml")]) == 1
     assert "variants gan-gp not in the study; it has gdpp, gan-ns, wgan-gp, unrolled-5" in capsys.readouterr().err
     assert not (tmp_path / "x.yaml").exists()
+
+
+def test_config_subset_keeps_some_datasets_in_the_config_order(tmp_path, capsys):
+    from modecollapse.config import load_config
+
+    out = tmp_path / "job.yaml"
+    source = str(REPO / "config" / "gdpp-table1.yaml")
+    args = ["config-subset", source, "--variants", "unrolled-5", "--out", str(out)]
+    assert main([*args, "--datasets", "grid25,ring8-linspace"]) == 0
+    assert load_config(out)["datasets"] == ["ring8-linspace", "grid25"]  # as the table lists them
+    assert main([*args, "--datasets", "grid25"]) == 0
+    subset, whole = load_config(out), load_config(source)
+    assert subset["datasets"] == ["grid25"] and list(subset["variants"]) == ["unrolled-5"]
+    assert "only its variants unrolled-5 and datasets grid25" in out.read_text().splitlines()[0]
+    assert {k: v for k, v in subset.items() if k not in ("variants", "datasets")} == {
+        k: v for k, v in whole.items() if k not in ("variants", "datasets")
+    }
+    assert main([*args, "--datasets", "ring8", "--out", str(tmp_path / "x.yaml")]) == 1
+    assert "datasets ring8 not in the study; it has ring8-linspace, grid25" in capsys.readouterr().err

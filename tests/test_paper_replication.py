@@ -404,6 +404,9 @@ def test_every_report_sets_the_reference_runs_beside_their_table(schema):
     assert "1.5 h on AMD EPYC, 2 cores" in text and "d86e143abcde" in text
     assert "predate the current code" not in text
     assert "No reference runs are shipped yet" in reference_part([], training_hash="abc")
+    # the study record lists wgan-gp, but no rows of it were shipped: its rows have no run
+    wgan = [line for line in text.splitlines() if "& WGAN-GP [G] &" in line]
+    assert len(wgan) == 2 and all("no run" in line and "wgan-gp" not in line for line in wgan)
 
 
 def test_a_reference_made_in_parts_names_each_parts_rows_time_and_commit(schema):
@@ -411,12 +414,17 @@ def test_a_reference_made_in_parts_names_each_parts_rows_time_and_commit(schema)
 
     ref = _gdpp_reference(schema, training_hash="h")
     machine = "AMD EPYC, 2 cores"
+    both = ["ring8-linspace", "grid25"]
     ref.provenance["parts"] = [
-        {"variants": ["gdpp"], "commit": "0037c5848346aa", "machine": machine, "wall_time_s": 4571.0},
-        {"variants": ["wgan-gp", "gan-ns"], "commit": "c2f22c8abcdef1", "machine": machine, "wall_time_s": 5400.0},
-    ]
+        {"runs": {"gdpp": both}, "commit": "0037c5848346aa", "machine": machine, "wall_time_s": 4571.0},
+        {"runs": {"wgan-gp": both, "gan-ns": ["grid25"]}, "commit": "c2f22c8abcdef1", "machine": machine,
+         "wall_time_s": 5400.0},
+    ]  # fmt: skip
     text = " ".join(reference_part([ref], training_hash="h").split())
-    assert r"\texttt{gdpp} in 1.3 h, commit \texttt{0037c5848346}; \texttt{wgan-gp}, \texttt{gan-ns} in 1.5 h" in text
+    assert (
+        r"\texttt{gdpp} in 1.3 h, commit \texttt{0037c5848346}; \texttt{wgan-gp}, \texttt{gan-ns} (grid25) in 1.5 h"
+        in text
+    )  # a part that ran some of the datasets names them
     assert "commit \\texttt{c2f22c8abcde}; all on AMD EPYC, 2 cores." in text
     ref.provenance["parts"][1]["machine"] = "one H200"
     text = " ".join(reference_part([ref], training_hash="h").split())
@@ -435,9 +443,9 @@ def test_reference_runs_of_older_training_code_are_noted(schema):
 def test_rows_a_reference_study_left_out_are_named(schema):
     from modecollapse.paper.replication import reference_part
 
-    text = reference_part([_gdpp_reference(schema, training_hash="h", not_run=("wgan-gp", "unrolled-5"))],
-                          training_hash="h")  # fmt: skip
-    assert r"Not run at full protocol yet: \texttt{wgan-gp}, \texttt{unrolled-5}" in text
+    not_run = (("wgan-gp", ()), ("unrolled-5", ("ring8-linspace",)))  # () : on none of the datasets
+    text = reference_part([_gdpp_reference(schema, training_hash="h", not_run=not_run)], training_hash="h")
+    assert r"Not run at full protocol yet: \texttt{wgan-gp}, \texttt{unrolled-5} (ring8-linspace) (" in text
     assert "Not run at full protocol" not in reference_part([_gdpp_reference(schema, training_hash="h")],
                                                             training_hash="h")  # fmt: skip
 
@@ -455,5 +463,5 @@ def test_load_references_lists_the_runs_of_the_tables_config_it_lacks(tmp_path):
     summary_table([summary_row("grid25", "gdpp", MODES_COVERED, [25.0, 24.0])]).to_parquet(folder / "summary.parquet")
     write_json({"table": "gdpp-table1", "training_source_hash": "h"}, folder / PROVENANCE)
     (reference,) = load_references(folder.parent, configs=configs)
-    assert reference.not_run == ("gan-ns", "wgan-gp", "unrolled-5")
+    assert reference.not_run == (("gdpp", ("ring8-linspace",)), ("gan-ns", ()), ("wgan-gp", ()), ("unrolled-5", ()))
     assert str(configs / "gdpp-table1.yaml") in reference_files(folder.parent, configs=configs)

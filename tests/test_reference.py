@@ -1,4 +1,4 @@
-"""Reference folders combined from studies of some of a table's variants (reference.combine)."""
+"""Reference folders combined from studies of some of a table's variants and datasets (reference.combine)."""
 
 import json
 import shutil
@@ -13,20 +13,29 @@ from modecollapse.reference import FINAL_METRICS, PROVENANCE, combine, load_refe
 REPO = Path(__file__).resolve().parents[1]
 SHIPPED = REPO / "reference" / "gdpp-table1"  # real final results: GDPP-GAN and gan-ns, 5 seeds, two datasets
 TABLES = ("summary.parquet", "tests.parquet", "runs.parquet", FINAL_METRICS)
+BOTH = ["ring8-linspace", "grid25"]
 
 
-def _only(folder: Path, variant: str) -> None:
-    """Keep the shipped folder's rows, study entry, job times and part of one variant."""
+def _only(folder: Path, runs: dict[str, list[str]], *, study_datasets: list[str] | None = None) -> None:
+    """Keep the shipped folder's rows, job times and parts of `runs` (variant -> its datasets),
+    as a study of those variants on `study_datasets` (default: all the folder's) had shipped them."""
+    pairs = {(d, v) for v, ds in runs.items() for d in ds}
     for name in TABLES:
         frame = pd.read_parquet(folder / name)
-        frame[frame["variant"] == variant].reset_index(drop=True).to_parquet(folder / name)
+        keep = [pair in pairs for pair in zip(frame["dataset"], frame["variant"], strict=True)]
+        frame[keep].reset_index(drop=True).to_parquet(folder / name)
     study = yaml.safe_load((folder / "study.yaml").read_text())
-    study["variants"] = {variant: study["variants"][variant]}
-    (folder / "study.yaml").write_text(yaml.safe_dump(study, sort_keys=False))
     record = json.loads((folder / PROVENANCE).read_text())
-    record["job_time_s"] = {job: t for job, t in record["job_time_s"].items() if job.endswith(f"/{variant}")}
-    record["parts"] = [p for p in parts(record, study["variants"]) if p["variants"] == [variant]]
-    record["wall_time_s"] = record["parts"][0]["wall_time_s"]
+    record["parts"] = [
+        {**p, "runs": {v: [d for d in ds if (d, v) in pairs] for v, ds in p["runs"].items() if v in runs}}
+        for p in parts(record, study)
+        if set(p["runs"]) & set(runs)
+    ]
+    record["wall_time_s"] = sum(p["wall_time_s"] for p in record["parts"])
+    record["job_time_s"] = {job: t for job, t in record["job_time_s"].items() if tuple(job.split("/")) in pairs}
+    study["variants"] = {variant: study["variants"][variant] for variant in runs}
+    study["datasets"] = study_datasets or study["datasets"]
+    (folder / "study.yaml").write_text(yaml.safe_dump(study, sort_keys=False))
     (folder / PROVENANCE).write_text(json.dumps(record))
 
 
@@ -35,7 +44,7 @@ def folders(tmp_path):
     """The shipped folder split into its two parts: GDPP-GAN (`into`) and the gan-ns baseline (`part`)."""
     into, part = tmp_path / "reference" / "gdpp-table1", tmp_path / "part" / "gdpp-table1"
     shutil.copytree(SHIPPED, into), shutil.copytree(SHIPPED, part)
-    _only(into, "gdpp"), _only(part, "gan-ns")
+    _only(into, {"gdpp": BOTH}), _only(part, {"gan-ns": BOTH})
     return into, part
 
 
@@ -51,17 +60,56 @@ def test_a_part_adds_its_rows_and_the_summary_and_tests_are_recomputed_from_the_
     assert set(tests["variant"]) == {"gdpp"} and set(tests["baseline"]) == {"gan-ns"}
     record, shipped = (json.loads((folder / PROVENANCE).read_text()) for folder in (into, SHIPPED))
     assert record == shipped  # parts in order, job times and the total wall time
-    assert [p["variants"] for p in record["parts"]] == [["gdpp"], ["gan-ns"]]
+    assert [p["runs"] for p in record["parts"]] == [{"gdpp": BOTH}, {"gan-ns": BOTH}]
     assert record["wall_time_s"] == pytest.approx(sum(p["wall_time_s"] for p in record["parts"]))
     (reference,) = load_references(into.parent)
-    assert reference.not_run == ("wgan-gp", "unrolled-5") and len(reference.parts) == 2
+    assert reference.not_run == (("wgan-gp", ()), ("unrolled-5", ())) and len(reference.parts) == 2
     software = pd.read_parquet(into / "software.parquet")
     assert not software.duplicated(["stage", "item", "value"]).any()
 
     before = len(pd.read_parquet(into / FINAL_METRICS))
     combine(part=part, into=into)  # the same rows again replace themselves
     assert len(pd.read_parquet(into / FINAL_METRICS)) == before
-    assert [p["variants"] for p in json.loads((into / PROVENANCE).read_text())["parts"]] == [["gdpp"], ["gan-ns"]]
+    assert [p["runs"] for p in json.loads((into / PROVENANCE).read_text())["parts"]] == [
+        {"gdpp": BOTH},
+        {"gan-ns": BOTH},
+    ]
+
+
+def test_a_part_of_one_dataset_adds_that_datasets_rows_and_keeps_the_others(tmp_path):
+    """A long variant run one job a sitting: gan-ns on grid25 added to a folder that has it on the ring."""
+    into, part = tmp_path / "reference" / "gdpp-table1", tmp_path / "part" / "gdpp-table1"
+    shutil.copytree(SHIPPED, into), shutil.copytree(SHIPPED, part)
+    _only(into, {"gdpp": BOTH, "gan-ns": ["ring8-linspace"]})
+    _only(part, {"gan-ns": ["grid25"]}, study_datasets=["grid25"])
+    (reference,) = load_references(into.parent)
+    assert reference.not_run == (("gan-ns", ("grid25",)), ("wgan-gp", ()), ("unrolled-5", ()))
+    (into / "tests.parquet").unlink(), (into / "summary.parquet").unlink()  # combine rebuilds them
+    combine(part=part, into=into)
+    keys = ["dataset", "variant", "metric"]
+    for name in ("summary.parquet", "tests.parquet"):
+        ours, shipped = (pd.read_parquet(f / name).sort_values(keys).reset_index(drop=True) for f in (into, SHIPPED))
+        pd.testing.assert_frame_equal(ours, shipped)  # as one study of both datasets had given them
+    record = json.loads((into / PROVENANCE).read_text())
+    assert [p["runs"] for p in record["parts"]] == [
+        {"gdpp": BOTH}, {"gan-ns": ["ring8-linspace"]}, {"gan-ns": ["grid25"]}
+    ]  # fmt: skip
+    assert record["job_time_s"] == json.loads((SHIPPED / PROVENANCE).read_text())["job_time_s"]
+    assert yaml.safe_load((into / "study.yaml").read_text())["datasets"] == BOTH
+    (reference,) = load_references(into.parent)
+    assert reference.not_run == (("wgan-gp", ()), ("unrolled-5", ()))
+    combine(part=part, into=into)  # again: its grid25 rows replace themselves, the ring's stay
+    record = json.loads((into / PROVENANCE).read_text())
+    assert [p["runs"] for p in record["parts"]] == [
+        {"gdpp": BOTH}, {"gan-ns": ["ring8-linspace"]}, {"gan-ns": ["grid25"]}
+    ]  # fmt: skip
+
+
+def test_records_of_earlier_forms_read_as_parts_of_every_dataset():
+    study = {"datasets": BOTH, "variants": {"gdpp": {}, "gan-ns": {}}}
+    one = {"commit": "c", "machine": "m", "wall_time_s": 1.0}
+    assert parts(one, study) == [{"runs": {"gdpp": BOTH, "gan-ns": BOTH}, **one}]  # no parts at all
+    assert parts({"parts": [{"variants": ["gdpp"], **one}]}, study) == [{"runs": {"gdpp": BOTH}, **one}]
 
 
 def _edit(path: Path, change) -> None:

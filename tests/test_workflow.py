@@ -423,8 +423,9 @@ def test_a_finished_study_ships_as_reference_runs_with_its_provenance(smoke, tmp
     assert record["table"] == "smoke" and part["commit"] and "cores" in part["machine"]
     runs = pd.read_parquet(workdir / "results" / "runs.parquet")
     assert part["commit"] == runs["git_commit"].iloc[0]  # the runs' own commit
-    assert part["variants"] == list(read_config(workdir / "results" / "study.yaml")["variants"])  # as configured
-    assert set(runs["variant"].map(base_variant)) == set(part["variants"])  # a sweep point counts as its base
+    study = read_config(workdir / "results" / "study.yaml")
+    assert part["runs"] == {variant: study["datasets"] for variant in study["variants"]}  # as configured
+    assert set(runs["variant"].map(base_variant)) == set(part["runs"])  # a sweep point counts as its base
     assert set(record["job_time_s"]) == {f"{d}/{v}" for d, v in zip(runs["dataset"], runs["variant"], strict=True)}
     assert all(seconds > 0 for seconds in record["job_time_s"].values())
     final = pd.read_parquet(out / FINAL_METRICS)

@@ -76,9 +76,15 @@ def _check_config(args: argparse.Namespace) -> int:
     return 0
 
 
+def _names(text: str) -> list[str]:
+    """Names given as "a b" or "a,b"."""
+    return [name for name in text.replace(",", " ").split() if name]
+
+
 def _config_subset(args: argparse.Namespace) -> int:
-    """Write a config that keeps only some of a study's variants, the rest of it as it is (make
-    replicate TABLE=... VARIANTS=...: a published table's rows run one at a time)."""
+    """Write a config that keeps only some of a study's variants (and, with --datasets, of its
+    datasets), the rest of it as it is (make replicate TABLE=... VARIANTS=... [DATASETS=...]: a
+    published table's rows run a few at a time)."""
     import yaml
 
     from .configfile import read_config
@@ -86,21 +92,28 @@ def _config_subset(args: argparse.Namespace) -> int:
 
     try:
         config = read_config(args.config)
-        wanted = [name for name in args.variants.replace(",", " ").split() if name]
-        unknown = [name for name in wanted if name not in config.get("variants", {})]
-        if not wanted or unknown:
-            raise ConfigError(
-                f"{args.config}: variants {', '.join(unknown) or '(none given)'} not in the study; it has "
-                f"{', '.join(config.get('variants', {})) or 'none'}"
+        kept = []
+        for key, given in (("variants", args.variants), ("datasets", args.datasets)):
+            if given is None:
+                continue
+            wanted, listed = _names(given), list(config.get(key, {}))
+            unknown = [name for name in wanted if name not in listed]
+            if not wanted or unknown:
+                raise ConfigError(
+                    f"{args.config}: {key} {', '.join(unknown) or '(none given)'} not in the study; it has "
+                    f"{', '.join(listed) or 'none'}"
+                )
+            config[key] = (
+                {n: config[key][n] for n in wanted} if key == "variants" else [n for n in listed if n in wanted]
             )
-        config["variants"] = {name: config["variants"][name] for name in wanted}
+            kept.append(f"{key} {', '.join(config[key])}")
         validate_config(config, schema=load_schema(args.schema))
     except ConfigError as error:
         print(f"modecollapse: {error}", file=sys.stderr)
         return 1
-    header = f"# {args.config} with only its variants {', '.join(wanted)} (modecollapse config-subset)\n"
+    header = f"# {args.config} with only its {' and '.join(kept)} (modecollapse config-subset)\n"
     write_text(header + yaml.safe_dump(config, sort_keys=False), args.out)
-    print(f"{args.out}: {args.config} with {', '.join(wanted)}")
+    print(f"{args.out}: {args.config} with only its {' and '.join(kept)}")
     return 0
 
 
@@ -201,7 +214,7 @@ def _ship_reference(args: argparse.Namespace) -> int:
 
 
 def _combine_reference(args: argparse.Namespace) -> int:
-    """Add one shipped reference folder's variants to another's (reference.combine)."""
+    """Add one shipped reference folder's rows to another's (reference.combine)."""
     from .reference import PROVENANCE, combine
 
     for folder in (args.part, args.into):
@@ -214,7 +227,7 @@ def _combine_reference(args: argparse.Namespace) -> int:
     except (FileNotFoundError, ValueError) as error:
         print(f"modecollapse: {error}", file=sys.stderr)
         return 1
-    print(f"reference runs: {out} (with the variants of {args.part})")
+    print(f"reference runs: {out} (with the rows of {args.part})")
     return 0
 
 
@@ -256,18 +269,21 @@ def main(argv: list[str] | None = None) -> int:
     ship.add_argument(
         "--add",
         action="store_true",
-        help="keep the shipped folder's other variants and add (or replace) this study's (a study of some variants)",
+        help="keep the shipped folder's other rows and add (or replace) this study's (a study of some variants)",
     )
     ship.set_defaults(run=_ship_reference)
     merge = commands.add_parser(
-        "combine-reference", help="add one shipped reference folder's variants to another's (same table and code)"
+        "combine-reference", help="add one shipped reference folder's rows to another's (same table and code)"
     )
-    merge.add_argument("part", help="the reference folder whose variants are added, e.g. one shipped elsewhere")
+    merge.add_argument("part", help="the reference folder whose rows are added, e.g. one shipped elsewhere")
     merge.add_argument("--into", required=True, help="the reference folder that gains them, e.g. reference/gdpp-table1")
     merge.set_defaults(run=_combine_reference)
-    subset = commands.add_parser("config-subset", help="write a study config that keeps only some of its variants")
+    subset = commands.add_parser(
+        "config-subset", help="write a study config that keeps only some of its variants (and datasets)"
+    )
     subset.add_argument("config")
     subset.add_argument("--variants", required=True, help="the variants to keep, e.g. gdpp or 'gdpp gan-ns'")
+    subset.add_argument("--datasets", help="the datasets to keep (default: all), e.g. grid25")
     subset.add_argument("--out", required=True, help="the config file to write")
     subset.add_argument("--schema", help="JSON schema (default: the one shipped in the package)")
     subset.set_defaults(run=_config_subset)

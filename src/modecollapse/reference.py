@@ -7,10 +7,11 @@ the training code's hash they were made with, the machine and the wall time. No 
 sample files: the folder stays well under REFERENCE_LIMIT_BYTES. `make replicate TABLE=...` runs a
 study and ships it.
 
-A table's rows need not come from one sitting: `combine` adds a study of some of its variants to a
-shipped folder (same table, same training code, same settings apart from the variants), and the
-provenance lists each part (its variants, commit, machine and wall time). Its summary and tests are
-recomputed from the combined per-seed final metrics, as the workflow computes them.
+A table's rows need not come from one sitting: `combine` adds a study of some of its variants, on
+some of its datasets, to a shipped folder (same table, same training code, same settings apart from
+the variants and datasets), and the provenance lists each part (the datasets of each of its
+variants, its commit, machine and wall time). Its summary and tests are recomputed from the
+combined per-seed final metrics, as the workflow computes them.
 """
 
 from __future__ import annotations
@@ -74,13 +75,25 @@ def final_metrics(metrics: pd.DataFrame) -> pd.DataFrame:
     return metrics[metrics["step"] == last].reset_index(drop=True)
 
 
-def parts(provenance: dict, variants) -> list[dict]:
-    """The studies a reference folder's rows come from, each {"variants", "commit", "machine",
-    "wall_time_s"}; a record written before folders had parts is one part holding `variants`."""
-    if "parts" in provenance:
-        return provenance["parts"]
+def parts(provenance: dict, study: dict) -> list[dict]:
+    """The studies a reference folder's rows come from, each {"runs": {variant: [dataset, ...]},
+    "commit", "machine", "wall_time_s"}. Earlier records read as one part of every variant of
+    `study` (the folder's study record) when they have no parts, and a part listing "variants" as
+    those variants on every dataset of `study`."""
     keys = ("commit", "machine", "wall_time_s")
-    return [{"variants": list(variants), **{key: provenance[key] for key in keys}}]
+    listed = provenance.get("parts") or [{"variants": list(study["variants"]), **{k: provenance[k] for k in keys}}]
+    return [
+        {"runs": part["runs"], **{k: part[k] for k in keys}}
+        if "runs" in part
+        else {"runs": {v: list(study["datasets"]) for v in part["variants"]}, **{k: part[k] for k in keys}}
+        for part in listed
+    ]
+
+
+def shipped_runs(final: pd.DataFrame) -> set[tuple[str, str]]:
+    """The (dataset, variant) pairs a folder's final metrics hold rows of, sweep points as their
+    base variant."""
+    return set(zip(final["dataset"], final["variant"].map(base_variant), strict=True))
 
 
 def _job_times(runs: pd.DataFrame) -> dict[str, float]:
@@ -109,10 +122,11 @@ def ship(
 ) -> Path:
     """Copy study `study_dir`'s final results into `out` (replacing what was there, atomically: built
     in a temporary folder beside it, then renamed), with provenance.json: the table, the training
-    code hash, `wall_time_s`, each training job's time, and one part (the study's variants, commit,
-    machine and wall time). With `add`, a shipped `out` keeps its other variants' rows and gains
-    this study's (`combine`). Refuses a study whose results are missing, whose runs were trained at
-    another commit than this checkout's, or a folder that would outgrow REFERENCE_LIMIT_BYTES."""
+    code hash, `wall_time_s`, each training job's time, and one part (the study's variants and
+    datasets, commit, machine and wall time). With `add`, a shipped `out` keeps its rows of other
+    variants or datasets and gains this study's (`combine`). Refuses a study whose results are
+    missing, whose runs were trained at another commit than this checkout's, or a folder that would
+    outgrow REFERENCE_LIMIT_BYTES."""
     study_dir, out = Path(study_dir), Path(out)
     missing = [name for name in (*COPIED, METRICS_TABLE) if not (study_dir / name).is_file()]
     if missing:
@@ -126,8 +140,9 @@ def ship(
             shutil.copy2(study_dir / name, building / Path(name).name)
         write_parquet(final_metrics(read_parquet(study_dir / METRICS_TABLE)), building / FINAL_METRICS)
         wall_time_s = round(float(wall_time_s), 1)
-        variants = list(read_config(study_dir / STUDY_RECORD)["variants"])
-        part = {"variants": variants, "commit": commit, "machine": _machine(), "wall_time_s": wall_time_s}
+        study = read_config(study_dir / STUDY_RECORD)
+        runs_of = {variant: list(study["datasets"]) for variant in study["variants"]}
+        part = {"runs": runs_of, "commit": commit, "machine": _machine(), "wall_time_s": wall_time_s}
         write_json(
             {
                 "table": table,
@@ -149,14 +164,15 @@ def ship(
 
 
 def combine(*, part: str | os.PathLike, into: str | os.PathLike) -> Path:
-    """Add the reference folder `part` (a study of some of a table's variants, e.g. shipped from
-    another checkout or machine) to the reference folder `into`, atomically: `into` keeps its rows
-    of the variants `part` lacks, and takes `part`'s rows, runs and job times for the others. The
-    summary and the tests are recomputed from the combined final metrics (stats.summarise_final and
-    stats.compare_with_baseline, as the workflow's rules compute them), so a variant of one part is
-    tested against the baseline of another. Refuses folders of different tables, of different
-    training code (provenance's training_source_hash) or whose study settings differ in anything
-    but their variants: their rows would not be one table's."""
+    """Add the reference folder `part` (a study of some of a table's variants on some of its
+    datasets, e.g. shipped from another checkout or machine) to the reference folder `into`,
+    atomically: `into` keeps its rows of the (dataset, variant) pairs `part` lacks, and takes
+    `part`'s rows, runs and job times for the others. The summary and the tests are recomputed from
+    the combined final metrics (stats.summarise_final and stats.compare_with_baseline, as the
+    workflow's rules compute them), so a variant of one part is tested against the baseline of
+    another. Refuses folders of different tables, of different training code (provenance's
+    training_source_hash) or whose study settings differ in anything but their variants and
+    datasets: their rows would not be one table's."""
     part, into = Path(part), Path(into)
     records = {folder: read_json(folder / PROVENANCE) for folder in (into, part)}
     studies = {folder: read_config(folder / Path(STUDY_RECORD).name) for folder in (into, part)}
@@ -171,32 +187,42 @@ def combine(*, part: str | os.PathLike, into: str | os.PathLike) -> Path:
         )
     differs = sorted(
         key for key in studies[into].keys() | studies[part].keys()
-        if key != "variants" and studies[into].get(key) != studies[part].get(key)
+        if key not in ("variants", "datasets") and studies[into].get(key) != studies[part].get(key)
     )  # fmt: skip
     if differs:
         raise ValueError(
             f"{part} and {into} were run with different study settings ({', '.join(differs)}); only their "
-            "variants may differ"
+            "variants and datasets may differ"
         )
-    replaced = set(studies[part]["variants"])
-    study = {**studies[into], "variants": {**studies[into]["variants"], **studies[part]["variants"]}}
+    replaced = shipped_runs(read_parquet(part / FINAL_METRICS))
+    datasets = [
+        *studies[into]["datasets"],
+        *(d for d in studies[part]["datasets"] if d not in studies[into]["datasets"]),
+    ]
+    variants = {**studies[into]["variants"], **studies[part]["variants"]}
+    study = {**studies[into], "datasets": datasets, "variants": variants}
+
+    def kept(frame: pd.DataFrame) -> pd.Series:
+        pairs = zip(frame["dataset"], frame["variant"].map(base_variant), strict=True)
+        return pd.Series([pair not in replaced for pair in pairs], index=frame.index, dtype=bool)
 
     def joined(name: str) -> pd.DataFrame:
-        kept = read_parquet(into / name)
-        return pd.concat([kept[~kept["variant"].map(base_variant).isin(replaced)], read_parquet(part / name)],
-                         ignore_index=True)  # fmt: skip
+        old_rows = read_parquet(into / name)
+        return pd.concat([old_rows[kept(old_rows)], read_parquet(part / name)], ignore_index=True)
 
     metrics = joined(FINAL_METRICS)
     software = pd.concat(
         [read_parquet(into / Path(SOFTWARE_TABLE).name), read_parquet(part / Path(SOFTWARE_TABLE).name)]
     )
     kept_parts = [
-        {**p, "variants": [v for v in p["variants"] if v not in replaced]}
-        for p in parts(old, studies[into]["variants"])
+        {**p, "runs": {v: left for v, ds in p["runs"].items() if (left := [d for d in ds if (d, v) not in replaced])}}
+        for p in parts(old, studies[into])
     ]
-    all_parts = [p for p in kept_parts if p["variants"]] + parts(new, studies[part]["variants"])
+    all_parts = [p for p in kept_parts if p["runs"]] + parts(new, studies[part])
     job_times = {
-        job: seconds for job, seconds in old["job_time_s"].items() if base_variant(job.split("/", 1)[1]) not in replaced
+        job: seconds
+        for job, seconds in old["job_time_s"].items()
+        if (job.split("/", 1)[0], base_variant(job.split("/", 1)[1])) not in replaced
     }
     building = Path(tempfile.mkdtemp(prefix=f".{into.name}-", dir=into.parent))
     try:
@@ -234,20 +260,37 @@ CONFIG_DIR = TRAINING_SCRIPT.parents[2] / "config"  # each table's full config: 
 @dataclasses.dataclass(frozen=True)
 class Reference:
     """One shipped reference study: the published table it replicates, its summary across seeds,
-    its study record (the config with defaults filled in) and its provenance; `not_run`: the runs
-    of the table's config (config/<table>.yaml) that the shipped study left out (`make replicate
-    TABLE=... VARIANTS=...` runs some of them)."""
+    its study record (the config with defaults filled in) and its provenance; `not_run`: the
+    variants of the table's config (config/<table>.yaml) that the shipped rows leave out, each with
+    the datasets it lacks, () where it lacks all of the config's (`make replicate TABLE=...
+    VARIANTS=... [DATASETS=...]` runs some of them)."""
 
     table: str
     summary: pd.DataFrame
     study: dict
     provenance: dict
-    not_run: tuple[str, ...] = ()
+    not_run: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
     def parts(self) -> list[dict]:
         """The studies its rows come from (`parts`), in the order they were shipped."""
-        return parts(self.provenance, self.study["variants"])
+        return parts(self.provenance, self.study)
+
+    @property
+    def runs(self) -> set[tuple[str, str]]:
+        """The (dataset, variant) pairs it has rows of."""
+        return shipped_runs(self.summary)
+
+
+def _not_run(planned: dict, shipped: set[tuple[str, str]]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The variants of config `planned` without rows on some of its datasets: (variant, the
+    datasets it lacks, or () for all of them)."""
+    lacking = []
+    for variant in planned.get("variants", {}):
+        missing = tuple(d for d in planned["datasets"] if (d, variant) not in shipped)
+        if missing:
+            lacking.append((variant, () if len(missing) == len(planned["datasets"]) else missing))
+    return tuple(lacking)
 
 
 def reference_files(root: str | os.PathLike = REFERENCE_DIR, *, configs: str | os.PathLike = CONFIG_DIR) -> list[str]:
@@ -270,14 +313,15 @@ def load_references(
         provenance = read_json(folder / PROVENANCE)
         study = read_config(folder / Path(STUDY_RECORD).name)
         config = Path(configs) / f"{provenance['table']}.yaml"
-        planned = read_config(config)["variants"] if config.is_file() else {}
+        summary = read_parquet(folder / Path(SUMMARY_TABLE).name)
+        planned = read_config(config) if config.is_file() else {}
         references.append(
             Reference(
                 table=provenance["table"],
-                summary=read_parquet(folder / Path(SUMMARY_TABLE).name),
+                summary=summary,
                 study=study,
                 provenance=provenance,
-                not_run=tuple(name for name in planned if name not in study["variants"]),
+                not_run=_not_run(planned, shipped_runs(summary)),
             )
         )
     return references

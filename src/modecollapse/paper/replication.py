@@ -7,7 +7,7 @@ from typing import Any, Mapping, Sequence
 import pandas as pd
 
 from .. import published, replication
-from ..config import format_value
+from ..config import base_variant, format_value
 from ..cost import duration
 from ..metrics import HIGH_QUALITY_FRACTION, MODES_COVERED, REVERSE_KL
 from ..provenance import short_commit
@@ -204,9 +204,20 @@ def _table_caption(table: published.PublishedTable, matches: Sequence[replicatio
     )
 
 
-def _parts_text(parts: Sequence[Mapping[str, Any]]) -> str:
+def _runs_text(variants: Mapping[str, Sequence[str]], datasets: Sequence[str]) -> str:
+    """Variants in typewriter, each with its datasets where it has some (not none) and not all of
+    `datasets`."""
+    return ", ".join(
+        rf"\texttt{{{latex_escape(v)}}}"
+        + (" (" + ", ".join(latex_escape(d) for d in ds) + ")" if ds and set(ds) != set(datasets) else "")
+        for v, ds in variants.items()
+    )
+
+
+def _parts_text(parts: Sequence[Mapping[str, Any]], datasets: Sequence[str]) -> str:
     """Where and when a reference folder's rows were made: "1.3 h on M, commit C" for one study, and
-    for several each one's variants, wall time and commit, with the machine once when they share it."""
+    for several each one's variants (with their datasets where a part ran some of `datasets`), wall
+    time and commit, with the machine once when they share it."""
 
     def made(part: Mapping[str, Any], *, machine: bool) -> str:
         where = rf" on {latex_escape(part['machine'])}" if machine else ""
@@ -218,10 +229,7 @@ def _parts_text(parts: Sequence[Mapping[str, Any]]) -> str:
         return made(parts[0], machine=True)
     machines = {part["machine"] for part in parts}
     text = "; ".join(
-        ", ".join(rf"\texttt{{{latex_escape(v)}}}" for v in part["variants"])
-        + " in "
-        + made(part, machine=len(machines) > 1)
-        for part in parts
+        _runs_text(part["runs"], datasets) + " in " + made(part, machine=len(machines) > 1) for part in parts
     )
     return text + (rf"; all on {latex_escape(parts[0]['machine'])}" if len(machines) == 1 else "")
 
@@ -257,17 +265,22 @@ def reference_part(references: Sequence[Any], *, training_hash: str) -> str:
     )
     for ref in shipped:
         table, record = by_id[ref.table], ref.provenance
-        matches = replication.match_table(table, study_data=ref.study["data"], runs=study_settings(ref.study))
+        runs = {  # the study record's runs that have shipped rows: a part may have run some datasets
+            dataset: {name: s for name, s in by_name.items() if (dataset, base_variant(name)) in ref.runs}
+            for dataset, by_name in study_settings(ref.study).items()
+        }
+        matches = replication.match_table(table, study_data=ref.study["data"], runs=runs)
         stale = record["training_source_hash"] != training_hash
         caption = (
             rf"{latex_escape(table.title)}~\cite{{{table.cite}}}, reference runs of "
-            rf"\texttt{{config/{latex_escape(ref.table)}.yaml}}: {_parts_text(ref.parts)}."
+            rf"\texttt{{config/{latex_escape(ref.table)}.yaml}}: {_parts_text(ref.parts, ref.study['datasets'])}."
         )
         if ref.not_run:
-            names = ", ".join(rf"\texttt{{{latex_escape(name)}}}" for name in ref.not_run)
+            names = _runs_text({v: ds for v, ds in ref.not_run}, ())
             caption += (
                 rf" Not run at full protocol yet: {names} (\texttt{{make}} \texttt{{replicate}} "
-                rf"\texttt{{TABLE={latex_escape(ref.table)}}} \texttt{{VARIANTS=...}} adds them)."
+                rf"\texttt{{TABLE={latex_escape(ref.table)}}} \texttt{{VARIANTS=...}} [\texttt{{DATASETS=...}}] "
+                "adds them)."
             )
         if stale:
             caption += (
