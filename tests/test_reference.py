@@ -103,6 +103,9 @@ def test_a_part_of_one_dataset_adds_that_datasets_rows_and_keeps_the_others(tmp_
     assert [p["runs"] for p in record["parts"]] == [
         {"gdpp": BOTH}, {"gan-ns": ["ring8-linspace"]}, {"gan-ns": ["grid25"]}
     ]  # fmt: skip
+    _edit(part / "study.yaml", lambda study: study["variants"].update({"gan-ns": {"lr": 0.01}}))
+    with pytest.raises(ValueError, match="set gan-ns differently and .* keeps rows of it"):
+        combine(part=part, into=into)  # the ring's gan-ns rows were run with the config's lr
 
 
 def test_records_of_earlier_forms_read_as_parts_of_every_dataset():

@@ -171,8 +171,9 @@ def combine(*, part: str | os.PathLike, into: str | os.PathLike) -> Path:
     the combined final metrics (stats.summarise_final and stats.compare_with_baseline, as the
     workflow's rules compute them), so a variant of one part is tested against the baseline of
     another. Refuses folders of different tables, of different training code (provenance's
-    training_source_hash) or whose study settings differ in anything but their variants and
-    datasets: their rows would not be one table's."""
+    training_source_hash), whose study settings differ in anything but their variants and
+    datasets, or that set a variant differently when `into` keeps some of its rows: their rows
+    would not be one table's."""
     part, into = Path(part), Path(into)
     records = {folder: read_json(folder / PROVENANCE) for folder in (into, part)}
     studies = {folder: read_config(folder / Path(STUDY_RECORD).name) for folder in (into, part)}
@@ -195,6 +196,16 @@ def combine(*, part: str | os.PathLike, into: str | os.PathLike) -> Path:
             "variants and datasets may differ"
         )
     replaced = shipped_runs(read_parquet(part / FINAL_METRICS))
+    staying = {variant for _, variant in shipped_runs(read_parquet(into / FINAL_METRICS)) - replaced}
+    redefined = [
+        v for v in studies[part]["variants"]
+        if v in staying and studies[part]["variants"][v] != studies[into]["variants"].get(v)
+    ]  # fmt: skip
+    if redefined:
+        raise ValueError(
+            f"{part} and {into} set {', '.join(redefined)} differently and {into} keeps rows of it: a variant's "
+            "rows must share its settings; run it on every dataset again"
+        )
     datasets = [
         *studies[into]["datasets"],
         *(d for d in studies[part]["datasets"] if d not in studies[into]["datasets"]),
