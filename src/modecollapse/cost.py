@@ -79,6 +79,11 @@ FORWARD_SHARE = 1 / 3
 # ALI's and VEEGAN's encoder one more net: on 2D points about (1 + e_width / g_width)x (ALI 6.1x with the
 # default study's G of 64 units and PacGAN's encoder of 400), on images about one more D (ALI 2.3x).
 GDPP_COST, DIFFAUGMENT_COST, JOINT_IMAGE_COST = 1.9, 3.0, 2.3
+# On one CPU thread GDPP's eigendecompositions of D's features add about the same time to a 2D
+# member-step whatever the nets (overhead-bound, small matrices), not a factor: 2.7 ms at the default
+# study's nets (1.9x of 3.0 ms, 10 members) and 1.9 ms at GDPP Table 1's (102.1 against 92.6 ms a
+# step of 5 members, batch 512, 128-d features; BENCHMARKS.md). Their mean:
+GDPP_CPU_2D_SECONDS = (0.0027 + 0.0019) / 2
 SAFETY = 3  # requested time = 3 x the estimate: slower nodes, a loaded machine
 MIN_RUNTIME = 10  # minutes: start-up (Python and torch imports) and scheduling slack
 # (torch and the dataset, one member's nets, optimiser state and activations at the CPU's reference
@@ -113,24 +118,26 @@ def train_seconds(settings: TrainSettings, *, image: bool, members: int, device:
     by_weights = device == "cpu" and not image  # CPU 2D: overhead + batch x weights (CPU_2D_POINTS)
     if by_weights:
         member_step = CPU_2D_OVERHEAD + CPU_2D_PER_WEIGHT * settings.batch_size * mlp_weights(settings)
+        member_step += GDPP_CPU_2D_SECONDS if settings.gdpp else 0.0
     else:
         member_step = cost["seconds"] * network_scale(settings, cost)
     per_step = max(cost["floor"], member_step * members)
     updates = (settings.d_steps + settings.g_steps * (1 + 2 * settings.unrolled_steps)) / 2
     sampling = snapshots(settings) * math.ceil(settings.snapshot_samples / settings.batch_size) * FORWARD_SHARE
-    work = extra_work(settings, image=image, encoder_counted=by_weights)
+    work = extra_work(settings, image=image, counted=by_weights)
     seconds = per_step * (settings.steps * updates * settings.pack * work + sampling)
     return seconds * (DETERMINISTIC_ALLOWANCE if device == "cuda" else 1.0)
 
 
-def extra_work(settings: TrainSettings, *, image: bool, encoder_counted: bool = False) -> float:
+def extra_work(settings: TrainSettings, *, image: bool, counted: bool = False) -> float:
     """How many plain steps' work a step of these settings does beyond its updates: an encoder (ALI,
-    VEEGAN; unless `encoder_counted` in the step's weights already), GDPP's eigendecompositions,
-    DiffAugment's transforms (measured factors above)."""
+    VEEGAN) and GDPP's eigendecompositions, unless `counted` in the step's cost already (the CPU's 2D
+    steps: the encoder's weights, GDPP_CPU_2D_SECONDS), and DiffAugment's transforms (measured
+    factors above)."""
     factor = 1.0
-    if LOSSES[settings.loss].joint and not encoder_counted:
+    if LOSSES[settings.loss].joint and not counted:
         factor *= JOINT_IMAGE_COST if image else 1 + settings.e_width / settings.g_width
-    if settings.gdpp:
+    if settings.gdpp and not counted:
         factor *= GDPP_COST
     if settings.diffaugment:
         factor *= DIFFAUGMENT_COST
