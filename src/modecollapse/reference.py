@@ -82,18 +82,28 @@ def parts(provenance: dict, study: dict) -> list[dict]:
     those variants on every dataset of `study`."""
     keys = ("commit", "machine", "wall_time_s")
     listed = provenance.get("parts") or [{"variants": list(study["variants"]), **{k: provenance[k] for k in keys}}]
-    return [
-        {"runs": part["runs"], **{k: part[k] for k in keys}}
-        if "runs" in part
-        else {"runs": {v: list(study["datasets"]) for v in part["variants"]}, **{k: part[k] for k in keys}}
-        for part in listed
-    ]
+
+    def runs(part: dict) -> dict[str, list[str]]:
+        return part["runs"] if "runs" in part else {v: list(study["datasets"]) for v in part["variants"]}
+
+    return [{"runs": runs(part), **{k: part[k] for k in keys}} for part in listed]
+
+
+def _row_runs(frame: pd.DataFrame) -> list[tuple[str, str]]:
+    """Each row's (dataset, variant), a sweep point as its base variant."""
+    return list(zip(frame["dataset"], frame["variant"].map(base_variant), strict=True))
 
 
 def shipped_runs(final: pd.DataFrame) -> set[tuple[str, str]]:
-    """The (dataset, variant) pairs a folder's final metrics hold rows of, sweep points as their
-    base variant."""
-    return set(zip(final["dataset"], final["variant"].map(base_variant), strict=True))
+    """The (dataset, variant) pairs a folder's final metrics (or summary) hold rows of, sweep points
+    as their base variant."""
+    return set(_row_runs(final))
+
+
+def _without(runs: dict[str, list[str]], replaced: set[tuple[str, str]]) -> dict[str, list[str]]:
+    """A part's runs (variant -> datasets) less the `replaced` (dataset, variant) pairs."""
+    left = {variant: [d for d in datasets if (d, variant) not in replaced] for variant, datasets in runs.items()}
+    return {variant: datasets for variant, datasets in left.items() if datasets}
 
 
 def _job_times(runs: pd.DataFrame) -> dict[str, float]:
@@ -195,8 +205,9 @@ def combine(*, part: str | os.PathLike, into: str | os.PathLike) -> Path:
             f"{part} and {into} were run with different study settings ({', '.join(differs)}); only their "
             "variants and datasets may differ"
         )
-    replaced = shipped_runs(read_parquet(part / FINAL_METRICS))
-    staying = {variant for _, variant in shipped_runs(read_parquet(into / FINAL_METRICS)) - replaced}
+    finals = {folder: read_parquet(folder / FINAL_METRICS) for folder in (into, part)}
+    replaced = shipped_runs(finals[part])
+    staying = {variant for _, variant in shipped_runs(finals[into]) - replaced}
     redefined = [
         v for v in studies[part]["variants"]
         if v in staying and studies[part]["variants"][v] != studies[into]["variants"].get(v)
@@ -213,22 +224,15 @@ def combine(*, part: str | os.PathLike, into: str | os.PathLike) -> Path:
     variants = {**studies[into]["variants"], **studies[part]["variants"]}
     study = {**studies[into], "datasets": datasets, "variants": variants}
 
-    def kept(frame: pd.DataFrame) -> pd.Series:
-        pairs = zip(frame["dataset"], frame["variant"].map(base_variant), strict=True)
-        return pd.Series([pair not in replaced for pair in pairs], index=frame.index, dtype=bool)
+    def joined(old_rows: pd.DataFrame, new_rows: pd.DataFrame) -> pd.DataFrame:
+        kept = [run not in replaced for run in _row_runs(old_rows)]
+        return pd.concat([old_rows[kept], new_rows], ignore_index=True)
 
-    def joined(name: str) -> pd.DataFrame:
-        old_rows = read_parquet(into / name)
-        return pd.concat([old_rows[kept(old_rows)], read_parquet(part / name)], ignore_index=True)
-
-    metrics = joined(FINAL_METRICS)
+    metrics = joined(finals[into], finals[part])
     software = pd.concat(
         [read_parquet(into / Path(SOFTWARE_TABLE).name), read_parquet(part / Path(SOFTWARE_TABLE).name)]
     )
-    kept_parts = [
-        {**p, "runs": {v: left for v, ds in p["runs"].items() if (left := [d for d in ds if (d, v) not in replaced])}}
-        for p in parts(old, studies[into])
-    ]
+    kept_parts = [{**p, "runs": _without(p["runs"], replaced)} for p in parts(old, studies[into])]
     all_parts = [p for p in kept_parts if p["runs"]] + parts(new, studies[part])
     job_times = {
         job: seconds
@@ -238,7 +242,8 @@ def combine(*, part: str | os.PathLike, into: str | os.PathLike) -> Path:
     building = Path(tempfile.mkdtemp(prefix=f".{into.name}-", dir=into.parent))
     try:
         write_parquet(metrics, building / FINAL_METRICS)
-        write_parquet(joined(Path(RUNS_TABLE).name), building / Path(RUNS_TABLE).name)
+        runs_table = Path(RUNS_TABLE).name
+        write_parquet(joined(read_parquet(into / runs_table), read_parquet(part / runs_table)), building / runs_table)
         write_parquet(summarise_final(metrics), building / Path(SUMMARY_TABLE).name)
         tests = compare_with_baseline(
             metrics, baseline=BASELINE, variants=list(study["variants"]), sweeps=resolve_study(study).sweep_bases

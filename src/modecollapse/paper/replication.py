@@ -276,7 +276,7 @@ def reference_part(references: Sequence[Any], *, training_hash: str) -> str:
             rf"\texttt{{config/{latex_escape(ref.table)}.yaml}}: {_parts_text(ref.parts, ref.study['datasets'])}."
         )
         if ref.not_run:
-            names = _runs_text({v: ds for v, ds in ref.not_run}, ())
+            names = _runs_text(dict(ref.not_run), ())
             caption += (
                 rf" Not run at full protocol yet: {names} (\texttt{{make}} \texttt{{replicate}} "
                 rf"\texttt{{TABLE={latex_escape(ref.table)}}} \texttt{{VARIANTS=...}} [\texttt{{DATASETS=...}}] "
